@@ -1,0 +1,129 @@
+/**
+ * Typed errors. Every error this library throws or emits is a `SessionError`
+ * with a stable `code` string, so apps can branch on `err.code` instead of
+ * parsing messages (the fastify/undici convention).
+ */
+
+/** Stable error codes. New codes may be added; existing ones never change meaning. */
+export type SessionErrorCode =
+  | 'ERR_EMPTY_SECRET'
+  | 'ERR_WEAK_SECRET'
+  | 'ERR_INVALID_CONFIG'
+  | 'ERR_BACKEND_UNAVAILABLE'
+  | 'ERR_TOKEN_TOO_LARGE'
+  | 'ERR_INVALID_VALUE'
+  | 'ERR_DUPLICATE_KEY'
+  | 'ERR_SESSION_NOT_FOUND'
+  | 'ERR_DUPLICATE_ID'
+  | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_CORRUPT_RECORD'
+  | 'ERR_VALUE_TOO_LARGE'
+  | 'ERR_INVALID_KEY'
+  | 'ERR_HEADERS_SENT';
+
+export class SessionError extends Error {
+  readonly code: SessionErrorCode;
+  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** No secret, or an empty list of secrets, was given. */
+export class EmptySecretError extends SessionError {
+  constructor(message = 'a cookie secret is required') {
+    super('ERR_EMPTY_SECRET', message);
+  }
+}
+
+/** A secret is too short to derive keys from safely (fewer than 32 characters). */
+export class WeakSecretError extends SessionError {
+  constructor(message: string) {
+    super('ERR_WEAK_SECRET', message);
+  }
+}
+
+/** A configuration option has a wrong type or an out-of-range value. */
+export class InvalidConfigError extends SessionError {
+  constructor(message: string) {
+    super('ERR_INVALID_CONFIG', message);
+  }
+}
+
+/** The requested crypto backend cannot run here (e.g. `wasm` without WebAssembly). */
+export class BackendUnavailableError extends SessionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_BACKEND_UNAVAILABLE', message, options);
+  }
+}
+
+/** Sealing this value would give a cookie longer than browsers keep (4096 chars). */
+export class TokenTooLargeError extends SessionError {
+  constructor(message: string) {
+    super('ERR_TOKEN_TOO_LARGE', message);
+  }
+}
+
+/** A session value cannot be represented faithfully as JSON (BigInt, cycle, function...). */
+export class InvalidValueError extends SessionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_VALUE', message, options);
+  }
+}
+
+/** `Value.add` of a key that already exists. */
+export class DuplicateKeyError extends SessionError {
+  constructor(key: string) {
+    super('ERR_DUPLICATE_KEY', `session value already has key ${JSON.stringify(key)}`);
+  }
+}
+
+/** The provider holds no session under this ID. */
+export class SessionNotFoundError extends SessionError {
+  constructor(message = 'session not found') {
+    super('ERR_SESSION_NOT_FOUND', message);
+  }
+}
+
+/** `Provider.new` was asked to create an ID that already exists (create-if-absent). */
+export class DuplicateIdError extends SessionError {
+  constructor(message = 'session id already exists') {
+    super('ERR_DUPLICATE_ID', message);
+  }
+}
+
+/** The session store could not be reached, or did not answer in time. */
+export class StoreUnavailableError extends SessionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_STORE_UNAVAILABLE', message, options);
+  }
+}
+
+/** A stored session record could not be decoded. The record is left as it is. */
+export class CorruptRecordError extends SessionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_CORRUPT_RECORD', message, options);
+  }
+}
+
+/** A session record is larger than the store accepts (e.g. memcached's item size). */
+export class ValueTooLargeError extends SessionError {
+  constructor(message: string) {
+    super('ERR_VALUE_TOO_LARGE', message);
+  }
+}
+
+/** A store key breaks the store's rules (e.g. memcached: > 250 bytes, spaces, control chars). */
+export class InvalidKeyError extends SessionError {
+  constructor(message: string) {
+    super('ERR_INVALID_KEY', message);
+  }
+}
+
+/** A cookie had to be set after the response headers were already sent. */
+export class HeadersSentError extends SessionError {
+  constructor(message = 'cannot set the session cookie: headers already sent') {
+    super('ERR_HEADERS_SENT', message);
+  }
+}

@@ -1,0 +1,275 @@
+import { CorruptRecordError, DuplicateKeyError, InvalidValueError } from '../errors.js';
+
+/** What JSON carries faithfully: what `Value.set` accepts. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** The changes since the last save, for providers that write only what changed (Redis). */
+export interface ValueChanges {
+  /** `clean()` was called: every key not in `set` is gone. */
+  readonly cleared: boolean;
+  /** Keys set since the last save, with their JSON encoding. */
+  readonly set: ReadonlyMap<string, string>;
+  /** Keys deleted since the last save (never also in `set`). */
+  readonly deleted: ReadonlySet<string>;
+}
+
+interface Slot {
+  json: string;
+  /** Decoded lazily on first `get`; `undefined` = not decoded yet. */
+  decoded?: JsonValue;
+}
+
+const WEAK_TRUE = new Set(['1', 't', 'true', 'on', 'y', 'yes']);
+const WEAK_FALSE = new Set(['0', 'f', 'false', 'off', 'n', 'no', '']);
+
+/**
+ * A session's data: string keys to JSON values, with change tracking.
+ *
+ * Values are held as their JSON encoding, so a stored session is always a copy:
+ * mutating an object after `set`, or one returned by `get`, changes nothing
+ * stored until `set` is called again.
+ */
+export class Value {
+  #slots = new Map<string, Slot>();
+  #set = new Map<string, string>();
+  #deleted = new Set<string>();
+  #cleared = false;
+
+  /** Builds a Value from a plain object; the result counts as unchanged (it came from a store). */
+  constructor(init?: Readonly<Record<string, unknown>>) {
+    if (init) {
+      for (const key of Object.keys(init)) {
+        this.#slots.set(key, { json: encode(key, init[key]) });
+      }
+    }
+  }
+
+  /** Parses a record written by `serialize`. Throws `CorruptRecordError` on anything else. */
+  static deserialize(record: string): Value {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(record);
+    } catch (cause) {
+      throw new CorruptRecordError('session record is not JSON', { cause });
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new CorruptRecordError('session record is not a JSON object');
+    }
+    const value = new Value();
+    for (const [key, v] of Object.entries(parsed as Record<string, JsonValue>)) {
+      value.#slots.set(key, { json: JSON.stringify(v), decoded: v });
+    }
+    return value;
+  }
+
+  /** Builds a Value from per-key JSON fields (a Redis hash). Throws `CorruptRecordError`. */
+  static fromFields(fields: Readonly<Record<string, string>>): Value {
+    const value = new Value();
+    for (const key of Object.keys(fields)) {
+      const json = fields[key] as string;
+      let decoded: JsonValue;
+      try {
+        decoded = JSON.parse(json) as JsonValue;
+      } catch (cause) {
+        throw new CorruptRecordError(`session field ${JSON.stringify(key)} is not JSON`, { cause });
+      }
+      value.#slots.set(key, { json, decoded });
+    }
+    return value;
+  }
+
+  has(key: string): boolean {
+    return this.#slots.has(key);
+  }
+
+  /** The value under `key`, or `undefined`. The type parameter is the caller's claim, not a check. */
+  get<T = JsonValue>(key: string): T | undefined {
+    const slot = this.#slots.get(key);
+    if (!slot) return undefined;
+    if (slot.decoded === undefined) slot.decoded = JSON.parse(slot.json) as JsonValue;
+    return slot.decoded as T;
+  }
+
+  /** Sets `key`. Throws `InvalidValueError` at once for what JSON cannot carry faithfully. */
+  set(key: string, value: unknown): this {
+    const json = encode(key, value);
+    const slot = this.#slots.get(key);
+    if (slot && slot.json === json) return this; // same content: not a change, no write
+    this.#slots.set(key, { json });
+    this.#set.set(key, json);
+    this.#deleted.delete(key);
+    return this;
+  }
+
+  /** Like `set`, but throws `DuplicateKeyError` when `key` exists. */
+  add(key: string, value: unknown): this {
+    if (this.#slots.has(key)) throw new DuplicateKeyError(key);
+    return this.set(key, value);
+  }
+
+  del(key: string): boolean {
+    if (!this.#slots.delete(key)) return false;
+    this.#set.delete(key);
+    if (!this.#cleared) this.#deleted.add(key);
+    return true;
+  }
+
+  /** Removes every key. */
+  clean(): this {
+    if (this.#slots.size === 0 && !this.isChanged()) return this;
+    this.#slots.clear();
+    this.#set.clear();
+    this.#deleted.clear();
+    this.#cleared = true;
+    return this;
+  }
+
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  keys(): string[] {
+    return [...this.#slots.keys()];
+  }
+
+  /** True when something changed since the value was loaded or last saved. */
+  isChanged(): boolean {
+    return this.#cleared || this.#set.size > 0 || this.#deleted.size > 0;
+  }
+
+  /** Changes since the last save (see `ValueChanges`). */
+  changes(): ValueChanges {
+    return { cleared: this.#cleared, set: new Map(this.#set), deleted: new Set(this.#deleted) };
+  }
+
+  /** Called by a provider once the value is stored: nothing is changed any more. */
+  markSaved(): void {
+    this.#set.clear();
+    this.#deleted.clear();
+    this.#cleared = false;
+  }
+
+  /** Boolean, with the weak forms: "1/t/true/on/y/yes" (any case) and non-zero numbers are true. */
+  bool(key: string, fallback = false): boolean {
+    const v = this.get<JsonValue>(key);
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'number') return v !== 0;
+    if (typeof v === 'string') {
+      const s = v.trim().toLowerCase();
+      if (WEAK_TRUE.has(s)) return true;
+      if (WEAK_FALSE.has(s)) return false;
+    }
+    return fallback;
+  }
+
+  /** Integer (numbers truncated, numeric strings parsed), else `fallback`. */
+  int(key: string, fallback = 0): number {
+    const n = this.#number(key);
+    return n === undefined ? fallback : Math.trunc(n);
+  }
+
+  float(key: string, fallback = 0): number {
+    const n = this.#number(key);
+    return n === undefined ? fallback : n;
+  }
+
+  /** String (numbers and booleans converted), else `fallback`. */
+  string(key: string, fallback = ''): string {
+    const v = this.get<JsonValue>(key);
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    return fallback;
+  }
+
+  /** A plain-object copy of the data. */
+  toJSON(): Record<string, JsonValue> {
+    const out: Record<string, JsonValue> = {};
+    for (const key of this.#slots.keys()) out[key] = structuredCopy(this.#slots.get(key) as Slot);
+    return out;
+  }
+
+  /** One JSON object with every key: what whole-record stores (memory, memcached) keep. */
+  serialize(): string {
+    let out = '{';
+    let first = true;
+    for (const [key, slot] of this.#slots) {
+      out += (first ? '' : ',') + JSON.stringify(key) + ':' + slot.json;
+      first = false;
+    }
+    return out + '}';
+  }
+
+  /** Per-key JSON fields (what a Redis hash keeps). */
+  fields(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, slot] of this.#slots) out[key] = slot.json;
+    return out;
+  }
+
+  /** An independent copy; its change state is copied too. */
+  clone(): Value {
+    const copy = new Value();
+    for (const [key, slot] of this.#slots) copy.#slots.set(key, { json: slot.json });
+    for (const [key, json] of this.#set) copy.#set.set(key, json);
+    for (const key of this.#deleted) copy.#deleted.add(key);
+    copy.#cleared = this.#cleared;
+    return copy;
+  }
+
+  #number(key: string): number | undefined {
+    const v = this.get<JsonValue>(key);
+    if (typeof v === 'number') return v;
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    if (typeof v === 'string' && v.trim() !== '') {
+      const n = Number(v);
+      if (Number.isFinite(n)) return n;
+    }
+    return undefined;
+  }
+}
+
+function structuredCopy(slot: Slot): JsonValue {
+  return JSON.parse(slot.json) as JsonValue;
+}
+
+/**
+ * JSON-encodes `value`, refusing what would not come back the same:
+ * undefined, functions, symbols, BigInt, NaN/Infinity, cycles, and objects
+ * that are not plain (Date, Map, class instances...).
+ */
+function encode(key: string, value: unknown): string {
+  check(value, `value[${JSON.stringify(key)}]`, new Set());
+  return JSON.stringify(value);
+}
+
+function check(value: unknown, path: string, seen: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidValueError(`${path} is ${value}, which JSON cannot carry`);
+      return;
+    case 'object': {
+      if (value === null) return;
+      if (seen.has(value)) throw new InvalidValueError(`${path} is a cycle, which JSON cannot carry`);
+      seen.add(value);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) check(value[i], `${path}[${i}]`, seen);
+      } else {
+        const proto: unknown = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) {
+          const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+          throw new InvalidValueError(`${path} is a ${name}, not a plain object; convert it first`);
+        }
+        for (const k of Object.keys(value)) {
+          check((value as Record<string, unknown>)[k], `${path}.${k}`, seen);
+        }
+      }
+      seen.delete(value);
+      return;
+    }
+    default:
+      throw new InvalidValueError(`${path} is a ${typeof value}, which JSON cannot carry`);
+  }
+}
