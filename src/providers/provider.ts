@@ -45,7 +45,8 @@ export interface ProviderDefaults {
  * - An unreachable store rejects with `StoreUnavailableError`, in bounded time.
  */
 export interface Provider {
-  new(sid: string, initial?: Value): Promise<Storer>;
+  // Quoted: a bare `new(...)` in an interface would declare a construct signature.
+  'new'(sid: string, initial?: Value): Promise<Storer>;
   restore(sid: string, options?: RestoreOptions): Promise<Storer>;
   refresh(sid: string, newSid: string): Promise<Storer>;
   destroy(sid: string): Promise<void>;
