@@ -142,6 +142,19 @@ export class Value {
     return { cleared: this.#cleared, set: new Map(this.#set), deleted: new Set(this.#deleted) };
   }
 
+  /**
+   * Marks the whole value as changed: the next save rewrites the record
+   * (`changes().cleared` is true and every key is in `set`). Used when a
+   * Value replaces a session's data wholesale (`Storer.setValue`).
+   */
+  markAllChanged(): this {
+    this.#set.clear();
+    for (const [key, slot] of this.#slots) this.#set.set(key, slot.json);
+    this.#deleted.clear();
+    this.#cleared = true;
+    return this;
+  }
+
   /** Called by a provider once the value is stored: nothing is changed any more. */
   markSaved(): void {
     this.#set.clear();
@@ -184,7 +197,7 @@ export class Value {
   /** A plain-object copy of the data. */
   toJSON(): Record<string, JsonValue> {
     const out: Record<string, JsonValue> = {};
-    for (const key of this.#slots.keys()) out[key] = structuredCopy(this.#slots.get(key) as Slot);
+    for (const key of this.#slots.keys()) put(out, key, structuredCopy(this.#slots.get(key) as Slot));
     return out;
   }
 
@@ -202,7 +215,7 @@ export class Value {
   /** Per-key JSON fields (what a Redis hash keeps). */
   fields(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [key, slot] of this.#slots) out[key] = slot.json;
+    for (const [key, slot] of this.#slots) put(out, key, slot.json);
     return out;
   }
 
@@ -226,6 +239,12 @@ export class Value {
     }
     return undefined;
   }
+}
+
+/** `out[key] = v`, except that a key named `__proto__` becomes an own property instead of changing the prototype. */
+function put<T>(out: Record<string, T>, key: string, v: T): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[key] = v;
 }
 
 function structuredCopy(slot: Slot): JsonValue {

@@ -1,0 +1,29 @@
+/**
+ * wasm-session: sessions for Node.js web servers, with cookies sealed by a
+ * Rust→WASM crypto core (pure-TypeScript fallback).
+ */
+export { Session } from './manager/session.js';
+export { SessionStore } from './manager/store.js';
+export { Value } from './manager/value.js';
+export type { JsonValue, ValueChanges } from './manager/value.js';
+export { MemoryProvider } from './providers/memory.js';
+export type { MemoryProviderOptions } from './providers/memory.js';
+export type { Provider, Storer, RestoreOptions, ProviderDefaults } from './providers/provider.js';
+export type { SessionConfig, ResolvedConfig, SameSite } from './manager/config.js';
+export type { SessionRequest, SessionResponse } from './manager/http.js';
+export type {
+  StartReason,
+  SessionEvents,
+  SessionEventName,
+  SessionListener,
+  SessionHooks,
+  SessionEventBase,
+  InvalidEvent,
+  ExpiredEvent,
+  UnknownEvent,
+  SessionErrorEvent,
+  SessionOperation,
+} from './manager/events.js';
+export * from './errors.js';
+export { createCodec, initWasm, resolveBackend, wasmAvailable, TOKEN_MAX, VALUE_MAX, MIN_SECRET_LENGTH } from './crypto/index.js';
+export type * from './crypto/types.js';

@@ -1,0 +1,171 @@
+import { EmptySecretError, InvalidConfigError, WeakSecretError } from '../errors.js';
+import { MIN_SECRET_LENGTH } from '../crypto/format.js';
+import type { BackendChoice } from '../crypto/types.js';
+import type { SessionHooks } from './events.js';
+
+export type SameSite = 'lax' | 'strict' | 'none';
+
+/** What `Session` accepts. Durations are in seconds. See docs/manager.md for the full table. */
+export interface SessionConfig {
+  /** Name of the session cookie. Default `sid`. */
+  cookieName?: string;
+  /** One secret, or a list for rotation (the first seals, all open). Required; each ≥ 32 characters. */
+  cookieSecret: string | readonly string[];
+  /**
+   * Absolute lifetime of a session, counted from its creation (the sealed issuedAt), never reset
+   * by re-sending the cookie; also the cookie's Max-Age. 0 = browser-session cookie, no absolute
+   * limit. Default 86400 (one day).
+   */
+  cookieExpire?: number;
+  /** Send the cookie only over HTTPS. Default false. */
+  cookieSecure?: boolean;
+  cookieDomain?: string;
+  /** Default `/`. */
+  cookiePath?: string;
+  /** Default `lax`. */
+  cookieSameSite?: SameSite;
+  /** Name of the remember-me cookie. Default `<cookieName>_remember`. */
+  rememberName?: string;
+  /** Lifetime of the remember-me cookie. Default 2592000 (30 days); 0 = browser-session cookie. */
+  rememberExpire?: number;
+  /** Secret(s) for the remember-me cookie. Default: cookieSecret (keys differ anyway: they derive from the name). */
+  rememberSecret?: string | readonly string[];
+  /** Idle timeout: the store's TTL, slid forward by `touch`. 0 = no TTL. Default 1800 (30 minutes). */
+  sessionExpire?: number;
+  /** Touch (slide the idle timeout) on every `start` that restores a session. Default true. */
+  rolling?: boolean;
+  /** Create new sessions in the store (and send their cookie) at `start`, not at their first change. Default false. */
+  saveUninitialized?: boolean;
+  /**
+   * When the store fails during `start`: `fail` (default) rejects with `StoreUnavailableError`
+   * (answer 503); `fresh` serves the request with a new, unsaved session (reason `store-error`)
+   * and reports the error through the `error` event.
+   */
+  onStoreError?: 'fail' | 'fresh';
+  /** Crypto backend. Default `auto` (wasm where it loads, else js). */
+  backend?: BackendChoice;
+  /** Allowance for a cookie issued "in the future" (clock skew between servers), ms. Default 60000. */
+  clockSkewMs?: number;
+  /** Event listeners, the same as calling `session.on(...)` for each. */
+  hooks?: SessionHooks;
+}
+
+export interface ResolvedConfig {
+  readonly cookieName: string;
+  readonly cookieSecret: readonly string[];
+  readonly cookieExpire: number;
+  readonly cookieSecure: boolean;
+  readonly cookieDomain: string | undefined;
+  readonly cookiePath: string;
+  readonly cookieSameSite: SameSite;
+  readonly rememberName: string;
+  readonly rememberExpire: number;
+  readonly rememberSecret: readonly string[];
+  readonly sessionExpire: number;
+  readonly rolling: boolean;
+  readonly saveUninitialized: boolean;
+  readonly onStoreError: 'fail' | 'fresh';
+  readonly backend: BackendChoice;
+  readonly clockSkewMs: number | undefined;
+}
+
+export const DEFAULTS = {
+  cookieName: 'sid',
+  cookieExpire: 86_400,
+  cookiePath: '/',
+  cookieSameSite: 'lax',
+  rememberExpire: 2_592_000,
+  sessionExpire: 1_800,
+} as const;
+
+// RFC 6265 token: what a cookie name may contain.
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Cookie Path/Domain: no control characters or ';' (they would inject attributes).
+const ATTRIBUTE = /^[\u0021-\u003A\u003C-\u007E]+$/;
+
+/** Validates `config` with typed errors, filling in defaults. Never echoes secrets. */
+export function resolveConfig(config: SessionConfig): ResolvedConfig {
+  if (config === null || typeof config !== 'object') throw new InvalidConfigError('config must be an object');
+  const cookieName = optString(config.cookieName, 'cookieName', DEFAULTS.cookieName);
+  if (!COOKIE_NAME.test(cookieName)) throw new InvalidConfigError('cookieName must be a cookie token (letters, digits, !#$%&\'*+-.^_`|~)');
+  const rememberName = optString(config.rememberName, 'rememberName', `${cookieName}_remember`);
+  if (!COOKIE_NAME.test(rememberName)) throw new InvalidConfigError('rememberName must be a cookie token');
+  // Same name = same derived keys: a remember cookie would open as a session cookie.
+  if (rememberName === cookieName) throw new InvalidConfigError('rememberName must differ from cookieName');
+
+  const cookieSecret = secrets(config.cookieSecret, 'cookieSecret');
+  const rememberSecret = config.rememberSecret === undefined ? cookieSecret : secrets(config.rememberSecret, 'rememberSecret');
+
+  const cookiePath = optString(config.cookiePath, 'cookiePath', DEFAULTS.cookiePath);
+  if (!ATTRIBUTE.test(cookiePath)) throw new InvalidConfigError('cookiePath has characters a cookie attribute cannot carry');
+  const cookieDomain = config.cookieDomain === undefined ? undefined : optString(config.cookieDomain, 'cookieDomain', '');
+  if (cookieDomain !== undefined && !ATTRIBUTE.test(cookieDomain)) {
+    throw new InvalidConfigError('cookieDomain has characters a cookie attribute cannot carry');
+  }
+  const cookieSameSite = config.cookieSameSite ?? DEFAULTS.cookieSameSite;
+  if (cookieSameSite !== 'lax' && cookieSameSite !== 'strict' && cookieSameSite !== 'none') {
+    throw new InvalidConfigError('cookieSameSite must be lax, strict or none');
+  }
+  const cookieSecure = optBool(config.cookieSecure, 'cookieSecure', false);
+  // Browsers drop SameSite=None cookies that are not Secure: fail at startup, not silently in production.
+  if (cookieSameSite === 'none' && !cookieSecure) throw new InvalidConfigError('cookieSameSite "none" requires cookieSecure: true');
+
+  const onStoreError = config.onStoreError ?? 'fail';
+  if (onStoreError !== 'fail' && onStoreError !== 'fresh') throw new InvalidConfigError('onStoreError must be fail or fresh');
+  const backend = config.backend ?? 'auto';
+  if (backend !== 'auto' && backend !== 'wasm' && backend !== 'js' && backend !== 'node') {
+    throw new InvalidConfigError('backend must be auto, wasm, js or node');
+  }
+  const clockSkewMs = config.clockSkewMs === undefined ? undefined : seconds(config.clockSkewMs, 'clockSkewMs', 0, 'ms');
+
+  return {
+    cookieName,
+    cookieSecret,
+    cookieExpire: seconds(config.cookieExpire, 'cookieExpire', DEFAULTS.cookieExpire),
+    cookieSecure,
+    cookieDomain,
+    cookiePath,
+    cookieSameSite,
+    rememberName,
+    rememberExpire: seconds(config.rememberExpire, 'rememberExpire', DEFAULTS.rememberExpire),
+    rememberSecret,
+    sessionExpire: seconds(config.sessionExpire, 'sessionExpire', DEFAULTS.sessionExpire),
+    rolling: optBool(config.rolling, 'rolling', true),
+    saveUninitialized: optBool(config.saveUninitialized, 'saveUninitialized', false),
+    onStoreError,
+    backend,
+    clockSkewMs,
+  };
+}
+
+function secrets(value: unknown, name: string): string[] {
+  if (value === undefined || value === null || value === '') throw new EmptySecretError(`${name} is required`);
+  const list: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? [...(value as unknown[])] : [value];
+  if (list.length === 0) throw new EmptySecretError(`${name} is an empty list`);
+  list.forEach((s, i) => {
+    if (typeof s !== 'string') throw new InvalidConfigError(`${name}[${i}] must be a string`);
+    if (s.length === 0) throw new EmptySecretError(`${name}[${i}] is empty`);
+    if (s.length < MIN_SECRET_LENGTH) throw new WeakSecretError(`${name}[${i}] is shorter than ${MIN_SECRET_LENGTH} characters`);
+  });
+  return list as string[];
+}
+
+function seconds(value: unknown, name: string, fallback: number, unit = 'seconds'): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidConfigError(`${name} must be a non-negative integer (${unit})`);
+  }
+  return value;
+}
+
+function optString(value: unknown, name: string, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.length === 0) throw new InvalidConfigError(`${name} must be a non-empty string`);
+  return value;
+}
+
+function optBool(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new InvalidConfigError(`${name} must be a boolean`);
+  return value;
+}

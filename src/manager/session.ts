@@ -1,0 +1,412 @@
+import { HeadersSentError, InvalidConfigError, InvalidValueError, SessionError } from '../errors.js';
+import { createCodec } from '../crypto/index.js';
+import type { BackendName, Codec, OpenFailure } from '../crypto/types.js';
+import type { Provider } from '../providers/provider.js';
+import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config.js';
+import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionListener, type StartReason } from './events.js';
+import { cookieValues, dropSetCookie, putSetCookie, setCookieLine, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
+import { SessionStore, errorCode, reportError, sidHint, type RequestState, type SessionCore } from './store.js';
+import { Value } from './value.js';
+
+const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
+const EPOCH = new Date(0);
+
+type Opened = { ok: true; value: string; issuedAt: number; keyIndex: number } | { ok: false; reason: 'absent' | 'invalid' | 'expired' };
+
+type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * The session manager: one per app (it holds the derived keys).
+ *
+ * ```ts
+ * const session = new Session(new MemoryProvider(), { cookieSecret: process.env.SESSION_SECRET! });
+ * http.createServer(async (req, res) => {
+ *   const store = await session.start(req, res);
+ *   store.getValue().set('visits', store.getValue().int('visits') + 1);
+ *   res.end('ok'); // the change is saved before the response goes out
+ * });
+ * ```
+ */
+export class Session {
+  /** The validated configuration, with defaults filled in. */
+  readonly config: ResolvedConfig;
+  readonly #core: SessionCore;
+  readonly #remember: Codec;
+  readonly #rememberAttrs: CookieAttributes;
+  readonly #events = new SessionEmitter();
+  /**
+   * Per-request state lives on the request under this instance's symbol: a
+   * WeakMap entry per request costs far more in GC (ephemerons) on the hot path.
+   * Frozen requests fall back to the WeakMap.
+   */
+  readonly #key: symbol = Symbol('wasm-session');
+  readonly #states = new WeakMap<SessionRequest, RequestState>();
+
+  /**
+   * Throws `EmptySecretError`, `WeakSecretError` or `InvalidConfigError` for a
+   * bad config, `BackendUnavailableError` when the requested backend cannot run.
+   */
+  constructor(provider: Provider, config: SessionConfig) {
+    if (
+      provider === null ||
+      typeof provider !== 'object' ||
+      typeof provider.new !== 'function' ||
+      typeof provider.restore !== 'function' ||
+      typeof provider.refresh !== 'function' ||
+      typeof provider.destroy !== 'function'
+    ) {
+      throw new InvalidConfigError('provider must implement new, restore, refresh and destroy (see Provider)');
+    }
+    const c = (this.config = resolveConfig(config));
+    const codecBase = { backend: c.backend, ...(c.clockSkewMs === undefined ? {} : { clockSkewMs: c.clockSkewMs }) };
+    const codec = createCodec({ ...codecBase, secrets: c.cookieSecret, name: c.cookieName });
+    this.#remember = createCodec({ ...codecBase, secrets: c.rememberSecret, name: c.rememberName });
+    const attrs: CookieAttributes = { path: c.cookiePath, domain: c.cookieDomain, secure: c.cookieSecure, sameSite: c.cookieSameSite };
+    this.#rememberAttrs = attrs;
+    this.#core = { config: c, codec, provider, events: this.#events, attrs };
+    provider.useDefaults?.({ ttl: c.sessionExpire });
+    if (config.hooks) {
+      for (const name of ['invalid', 'expired', 'unknown', 'error'] as const) {
+        const hook = config.hooks[name];
+        if (hook !== undefined) {
+          if (typeof hook !== 'function') throw new InvalidConfigError(`hooks.${name} must be a function`);
+          this.#events.on(name, hook as SessionListener<typeof name>);
+        }
+      }
+    }
+  }
+
+  /** The crypto backend in use (`auto` resolved). */
+  get backend(): BackendName {
+    return this.#core.codec.backend;
+  }
+
+  get provider(): Provider {
+    return this.#core.provider;
+  }
+
+  on<K extends SessionEventName>(event: K, listener: SessionListener<K>): this {
+    this.#events.on(event, listener);
+    return this;
+  }
+
+  off<K extends SessionEventName>(event: K, listener: SessionListener<K>): this {
+    this.#events.off(event, listener);
+    return this;
+  }
+
+  once<K extends SessionEventName>(event: K, listener: SessionListener<K>): this {
+    this.#events.once(event, listener);
+    return this;
+  }
+
+  /**
+   * Restores the request's session, or starts a new one (see `store.isNew()`
+   * and `store.reason`). Bad cookies never throw. Rejects only when the store
+   * fails and `onStoreError` is `fail` (`StoreUnavailableError`: answer 503).
+   * Calling it again for the same request returns the same store.
+   */
+  start(req: SessionRequest, res: SessionResponse): Promise<SessionStore> {
+    const state = this.#stateFor(req, res);
+    if (state.store !== null) return Promise.resolve(state.store);
+    if (state.pending !== null) return state.pending;
+    const pending = this.#start(state).then(
+      (store) => {
+        state.store = store;
+        state.pending = null;
+        return store;
+      },
+      (err: unknown) => {
+        state.pending = null;
+        throw err;
+      },
+    );
+    state.pending = pending;
+    return pending;
+  }
+
+  /**
+   * Starts a new, empty session for this request whatever its cookie says,
+   * created in the store at once and with its cookie set (the original's `New`).
+   * A session the request had is left in the store: `destroy` it first to drop it.
+   */
+  async new(req: SessionRequest, res: SessionResponse): Promise<SessionStore> {
+    const state = this.#stateFor(req, res);
+    if (state.pending !== null) await state.pending.catch(noop);
+    if (res.headersSent === true) throw new HeadersSentError('cannot start a new session: headers already sent');
+    state.store?.kill();
+    state.store = null;
+    state.ignoreCookie = true;
+    const store = this.#fresh(state, null);
+    await store.save();
+    state.store = store;
+    return store;
+  }
+
+  /**
+   * Gives the request's session a new ID, keeping its data: the old ID is
+   * removed from the store and a new cookie is set. Call it when privileges
+   * change (login) to defeat session fixation.
+   */
+  async refresh(req: SessionRequest, res: SessionResponse): Promise<SessionStore> {
+    const store = await this.start(req, res);
+    if (res.headersSent === true) throw new HeadersSentError('cannot refresh the session: headers already sent');
+    await store.changeId();
+    return store;
+  }
+
+  /**
+   * Removes the request's session from the store and expires its cookie.
+   * A later `start` in the same request gives a new, empty session.
+   */
+  async destroy(req: SessionRequest, res: SessionResponse): Promise<void> {
+    const state = this.#stateFor(req, res);
+    if (state.pending !== null) await state.pending.catch(noop);
+    let sid: string | null = null;
+    const store = state.store;
+    if (store !== null) {
+      sid = store.storedId();
+      store.kill();
+    } else if (!state.ignoreCookie) {
+      const opened = this.#open(req, this.#core.codec, this.config.cookieName, this.config.cookieExpire);
+      if (opened.ok) sid = opened.value;
+    }
+    state.store = null;
+    state.ignoreCookie = true;
+    // The cookie first: even if the store fails, the client lets go of the session.
+    this.#putLine(state, this.config.cookieName, setCookieLine(this.config.cookieName, '', this.#core.attrs, 0, EPOCH));
+    if (sid === null) return;
+    try {
+      await this.#core.provider.destroy(sid);
+    } catch (err) {
+      throw this.#report(state, 'destroy', err, sid);
+    }
+  }
+
+  /**
+   * Sets the remember-me cookie carrying `psk` (the app's pre-shared key, e.g.
+   * a random token it maps to a user), sealed under the remember keys.
+   */
+  newRemember(req: SessionRequest, res: SessionResponse, psk: string): void {
+    if (typeof psk !== 'string' || psk.length === 0) throw new InvalidValueError('psk must be a non-empty string');
+    if (res.headersSent === true) throw new HeadersSentError('cannot set the remember-me cookie: headers already sent');
+    const c = this.config;
+    const token = this.#remember.seal(psk);
+    const maxAge = c.rememberExpire > 0 ? c.rememberExpire : undefined;
+    const expires = maxAge === undefined ? undefined : new Date(Date.now() + maxAge * 1000);
+    this.#putLine(this.#stateFor(req, res), c.rememberName, setCookieLine(c.rememberName, token, this.#rememberAttrs, maxAge, expires));
+  }
+
+  /** The psk of the request's remember-me cookie, or `null` (absent, invalid or expired: see the events). */
+  startRemember(req: SessionRequest): string | null {
+    const opened = this.#open(req, this.#remember, this.config.rememberName, this.config.rememberExpire);
+    return opened.ok ? opened.value : null;
+  }
+
+  /** Expires the remember-me cookie. */
+  destroyRemember(req: SessionRequest, res: SessionResponse): void {
+    const name = this.config.rememberName;
+    this.#putLine(this.#stateFor(req, res), name, setCookieLine(name, '', this.#rememberAttrs, 0, EPOCH));
+  }
+
+  /** Releases the codecs' key material (WASM memory). The Session is unusable afterwards. */
+  dispose(): void {
+    this.#core.codec.dispose();
+    this.#remember.dispose();
+  }
+
+  async #start(state: RequestState): Promise<SessionStore> {
+    const { config, provider } = this.#core;
+    let reason: StartReason = 'absent';
+    if (!state.ignoreCookie) {
+      const opened = this.#open(state.req, this.#core.codec, config.cookieName, config.cookieExpire);
+      if (opened.ok && !SESSION_ID.test(opened.value)) {
+        this.#emitInvalid(state.req, config.cookieName, 'malformed');
+        reason = 'invalid';
+      } else if (opened.ok) {
+        const sid = opened.value;
+        try {
+          const storer = await provider.restore(sid, { touch: config.rolling });
+          const store = new SessionStore(this.#core, state, {
+            sid,
+            issuedAt: opened.issuedAt,
+            storer,
+            value: storer.getValue(),
+            isNew: false,
+            reason: null,
+            // Opened under an older secret: re-seal under the first one, same issuedAt (rotation completes itself).
+            cookiePending: opened.keyIndex > 0,
+          });
+          if (opened.keyIndex > 0) store.writeCookie();
+          return store;
+        } catch (err) {
+          const code = errorCode(err);
+          if (code === 'ERR_SESSION_NOT_FOUND') {
+            if (this.#events.has('unknown')) this.#events.emit('unknown', { req: state.req, cookieName: config.cookieName, sidHint: sidHint(sid) });
+            reason = 'unknown';
+          } else if (code === 'ERR_CORRUPT_RECORD') {
+            // A new ID for the client; the record stays for inspection; the app hears of it.
+            this.#report(state, 'restore', err, sid);
+            reason = 'corrupt';
+          } else {
+            const error = this.#report(state, 'restore', err, sid);
+            if (config.onStoreError === 'fail') throw error;
+            return this.#fresh(state, 'store-error', true);
+          }
+        }
+      } else {
+        reason = opened.reason;
+      }
+    }
+    const store = this.#fresh(state, reason);
+    if (config.saveUninitialized) {
+      try {
+        await store.save();
+      } catch (err) {
+        // save() has emitted the error already.
+        if (config.onStoreError === 'fail') throw err;
+        store.kill();
+        return this.#fresh(state, 'store-error', true);
+      }
+    }
+    return store;
+  }
+
+  #fresh(state: RequestState, reason: StartReason | null, ephemeral = false): SessionStore {
+    return new SessionStore(this.#core, state, {
+      sid: this.#core.codec.newSessionId(),
+      issuedAt: Date.now(),
+      storer: null,
+      value: new Value(),
+      isNew: true,
+      reason,
+      cookiePending: true,
+      ephemeral,
+    });
+  }
+
+  /** Opens the request's cookie(s) of `name`; with several, the first that opens wins. Emits invalid/expired. */
+  #open(req: SessionRequest, codec: Codec, name: string, maxAge: number): Opened {
+    const values = cookieValues(req.headers.cookie, name);
+    if (values.length === 0) return { ok: false, reason: 'absent' };
+    const options = maxAge > 0 ? { maxAge } : {};
+    let failure: OpenFailure | undefined;
+    for (const token of values) {
+      const r = codec.openText(token, options);
+      if (r.ok) return r;
+      // `expired` says more than `invalid` when duplicates disagree.
+      if (failure === undefined || r.reason === 'expired') failure = r.reason;
+    }
+    if (failure === 'expired') {
+      if (this.#events.has('expired')) this.#events.emit('expired', { req, cookieName: name });
+      return { ok: false, reason: 'expired' };
+    }
+    this.#emitInvalid(req, name, failure ?? 'malformed');
+    return { ok: false, reason: 'invalid' };
+  }
+
+  #emitInvalid(req: SessionRequest, cookieName: string, failure: OpenFailure): void {
+    if (failure === 'expired' || !this.#events.has('invalid')) return;
+    this.#events.emit('invalid', { req, cookieName, failure });
+  }
+
+  #report(state: RequestState, operation: 'restore' | 'destroy', err: unknown, sid: string): SessionError {
+    return reportError(this.#core, state.req, operation, err, sid);
+  }
+
+  #putLine(state: RequestState, name: string, line: string): void {
+    if (state.res.headersSent === true) return;
+    putSetCookie(state.res, line, state.lines.get(name));
+    state.lines.set(name, line);
+  }
+
+  #stateFor(req: SessionRequest, res: SessionResponse): RequestState {
+    const slot = req as unknown as Record<symbol, RequestState | undefined>;
+    let state = slot[this.#key] ?? this.#states.get(req);
+    if (state === undefined) {
+      state = { req, res, store: null, pending: null, lines: new Map(), ignoreCookie: false, ending: false };
+      if (Object.isExtensible(req)) slot[this.#key] = state;
+      else this.#states.set(req, state);
+      hookResponse(state, this.#core);
+    }
+    return state;
+  }
+}
+
+/**
+ * Wraps the response's `writeHead` (Node calls it for implicit headers too)
+ * to set a pending cookie just before the headers go out, and `end` to save
+ * a changed value first, so the next request reads what this one wrote.
+ */
+function hookResponse(state: RequestState, core: SessionCore): void {
+  const res = state.res as unknown as { writeHead?: AnyFn; end?: AnyFn };
+  const writeHead = res.writeHead;
+  if (typeof writeHead === 'function') {
+    res.writeHead = function (this: unknown, ...args: unknown[]): unknown {
+      const store = state.store;
+      if (store !== null) {
+        try {
+          store.writeCookie();
+        } catch (err) {
+          // Sealing cannot fail for a valid ID; if it ever does, report it rather than break the response.
+          reportError(core, state.req, 'save', err, store.sessionID());
+        }
+      }
+      return writeHead.apply(this, args);
+    };
+  }
+  const end = res.end;
+  if (typeof end === 'function') {
+    res.end = function (this: unknown, ...args: unknown[]): unknown {
+      if (state.ending) return this;
+      const store = state.store;
+      if (state.pending === null && (store === null || !store.needsSave())) return end.apply(this, args);
+      state.ending = true;
+      finish(state, end, args).catch(noop);
+      return this;
+    };
+  }
+}
+
+async function finish(state: RequestState, end: AnyFn, args: unknown[]): Promise<void> {
+  const res = state.res;
+  let store = state.store;
+  try {
+    if (state.pending !== null) store = await state.pending;
+    if (store !== null && store.needsSave()) await store.save();
+  } catch (err) {
+    // The error event has been emitted. A session destroyed meanwhile (another
+    // request's logout) stays destroyed: the response goes out as written.
+    if (errorCode(err) !== 'ERR_SESSION_NOT_FOUND' && res.headersSent !== true) {
+      store?.kill();
+      failResponse(state, end, args);
+      return;
+    }
+  }
+  end.apply(res, args);
+}
+
+/**
+ * A save failed before the headers went out: the app's response would claim
+ * a change that did not happen (or hand out a cookie for a session that does
+ * not exist), so it is replaced by a bare 500.
+ */
+function failResponse(state: RequestState, end: AnyFn, args: unknown[]): void {
+  const res = state.res;
+  for (const line of state.lines.values()) dropSetCookie(res, line);
+  state.lines.clear();
+  if (res.removeHeader) {
+    for (const h of ['content-length', 'content-type', 'content-encoding', 'content-range', 'etag', 'last-modified', 'transfer-encoding']) {
+      res.removeHeader(h);
+    }
+  }
+  res.statusCode = 500;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  const callback = args.find((a) => typeof a === 'function');
+  end.call(res, 'Internal Server Error\n', callback);
+}
+
+function noop(): void {}
+
+export type { SessionHooks };

@@ -1,0 +1,283 @@
+import { HeadersSentError, SessionError, StoreUnavailableError } from '../errors.js';
+import type { Codec } from '../crypto/types.js';
+import type { Provider, Storer } from '../providers/provider.js';
+import type { ResolvedConfig } from './config.js';
+import type { SessionEmitter, SessionOperation, StartReason } from './events.js';
+import { putSetCookie, setCookieLine, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
+import type { Value } from './value.js';
+
+/** What a store needs from its Session. @internal */
+export interface SessionCore {
+  readonly config: ResolvedConfig;
+  readonly codec: Codec;
+  readonly provider: Provider;
+  readonly events: SessionEmitter;
+  readonly attrs: CookieAttributes;
+}
+
+/** Per-request state, kept in a WeakMap keyed by the request. @internal */
+export interface RequestState {
+  readonly req: SessionRequest;
+  readonly res: SessionResponse;
+  store: SessionStore | null;
+  /** A `start` in flight (so concurrent `start`s on one request share it). */
+  pending: Promise<SessionStore> | null;
+  /** Set-Cookie lines this library put on the response, by cookie name (replaced, never duplicated). */
+  readonly lines: Map<string, string>;
+  /** After `destroy`/`new`, a later `start` must not restore from the request's cookie. */
+  ignoreCookie: boolean;
+  /** `end` was called and is waiting for the save. */
+  ending: boolean;
+}
+
+/** @internal */
+export interface StoreInit {
+  sid: string;
+  issuedAt: number;
+  storer: Storer | null;
+  value: Value;
+  isNew: boolean;
+  reason: StartReason | null;
+  /** The client needs (a fresh) cookie for this session. */
+  cookiePending: boolean;
+  ephemeral?: boolean;
+}
+
+const MAX_ID_ATTEMPTS = 3;
+
+/** A short, log-safe prefix of a session ID. */
+export function sidHint(sid: string): string {
+  return sid.slice(0, 4) + '…';
+}
+
+export function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * One request's session, as `session.start` returns it: a `Storer` plus what
+ * the app needs to know (`isNew()`, `reason`) and an explicit `save()`.
+ *
+ * Lazy creation: a new session exists only in memory until its value changes;
+ * then the first save creates it in the store (`provider.new`, one write) and
+ * its cookie is set before the response headers go out.
+ */
+export class SessionStore implements Storer {
+  readonly #core: SessionCore;
+  readonly #state: RequestState;
+  #sid: string;
+  #issuedAt: number;
+  #storer: Storer | null;
+  #value: Value;
+  readonly #isNew: boolean;
+  readonly #reason: StartReason | null;
+  #cookiePending: boolean;
+  /** The response carries a cookie for the current ID. */
+  #cookieWritten = false;
+  readonly #ephemeral: boolean;
+  /** Destroyed, replaced by `new`, or abandoned after a failed save: never saves or sets a cookie again. */
+  #dead = false;
+  #saving: Promise<void> | null = null;
+
+  /** @internal Made by `Session`; apps get stores from `session.start`. */
+  constructor(core: SessionCore, state: RequestState, init: StoreInit) {
+    this.#core = core;
+    this.#state = state;
+    this.#sid = init.sid;
+    this.#issuedAt = init.issuedAt;
+    this.#storer = init.storer;
+    this.#value = init.value;
+    this.#isNew = init.isNew;
+    this.#reason = init.reason;
+    this.#cookiePending = init.cookiePending;
+    this.#ephemeral = init.ephemeral === true;
+  }
+
+  /** The session ID. Treat it as a secret: it is the session. */
+  sessionID(): string {
+    return this.#sid;
+  }
+
+  getValue(): Value {
+    return this.#value;
+  }
+
+  /** Replaces the session's data with a copy of `v` and saves it (the whole record is rewritten). */
+  async setValue(v: Value): Promise<void> {
+    this.#value = v === this.#value ? v : v.clone();
+    this.#value.markAllChanged();
+    await this.save();
+  }
+
+  /** Slides the idle timeout forward (a no-op until the session is in the store). */
+  async touch(): Promise<void> {
+    if (this.#storer === null || this.#dead) return;
+    try {
+      await this.#storer.touch();
+    } catch (err) {
+      throw this.#report('touch', err);
+    }
+  }
+
+  /** True when this request started a new session (see `reason` for why). */
+  isNew(): boolean {
+    return this.#isNew;
+  }
+
+  /** Why the session is new; `null` when it was restored (or made by `session.new`). */
+  get reason(): StartReason | null {
+    return this.#reason;
+  }
+
+  /** When the session was created (ms since epoch): the start of its absolute lifetime. */
+  get createdAt(): number {
+    return this.#issuedAt;
+  }
+
+  /** True once the session exists in the store (a lazily created one: after its first save). */
+  isSaved(): boolean {
+    return this.#storer !== null;
+  }
+
+  /**
+   * Writes a changed value now (creating the session in the store if it is
+   * new). An unchanged value costs nothing. Rejects with the store's error
+   * (also emitted as `error`). Saves run one at a time.
+   */
+  async save(): Promise<void> {
+    while (this.#saving) await this.#saving.catch(noop);
+    if (this.#dead || this.#ephemeral) return;
+    if (this.#storer !== null && !this.#value.isChanged()) return;
+    const p = this.#storer === null ? this.#create() : this.#write(this.#storer);
+    this.#saving = p;
+    try {
+      await p;
+    } finally {
+      if (this.#saving === p) this.#saving = null;
+    }
+  }
+
+  /** @internal Whether the response must wait for a save. */
+  needsSave(): boolean {
+    return !this.#dead && !this.#ephemeral && this.#value.isChanged();
+  }
+
+  /** @internal Called just before the headers go out (wrapped `writeHead`) and at eager points. */
+  writeCookie(): void {
+    if (!this.#cookiePending || this.#dead || this.#ephemeral) return;
+    // Lazy creation: an untouched new session sends no cookie.
+    if (this.#storer === null && !this.#value.isChanged()) return;
+    const res = this.#state.res;
+    if (res.headersSent === true) return;
+    const { config, codec, attrs } = this.#core;
+    const token = codec.seal(this.#sid, this.#issuedAt);
+    let maxAge: number | undefined;
+    let expires: Date | undefined;
+    if (config.cookieExpire > 0) {
+      // Re-sent cookies keep the session's absolute deadline, counted from its creation.
+      const deadline = this.#issuedAt + config.cookieExpire * 1000;
+      maxAge = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+      expires = new Date(deadline);
+    }
+    const line = setCookieLine(config.cookieName, token, attrs, maxAge, expires);
+    putSetCookie(res, line, this.#state.lines.get(config.cookieName));
+    this.#state.lines.set(config.cookieName, line);
+    this.#cookiePending = false;
+    this.#cookieWritten = true;
+  }
+
+  /** @internal Gives the session a new ID (`session.refresh`). */
+  async changeId(): Promise<void> {
+    while (this.#saving) await this.#saving.catch(noop);
+    const { codec, provider } = this.#core;
+    if (this.#dead) return;
+    if (this.#storer !== null && !this.#ephemeral) {
+      for (let attempt = 1; ; attempt++) {
+        const newSid = codec.newSessionId();
+        try {
+          this.#storer = await provider.refresh(this.#sid, newSid);
+          this.#sid = newSid;
+          break;
+        } catch (err) {
+          if (errorCode(err) === 'ERR_DUPLICATE_ID' && attempt < MAX_ID_ATTEMPTS) continue;
+          throw this.#report('refresh', err);
+        }
+      }
+    } else {
+      this.#sid = codec.newSessionId();
+    }
+    // A new ID is a new cookie, and a new absolute lifetime (as the original's Refresh).
+    this.#issuedAt = Date.now();
+    this.#cookiePending = true;
+    this.#cookieWritten = false;
+    this.writeCookie();
+  }
+
+  /** @internal The ID to remove from the store on `destroy`, if the store has it. */
+  storedId(): string | null {
+    return this.#storer !== null && !this.#ephemeral ? this.#sid : null;
+  }
+
+  /** @internal Stops all further saves and cookies (destroyed, replaced, or failed). */
+  kill(): void {
+    this.#dead = true;
+  }
+
+  async #create(): Promise<void> {
+    const { codec, provider } = this.#core;
+    const res = this.#state.res;
+    for (let attempt = 1; ; attempt++) {
+      if (!this.#cookieWritten && res.headersSent === true) {
+        // Creating it now would leave a record no cookie points to.
+        throw this.#report('new', new HeadersSentError('a new session was changed after the response headers were sent; it was not saved (change it before writing, or call store.save() first)'));
+      }
+      try {
+        this.#storer = await provider.new(this.#sid, this.#value);
+        break;
+      } catch (err) {
+        // Retry with a fresh ID, unless the client already has this one.
+        const retry = errorCode(err) === 'ERR_DUPLICATE_ID' && attempt < MAX_ID_ATTEMPTS && !(this.#cookieWritten && res.headersSent === true);
+        if (!retry) throw this.#report('new', err);
+        this.#sid = codec.newSessionId();
+        this.#cookiePending = true;
+        this.#cookieWritten = false;
+      }
+    }
+    this.#value.markSaved();
+    if (!this.#cookieWritten) {
+      this.#cookiePending = true;
+      this.writeCookie();
+    }
+  }
+
+  async #write(storer: Storer): Promise<void> {
+    try {
+      await storer.setValue(this.#value);
+    } catch (err) {
+      throw this.#report('save', err);
+    }
+    this.#value.markSaved();
+  }
+
+  #report(operation: SessionOperation, err: unknown): SessionError {
+    return reportError(this.#core, this.#state.req, operation, err, this.#sid);
+  }
+}
+
+/**
+ * Emits a store failure as an `error` event and returns the error to throw.
+ * Only SessionErrors leave the library: a custom provider's plain Error
+ * becomes `StoreUnavailableError` (ERR_STORE_UNAVAILABLE), with it as `cause`.
+ * @internal
+ */
+export function reportError(core: SessionCore, req: SessionRequest, operation: SessionOperation, err: unknown, sid: string): SessionError {
+  const error =
+    err instanceof SessionError || errorCode(err)?.startsWith('ERR_')
+      ? (err as SessionError)
+      : new StoreUnavailableError(`session store failed during ${operation}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  core.events.emit('error', { error, operation, req, sidHint: sidHint(sid) });
+  return error;
+}
+
+function noop(): void {}

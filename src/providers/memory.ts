@@ -1,0 +1,131 @@
+import { LRUCache } from 'lru-cache';
+import { DuplicateIdError, InvalidConfigError, SessionNotFoundError } from '../errors.js';
+import { Value } from '../manager/value.js';
+import type { Provider, ProviderDefaults, RestoreOptions, Storer } from './provider.js';
+import { ProviderStorer, type StorerBackend } from './storer.js';
+
+export interface MemoryProviderOptions {
+  /** Most sessions kept; the least recently used go first. Default 10000. */
+  max?: number;
+  /** Idle timeout in seconds (0 = none). Default: the Session's `sessionExpire`. */
+  ttl?: number;
+}
+
+/**
+ * The embedded provider: sessions in this process's memory, on lru-cache,
+ * bounded in count and expiring after `ttl` seconds idle. Records are kept as
+ * JSON strings, so every restore is a copy: one request cannot change
+ * another's session by reference. For one process only (use Redis or
+ * memcached to share sessions between processes).
+ */
+export class MemoryProvider implements Provider, StorerBackend {
+  readonly #cache: LRUCache<string, string>;
+  readonly #ownTtl: boolean;
+  #ttlMs = 0;
+
+  constructor(options: MemoryProviderOptions = {}) {
+    const max = options.max ?? 10_000;
+    if (!Number.isSafeInteger(max) || max < 1) throw new InvalidConfigError('MemoryProvider max must be a positive integer');
+    if (options.ttl !== undefined && (!Number.isSafeInteger(options.ttl) || options.ttl < 0)) {
+      throw new InvalidConfigError('MemoryProvider ttl must be a non-negative integer (seconds)');
+    }
+    this.#ownTtl = options.ttl !== undefined;
+    this.#ttlMs = (options.ttl ?? 0) * 1000;
+    // Stale entries are never returned (allowStale false); they are dropped when met or evicted.
+    this.#cache = new LRUCache<string, string>({ max, allowStale: false, ttlAutopurge: false });
+  }
+
+  useDefaults(defaults: ProviderDefaults): void {
+    if (!this.#ownTtl) this.#ttlMs = defaults.ttl * 1000;
+  }
+
+  /** Sessions held (expired ones are purged first). */
+  get size(): number {
+    this.#cache.purgeStale();
+    return this.#cache.size;
+  }
+
+  /** Drops every session. */
+  clear(): void {
+    this.#cache.clear();
+  }
+
+  async new(sid: string, initial?: Value): Promise<Storer> {
+    if (this.#cache.has(sid)) throw new DuplicateIdError();
+    const value = initial ?? new Value();
+    this.#put(sid, value.serialize());
+    value.markSaved();
+    return new ProviderStorer(this, sid, value);
+  }
+
+  async restore(sid: string, options?: RestoreOptions): Promise<Storer> {
+    const record = this.#cache.get(sid, { updateAgeOnGet: options?.touch === true });
+    if (record === undefined) throw new SessionNotFoundError();
+    return new ProviderStorer(this, sid, Value.deserialize(record));
+  }
+
+  async refresh(sid: string, newSid: string): Promise<Storer> {
+    const record = this.#cache.get(sid);
+    if (record === undefined) throw new SessionNotFoundError();
+    if (this.#cache.has(newSid)) throw new DuplicateIdError();
+    const value = Value.deserialize(record);
+    this.#put(newSid, record);
+    this.#cache.delete(sid);
+    return new ProviderStorer(this, newSid, value);
+  }
+
+  async destroy(sid: string): Promise<void> {
+    this.#cache.delete(sid);
+  }
+
+  /** @internal */
+  save(sid: string, value: Value): void {
+    const current = this.#cache.get(sid);
+    // A session destroyed (or expired) meanwhile stays gone: a late save must not resurrect it.
+    if (current === undefined) throw new SessionNotFoundError();
+    this.#put(sid, merge(current, value));
+  }
+
+  /** @internal */
+  touch(sid: string): void {
+    // Same contract as the network stores: touching a gone session is an error.
+    if (this.#cache.get(sid, { updateAgeOnGet: true }) === undefined) throw new SessionNotFoundError();
+  }
+
+  /** @internal Raw access for tests and tools: the stored record, or undefined. */
+  peek(sid: string): string | undefined {
+    return this.#cache.get(sid);
+  }
+
+  /** @internal Raw write, bypassing the contract (tests: corrupt records). */
+  poke(sid: string, record: string): void {
+    this.#put(sid, record);
+  }
+
+  #put(sid: string, record: string): void {
+    this.#cache.set(sid, record, { ttl: this.#ttlMs });
+  }
+}
+
+/**
+ * Applies `value`'s changes to the stored record, key by key (as Redis does
+ * with a hash): two requests of one session changing different keys at the
+ * same time both keep their change. A whole replacement (`cleared`), or a
+ * record that does not parse, is rewritten whole.
+ */
+function merge(record: string, value: Value): string {
+  const changes = value.changes();
+  if (changes.cleared) return value.serialize();
+  let stored: Value;
+  try {
+    stored = Value.deserialize(record);
+  } catch {
+    return value.serialize();
+  }
+  const fields = new Map(Object.entries(stored.fields()));
+  for (const key of changes.deleted) fields.delete(key);
+  for (const [key, json] of changes.set) fields.set(key, json);
+  let out = '{';
+  for (const [key, json] of fields) out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + json;
+  return out + '}';
+}

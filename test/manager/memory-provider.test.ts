@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { CorruptRecordError, DuplicateIdError, InvalidConfigError, SessionNotFoundError } from '../../src/errors.js';
+import { Session } from '../../src/manager/session.js';
+import { Value } from '../../src/manager/value.js';
+import { MemoryProvider } from '../../src/providers/memory.js';
+import { Client, json, listen, sleep } from '../helpers/http.js';
+import { testApp, type StateBody } from './app.js';
+
+describe('MemoryProvider', () => {
+  it('new is create-if-absent and stores the initial value', async () => {
+    const p = new MemoryProvider();
+    const s = await p.new('a', new Value({ x: 1 }));
+    expect(s.getValue().isChanged()).toBe(false);
+    await expect(p.new('a')).rejects.toBeInstanceOf(DuplicateIdError);
+    expect((await p.restore('a')).getValue().toJSON()).toEqual({ x: 1 });
+  });
+
+  it('hands out copies: one restore cannot change another by reference', async () => {
+    const p = new MemoryProvider();
+    await p.new('a', new Value({ list: [1] }));
+    const one = await p.restore('a');
+    const two = await p.restore('a');
+    one.getValue().set('list', [1, 2]);
+    expect(two.getValue().get('list')).toEqual([1]);
+    await one.setValue(one.getValue());
+    expect(two.getValue().get('list')).toEqual([1]);
+    expect((await p.restore('a')).getValue().get('list')).toEqual([1, 2]);
+  });
+
+  it('saves merge key by key: two requests changing different keys both keep their change', async () => {
+    const p = new MemoryProvider();
+    await p.new('a', new Value({ keep: 1, gone: 2 }));
+    const one = await p.restore('a');
+    const two = await p.restore('a');
+    one.getValue().set('x', 'from one');
+    two.getValue().set('y', 'from two').del('gone');
+    await one.setValue(one.getValue());
+    await two.setValue(two.getValue());
+    expect((await p.restore('a')).getValue().toJSON()).toEqual({ keep: 1, x: 'from one', y: 'from two' });
+    const three = await p.restore('a');
+    await three.setValue(three.getValue().clean().set('only', true));
+    expect((await p.restore('a')).getValue().toJSON()).toEqual({ only: true });
+  });
+
+  it('restore of an unknown ID rejects with SessionNotFoundError', async () => {
+    await expect(new MemoryProvider().restore('nope')).rejects.toBeInstanceOf(SessionNotFoundError);
+  });
+
+  it('expired entries are never returned; touch and restore({touch}) slide the TTL', async () => {
+    const p = new MemoryProvider({ ttl: 1 });
+    p.useDefaults({ ttl: 100 }); // its own ttl wins
+    await p.new('idle');
+    const kept = await p.new('kept');
+    await p.new('restored');
+    for (let i = 0; i < 3; i++) {
+      await sleep(450);
+      await kept.touch();
+      await p.restore('restored', { touch: true });
+    }
+    await expect(p.restore('idle')).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(p.restore('kept')).resolves.toBeDefined();
+    await expect(p.restore('restored')).resolves.toBeDefined();
+    expect(p.size).toBe(2);
+  });
+
+  it('takes the TTL from useDefaults when it has none of its own', async () => {
+    const p = new MemoryProvider();
+    p.useDefaults({ ttl: 1 });
+    await p.new('a');
+    await sleep(1100);
+    await expect(p.restore('a')).rejects.toBeInstanceOf(SessionNotFoundError);
+  });
+
+  it('refresh moves the data; destroy removes; a save after destroy does not resurrect', async () => {
+    const p = new MemoryProvider();
+    const s = await p.new('a', new Value({ k: 'v' }));
+    const moved = await p.refresh('a', 'b');
+    expect(moved.sessionID()).toBe('b');
+    expect(moved.getValue().toJSON()).toEqual({ k: 'v' });
+    await expect(p.restore('a')).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(p.refresh('a', 'c')).rejects.toBeInstanceOf(SessionNotFoundError);
+    await p.new('c');
+    await expect(p.refresh('b', 'c')).rejects.toBeInstanceOf(DuplicateIdError);
+    await p.destroy('b');
+    await p.destroy('b'); // unknown: not an error
+    await expect(p.restore('b')).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(moved.setValue(new Value({ k: 'late' }))).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(s.setValue(new Value())).rejects.toBeInstanceOf(SessionNotFoundError);
+  });
+
+  it('is bounded: the least recently used go first', async () => {
+    const p = new MemoryProvider({ max: 2 });
+    await p.new('a');
+    await p.new('b');
+    await p.restore('a');
+    await p.new('c');
+    await expect(p.restore('b')).rejects.toBeInstanceOf(SessionNotFoundError);
+    expect(p.size).toBe(2);
+  });
+
+  it('a corrupt record rejects with CorruptRecordError and stays as it is', async () => {
+    const p = new MemoryProvider();
+    p.poke('x', '{broken');
+    await expect(p.restore('x')).rejects.toBeInstanceOf(CorruptRecordError);
+    expect(p.peek('x')).toBe('{broken');
+  });
+
+  it('validates its options', () => {
+    expect(() => new MemoryProvider({ max: 0 })).toThrow(InvalidConfigError);
+    expect(() => new MemoryProvider({ ttl: -1 })).toThrow(InvalidConfigError);
+  });
+
+  it('through the manager: a corrupt record gives a new session and is left for inspection', async () => {
+    const provider = new MemoryProvider();
+    const session = new Session(provider, { cookieSecret: 'memory-provider-test-secret-0123456789', backend: 'js' });
+    const errors: string[] = [];
+    session.on('error', (e) => errors.push((e.error as { code?: string }).code ?? ''));
+    const server = await listen(testApp(session));
+    try {
+      const c = new Client(server.url);
+      const first = json<StateBody>(await c.get('/set?k=v'));
+      provider.poke(first.sid, 'not json');
+      const second = json<StateBody>(await c.get('/set?k=again'));
+      expect(second).toMatchObject({ isNew: true, reason: 'corrupt', data: { k: 'again' } });
+      expect(second.sid).not.toBe(first.sid);
+      expect(provider.peek(first.sid)).toBe('not json');
+      expect(errors).toEqual(['ERR_CORRUPT_RECORD']);
+      expect(json<StateBody>(await c.get('/state'))).toMatchObject({ isNew: false, sid: second.sid });
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,7 @@
+/** The manager suite on the in-memory provider, once per crypto backend. */
+import { MemoryProvider } from '../../src/providers/memory.js';
+import { managerSuite } from './suite.js';
+
+for (const backend of ['wasm', 'js', 'node'] as const) {
+  managerSuite('memory', () => ({ provider: new MemoryProvider(), close: async () => {} }), { backend });
+}
