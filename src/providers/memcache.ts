@@ -1,0 +1,273 @@
+/**
+ * Memcache provider (memjs), for one or several memcached servers.
+ *
+ * Layout: one item per session at `prefix + sha256hex(sid)`, holding the whole
+ * Value as one JSON object. memjs spreads keys over its servers by hashing the
+ * key. Requests go through memjs's `perform` (its connection handling, retries
+ * and server choice) with binary-protocol frames built here, for what memjs's
+ * helpers lack: GAT (restore + touch in one round trip), a TTL of 0 that means
+ * "no expiry", and typed errors from status codes instead of log lines.
+ *
+ * No check-and-set: concurrent writes to one session are last-write-wins.
+ * memjs is only used as a type: the app passes its own client.
+ */
+import {
+  CorruptRecordError,
+  DuplicateIdError,
+  InvalidConfigError,
+  SessionError,
+  SessionNotFoundError,
+  StoreUnavailableError,
+  ValueTooLargeError,
+} from '../errors.js';
+import { Value } from '../manager/value.js';
+import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
+import { DEFAULT_PREFIX, checkMemcacheKey, checkMemcachePrefix, storeKey } from './keys.js';
+import type { Provider, ProviderDefaults, RestoreOptions, Storer } from './provider.js';
+import { ProviderStorer, type StorerBackend } from './storer.js';
+
+/** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
+export const FALLBACK_TTL = 1_800;
+
+/** memcached's default item size limit (`-I`), in bytes. */
+export const DEFAULT_MAX_ITEM_SIZE = 1024 * 1024;
+
+/**
+ * Room kept for memcached's per-item overhead (item header, CAS, suffix):
+ * a record is refused client-side when key + value + this exceeds `maxItemSize`.
+ */
+const ITEM_OVERHEAD = 64;
+
+/** memcached reads a relative expiry above 30 days as a Unix time. */
+const MAX_RELATIVE_EXPIRY = 60 * 60 * 24 * 30;
+
+export interface MemcacheProviderOptions {
+  /** Store-key prefix. Default `sess:`. Prefix + 64 hash characters must be a valid memcached key. */
+  prefix?: string;
+  /** Idle timeout in seconds (the item's expiry); 0 = no expiry. Default: the Session's `sessionExpire`. */
+  ttl?: number;
+  /** Bound on each operation in milliseconds; past it the call rejects with `ERR_STORE_UNAVAILABLE`. Default 2000. */
+  timeout?: number;
+  /** The servers' item size limit (memcached `-I`), in bytes. Default 1 MiB. */
+  maxItemSize?: number;
+}
+
+/** What a memjs response looks like (memjs `Response`). */
+export interface MemjsResponse {
+  header: { status?: number; opcode?: number };
+  extras: Buffer;
+  val: Buffer;
+}
+
+/**
+ * The part of a memjs `Client` this provider uses. A `memjs.Client` fits;
+ * declared structurally so memjs stays a type-free optional peer.
+ */
+export interface MemjsClient {
+  readonly seq: number;
+  incrSeq(): void;
+  perform(
+    key: string,
+    request: Buffer,
+    seq: number,
+    callback: (err: Error | null, response?: MemjsResponse | null) => void,
+  ): void;
+}
+
+// Binary protocol opcodes and statuses used here.
+const OP_GET = 0x00;
+const OP_ADD = 0x02;
+const OP_REPLACE = 0x03;
+const OP_DELETE = 0x04;
+const OP_TOUCH = 0x1c;
+const OP_GAT = 0x1d;
+const ST_OK = 0x00;
+const ST_NOT_FOUND = 0x01;
+const ST_EXISTS = 0x02;
+const ST_TOO_LARGE = 0x03;
+const ST_NOT_STORED = 0x05;
+
+const STATUS_TEXT: Record<number, string> = {
+  0x04: 'invalid arguments',
+  0x81: 'unknown command',
+  0x82: 'out of memory',
+  0x83: 'not supported',
+  0x84: 'internal error',
+  0x85: 'busy',
+  0x86: 'temporary failure',
+};
+
+function frame(opcode: number, seq: number, key: string, extras: Buffer, value: Buffer): Buffer {
+  const keyBuf = Buffer.from(key, 'utf8');
+  const buf = Buffer.alloc(24 + extras.length + keyBuf.length + value.length);
+  buf.writeUInt8(0x80, 0); // request magic
+  buf.writeUInt8(opcode, 1);
+  buf.writeUInt16BE(keyBuf.length, 2);
+  buf.writeUInt8(extras.length, 4);
+  buf.writeUInt32BE(extras.length + keyBuf.length + value.length, 8);
+  buf.writeUInt32BE(seq >>> 0, 12); // opaque: memjs matches responses by it
+  extras.copy(buf, 24);
+  keyBuf.copy(buf, 24 + extras.length);
+  value.copy(buf, 24 + extras.length + keyBuf.length);
+  return buf;
+}
+
+function mapMemcacheError(err: unknown): SessionError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new StoreUnavailableError(`session store error: ${message}`, { cause: err });
+}
+
+export class MemcacheProvider implements Provider, StorerBackend {
+  readonly #client: MemjsClient;
+  readonly #prefix: string;
+  readonly #timeout: number;
+  readonly #maxItemSize: number;
+  #ttl: number;
+  #ttlFixed: boolean;
+
+  constructor(client: MemjsClient, options: MemcacheProviderOptions = {}) {
+    this.#client = client;
+    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+    checkMemcachePrefix(this.#prefix);
+    this.#timeout = checkTimeout(options.timeout);
+    this.#ttlFixed = options.ttl !== undefined;
+    this.#ttl = options.ttl === undefined ? FALLBACK_TTL : checkTtl(options.ttl);
+    const max = options.maxItemSize ?? DEFAULT_MAX_ITEM_SIZE;
+    if (typeof max !== 'number' || !(max > ITEM_OVERHEAD)) {
+      throw new InvalidConfigError(`maxItemSize must be a number of bytes > ${ITEM_OVERHEAD}, got ${String(max)}`);
+    }
+    this.#maxItemSize = max;
+  }
+
+  get ttl(): number {
+    return this.#ttl;
+  }
+
+  get prefix(): string {
+    return this.#prefix;
+  }
+
+  /** The memcached key holding `sid` (for inspection and tests; never log it next to the ID). */
+  keyFor(sid: string): string {
+    const key = storeKey(this.#prefix, sid);
+    checkMemcacheKey(key);
+    return key;
+  }
+
+  useDefaults(defaults: ProviderDefaults): void {
+    if (!this.#ttlFixed) this.#ttl = checkTtl(defaults.ttl);
+  }
+
+  async new(sid: string, initial?: Value): Promise<Storer> {
+    const value = initial ?? new Value();
+    const status = await this.#store(OP_ADD, this.keyFor(sid), value, 'new');
+    if (status === ST_EXISTS || status === ST_NOT_STORED) throw new DuplicateIdError();
+    value.markSaved();
+    return new ProviderStorer(this, sid, value);
+  }
+
+  async restore(sid: string, options: RestoreOptions = {}): Promise<Storer> {
+    // GAT reads and slides the expiry in one round trip.
+    const res = options.touch
+      ? await this.#op(OP_GAT, this.keyFor(sid), this.#expiry(), Buffer.alloc(0), 'restore')
+      : await this.#op(OP_GET, this.keyFor(sid), Buffer.alloc(0), Buffer.alloc(0), 'restore');
+    return new ProviderStorer(this, sid, this.#decode(res));
+  }
+
+  /**
+   * Copies the record to `newSid` (create-if-absent, fresh TTL), then deletes
+   * `sid`: between the two both IDs hold it, never neither. The keys may
+   * live on different servers, so there is no atomic move.
+   */
+  async refresh(sid: string, newSid: string): Promise<Storer> {
+    const oldKey = this.keyFor(sid);
+    const newKey = this.keyFor(newSid);
+    const value = this.#decode(await this.#op(OP_GET, oldKey, Buffer.alloc(0), Buffer.alloc(0), 'refresh'));
+    const status = await this.#store(OP_ADD, newKey, value, 'refresh');
+    if (status === ST_EXISTS || status === ST_NOT_STORED) throw new DuplicateIdError();
+    await this.#op(OP_DELETE, oldKey, Buffer.alloc(0), Buffer.alloc(0), 'refresh');
+    return new ProviderStorer(this, newSid, value);
+  }
+
+  async destroy(sid: string): Promise<void> {
+    const res = await this.#op(OP_DELETE, this.keyFor(sid), Buffer.alloc(0), Buffer.alloc(0), 'destroy');
+    const status = res.header.status ?? ST_OK;
+    if (status !== ST_OK && status !== ST_NOT_FOUND) throw this.#statusError(status, 'destroy');
+  }
+
+  /**
+   * @internal Replaces the whole record (REPLACE: only an existing item, so a
+   * session destroyed or expired meanwhile is not brought back).
+   */
+  async save(sid: string, v: Value): Promise<void> {
+    const status = await this.#store(OP_REPLACE, this.keyFor(sid), v, 'save');
+    if (status === ST_NOT_FOUND || status === ST_NOT_STORED) {
+      throw new SessionNotFoundError('session expired or was destroyed before it was saved');
+    }
+  }
+
+  /** @internal */
+  async touch(sid: string): Promise<void> {
+    const res = await this.#op(OP_TOUCH, this.keyFor(sid), this.#expiry(), Buffer.alloc(0), 'touch');
+    const status = res.header.status ?? ST_OK;
+    if (status === ST_NOT_FOUND) throw new SessionNotFoundError();
+    if (status !== ST_OK) throw this.#statusError(status, 'touch');
+  }
+
+  /** ADD/SET/REPLACE of the serialized Value; returns the status (OK or a "no" the caller interprets). */
+  async #store(opcode: number, key: string, v: Value, what: string): Promise<number> {
+    const body = Buffer.from(v.serialize(), 'utf8');
+    const size = body.length + Buffer.byteLength(key) + ITEM_OVERHEAD;
+    if (size > this.#maxItemSize) {
+      throw new ValueTooLargeError(
+        `session record is ${body.length} bytes; memcached's item size limit is ${this.#maxItemSize} bytes`,
+      );
+    }
+    const extras = Buffer.alloc(8); // flags (0) + expiry
+    this.#expiry().copy(extras, 4);
+    const res = await this.#op(opcode, key, extras, body, what);
+    const status = res.header.status ?? ST_OK;
+    if (status === ST_OK || status === ST_EXISTS || status === ST_NOT_FOUND || status === ST_NOT_STORED) {
+      return status;
+    }
+    throw this.#statusError(status, what);
+  }
+
+  #decode(res: MemjsResponse): Value {
+    const status = res.header.status ?? ST_OK;
+    if (status === ST_NOT_FOUND) throw new SessionNotFoundError();
+    if (status !== ST_OK) throw this.#statusError(status, 'restore');
+    return Value.deserialize(res.val.toString('utf8'));
+  }
+
+  #statusError(status: number, what: string): SessionError {
+    if (status === ST_TOO_LARGE) {
+      return new ValueTooLargeError(`memcached refused the session record as too large (${what})`);
+    }
+    const text = STATUS_TEXT[status] ?? `status 0x${status.toString(16)}`;
+    return new StoreUnavailableError(`memcached answered ${what}: ${text}`);
+  }
+
+  /** The 4-byte expiry field for the current TTL. */
+  #expiry(): Buffer {
+    const buf = Buffer.alloc(4);
+    const ttl = this.#ttl;
+    // Above 30 days memcached wants an absolute Unix time (relies on client and server clocks agreeing).
+    buf.writeUInt32BE(ttl > MAX_RELATIVE_EXPIRY ? Math.floor(Date.now() / 1000) + ttl : ttl, 0);
+    return buf;
+  }
+
+  #op(opcode: number, key: string, extras: Buffer, value: Buffer, what: string): Promise<MemjsResponse> {
+    const client = this.#client;
+    const op = new Promise<MemjsResponse>((resolve, reject) => {
+      client.incrSeq();
+      const seq = client.seq;
+      client.perform(key, frame(opcode, seq, key, extras, value), seq, (err, response) => {
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        else if (!response) reject(new Error('memcached sent no response'));
+        else resolve(response);
+      });
+    });
+    return withDeadline(op, this.#timeout, what, mapMemcacheError);
+  }
+}

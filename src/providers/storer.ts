@@ -1,0 +1,44 @@
+import type { Value } from '../manager/value.js';
+import type { Storer } from './provider.js';
+
+/** What a provider does for the Storers it hands out. */
+export interface StorerBackend {
+  /**
+   * Persists `value` into the existing session `sid` (`SessionNotFoundError`
+   * if it is gone: a late save must not resurrect a destroyed session).
+   * `replace`: the value is not the one handed out, so it replaces everything.
+   */
+  save(sid: string, value: Value, replace: boolean): Promise<void> | void;
+  touch(sid: string): Promise<void> | void;
+}
+
+/** The Storer of the bundled providers: the per-store work lives in the provider. */
+export class ProviderStorer implements Storer {
+  readonly #backend: StorerBackend;
+  readonly #sid: string;
+  #value: Value;
+
+  constructor(backend: StorerBackend, sid: string, value: Value) {
+    this.#backend = backend;
+    this.#sid = sid;
+    this.#value = value;
+  }
+
+  sessionID(): string {
+    return this.#sid;
+  }
+
+  getValue(): Value {
+    return this.#value;
+  }
+
+  async setValue(v: Value): Promise<void> {
+    await this.#backend.save(this.#sid, v, v !== this.#value);
+    v.markSaved();
+    this.#value = v;
+  }
+
+  async touch(): Promise<void> {
+    await this.#backend.touch(this.#sid);
+  }
+}

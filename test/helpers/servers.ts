@@ -1,0 +1,367 @@
+/**
+ * Real redis-server / memcached / 3-master Redis Cluster on free loopback
+ * ports, for provider tests. Call `dispose()` (or the cluster's `stop()`) from
+ * afterAll: it kills the process and removes its temp dir. As a backstop,
+ * what is left is killed when the test process exits.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+const HOST = '127.0.0.1';
+const live = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+
+process.once('exit', () => {
+  for (const child of live) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const PACKAGES: Record<string, string> = {
+  'redis-server': 'redis-server',
+  'redis-cli': 'redis-server',
+  memcached: 'memcached',
+};
+
+/** Path of `name` on PATH, or an error naming the Debian package to install. */
+export function requireBinary(name: string): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const file = join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // keep looking
+    }
+  }
+  const pkg = PACKAGES[name] ?? name;
+  throw new Error(`${name} not found on PATH: apt-get install -y ${pkg}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, HOST, () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free loopback port. With `busOffset`, `port + busOffset` is free too
+ * (Redis Cluster's bus port is port + 10000).
+ */
+export async function freePort(busOffset?: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    // Below the Linux ephemeral range, so outgoing connections do not take it meanwhile.
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (!(await canListen(port))) continue;
+    if (busOffset !== undefined && !(await canListen(port + busOffset))) continue;
+    return port;
+  }
+  throw new Error('no free loopback port found');
+}
+
+function tempDir(tag: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `wasm-session-${tag}-`));
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** Sends `text` to HOST:port and collects the answer until `done(answer)`. */
+export function rawCommand(port: number, text: string, done: (answer: string) => boolean, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const sock = createConnection({ host: HOST, port });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no answer from port ${port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.setEncoding('utf8');
+    sock.on('connect', () => sock.write(text));
+    sock.on('data', (chunk: string) => {
+      answer += chunk;
+      if (done(answer)) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(answer);
+      }
+    });
+    sock.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} not ready within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
+
+/** One server process that can be stopped, frozen and started again on the same port. */
+export class ServerProcess {
+  readonly port: number;
+  readonly dir: string;
+  #child: ChildProcess | undefined;
+  #output = '';
+  readonly #bin: string;
+  readonly #args: () => string[];
+  readonly #ready: () => Promise<boolean>;
+
+  constructor(bin: string, port: number, dir: string, args: () => string[], ready: () => Promise<boolean>) {
+    this.#bin = bin;
+    this.port = port;
+    this.dir = dir;
+    this.#args = args;
+    this.#ready = ready;
+  }
+
+  get pid(): number {
+    const pid = this.#child?.pid;
+    if (pid === undefined) throw new Error('server is not running');
+    return pid;
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.#child) throw new Error('server already running');
+    const child = spawn(this.#bin, this.#args(), { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    live.add(child);
+    const keep = (chunk: Buffer): void => {
+      this.#output = (this.#output + chunk.toString('utf8')).slice(-4000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    let exited = false;
+    child.once('exit', () => {
+      exited = true;
+      live.delete(child);
+      if (this.#child === child) this.#child = undefined;
+    });
+    await waitFor(`${this.#bin} on port ${this.port}`, async () => {
+      if (exited) throw new Error(`exited early:\n${this.#output}`);
+      return this.#ready();
+    });
+  }
+
+  /** Sends a signal (SIGCONT resumes a frozen server). */
+  signal(sig: NodeJS.Signals): void {
+    this.#child?.kill(sig);
+  }
+
+  /**
+   * SIGSTOP, then waits until every thread is stopped: the signal is
+   * asynchronous, and a server thread running on another core could still
+   * answer a request sent right after kill().
+   */
+  async freeze(): Promise<void> {
+    const pid = this.pid;
+    this.signal('SIGSTOP');
+    await waitFor(`pid ${pid} stopped`, async () => {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        // state is the field after the parenthesised command name
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        if (state !== 'T' && state !== 't') return false;
+      }
+      return true;
+    }, 5000);
+  }
+
+  /** Stops the server for good and removes its directory. */
+  async dispose(): Promise<void> {
+    await this.stop('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+    tempDirs.delete(this.dir);
+  }
+
+  /** Stops the server (SIGTERM: a clean shutdown, Redis writes its AOF), SIGKILL after 5 s. */
+  async stop(sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGCONT'); // a frozen process cannot act on SIGTERM
+    child.kill(sig);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+const redisPing = (port: number) => async (): Promise<boolean> =>
+  (await rawCommand(port, 'PING\r\n', (a) => a.includes('\r\n'), 500)).startsWith('+PONG');
+
+export interface RedisServerOptions {
+  /** Keep data across restarts (AOF, fsync always). */
+  persistent?: boolean;
+}
+
+/** Starts redis-server on a free loopback port, in a temp dir. */
+export async function startRedis(options: RedisServerOptions = {}): Promise<ServerProcess> {
+  const bin = requireBinary('redis-server');
+  const port = await freePort();
+  const dir = tempDir('redis');
+  const args = (): string[] => [
+    '--port', String(port),
+    '--bind', HOST,
+    '--dir', dir,
+    '--save', '',
+    '--appendonly', options.persistent ? 'yes' : 'no',
+    '--appendfsync', 'always',
+    '--protected-mode', 'no',
+    '--daemonize', 'no',
+    '--loglevel', 'warning',
+  ];
+  const server = new ServerProcess(bin, port, dir, args, redisPing(port));
+  await server.start();
+  return server;
+}
+
+export interface MemcachedOptions {
+  /** Item size limit (`-I`), e.g. '1m'. Default 1m. */
+  maxItemSize?: string;
+}
+
+/** Starts memcached on a free loopback port (TCP only). */
+export async function startMemcached(options: MemcachedOptions = {}): Promise<ServerProcess> {
+  const bin = requireBinary('memcached');
+  const port = await freePort();
+  const dir = tempDir('memcached');
+  const args = (): string[] => {
+    const a = ['-l', HOST, '-p', String(port), '-U', '0', '-m', '64', '-t', '1', '-I', options.maxItemSize ?? '1m'];
+    // memcached refuses to run as root unless told which user to be.
+    if (process.getuid?.() === 0) a.push('-u', 'root');
+    return a;
+  };
+  const ready = async (): Promise<boolean> =>
+    (await rawCommand(port, 'version\r\n', (a) => a.includes('\r\n'), 500)).startsWith('VERSION');
+  const server = new ServerProcess(bin, port, dir, args, ready);
+  await server.start();
+  return server;
+}
+
+/** memcached `stats` of one server. */
+export async function memcachedStats(port: number): Promise<Record<string, string>> {
+  const answer = await rawCommand(port, 'stats\r\n', (a) => a.endsWith('END\r\n'));
+  const stats: Record<string, string> = {};
+  for (const line of answer.split('\r\n')) {
+    const m = /^STAT (\S+) (.*)$/.exec(line);
+    if (m) stats[m[1] as string] = m[2] as string;
+  }
+  return stats;
+}
+
+/** The raw item under `key` on one memcached server, or undefined (text protocol `get`). */
+export async function memcachedGet(port: number, key: string): Promise<string | undefined> {
+  const answer = await rawCommand(port, `get ${key}\r\n`, (a) => a.endsWith('END\r\n'));
+  const m = /^VALUE \S+ \d+ \d+\r\n/.exec(answer);
+  if (!m) return undefined;
+  return answer.slice(m[0].length, answer.length - '\r\nEND\r\n'.length);
+}
+
+/** Remaining TTL of `key` on one memcached server (meta `mg`): -1 = none, undefined = missing. */
+export async function memcachedTtl(port: number, key: string): Promise<number | undefined> {
+  const answer = await rawCommand(port, `mg ${key} t\r\n`, (a) => a.endsWith('\r\n'));
+  if (answer.startsWith('EN')) return undefined;
+  const m = /\bt(-?\d+)/.exec(answer);
+  if (!m) throw new Error(`unexpected mg answer: ${answer}`);
+  return Number(m[1]);
+}
+
+/** Writes a raw item on one memcached server (text protocol `set`), e.g. a corrupt record. */
+export async function memcachedSet(port: number, key: string, data: string, ttl = 0): Promise<void> {
+  const answer = await rawCommand(
+    port,
+    `set ${key} 0 ${ttl} ${Buffer.byteLength(data)}\r\n${data}\r\n`,
+    (a) => a.endsWith('\r\n'),
+  );
+  if (!answer.startsWith('STORED')) throw new Error(`memcached set failed: ${answer}`);
+}
+
+/** True once `a` holds a whole RESP bulk string. */
+function bulkDone(a: string): boolean {
+  const m = /^\$(\d+)\r\n/.exec(a);
+  return m !== null && Buffer.byteLength(a) >= m[0].length + Number(m[1]) + 2;
+}
+
+export interface RedisCluster {
+  nodes: ServerProcess[];
+  /** `host:port` of every master, for `new Cluster(...)`. */
+  startupNodes: { host: string; port: number }[];
+  stop(): Promise<void>;
+}
+
+/** Three masters (no replicas) on loopback, slots assigned by `redis-cli --cluster create`. */
+export async function startRedisCluster(): Promise<RedisCluster> {
+  const bin = requireBinary('redis-server');
+  const cli = requireBinary('redis-cli');
+  const nodes: ServerProcess[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      let port = await freePort(10000);
+      while (nodes.some((n) => Math.abs(n.port - port) === 10000 || n.port === port)) port = await freePort(10000);
+      const dir = tempDir('cluster');
+      const args = (): string[] => [
+        '--port', String(port),
+        '--bind', HOST,
+        '--dir', dir,
+        '--cluster-enabled', 'yes',
+        '--cluster-config-file', join(dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout', '5000',
+        '--save', '',
+        '--appendonly', 'no',
+        '--protected-mode', 'no',
+        '--daemonize', 'no',
+        '--loglevel', 'warning',
+      ];
+      const node = new ServerProcess(bin, port, dir, args, redisPing(port));
+      nodes.push(node);
+      await node.start();
+    }
+    const created = spawnSync(
+      cli,
+      ['--cluster', 'create', ...nodes.map((n) => `${HOST}:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { encoding: 'utf8', timeout: 30000 },
+    );
+    if (created.status !== 0) {
+      throw new Error(`redis-cli --cluster create failed (${created.status}):\n${created.stdout}\n${created.stderr}`);
+    }
+    for (const node of nodes) {
+      await waitFor(`cluster_state:ok on port ${node.port}`, async () =>
+        (await rawCommand(node.port, 'CLUSTER INFO\r\n', bulkDone, 1000)).includes('cluster_state:ok'),
+      );
+    }
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.dispose()));
+    throw err;
+  }
+  return {
+    nodes,
+    startupNodes: nodes.map((n) => ({ host: HOST, port: n.port })),
+    stop: async () => {
+      await Promise.all(nodes.map((n) => n.dispose()));
+    },
+  };
+}
