@@ -1,0 +1,57 @@
+/**
+ * Hono middleware on top of `wasm-session/web`: `app.use(honoSession(session))`,
+ * then `c.get('session')` in every later handler.
+ *
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { MemoryProvider, Session } from 'wasm-session';
+ * import { honoSession, type HonoSessionEnv } from 'wasm-session/hono';
+ *
+ * const app = new Hono<HonoSessionEnv>();
+ * app.use(honoSession(new Session(new MemoryProvider(), { cookieSecret: SECRET })));
+ * app.get('/', (c) => {
+ *   const v = c.get('session').getValue();
+ *   v.set('visits', v.int('visits') + 1);
+ *   return c.text(`visits: ${v.int('visits')}`);
+ * });
+ * ```
+ * @module
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { Session } from '../manager/session.js';
+import { assertSession } from './request-session.js';
+import { startWeb, type WebSession } from './web.js';
+
+export { RequestSession } from './request-session.js';
+export { WebSession } from './web.js';
+
+/** The Hono `Env` the middleware provides: `c.get('session')`. */
+export interface HonoSessionEnv {
+  Variables: {
+    /** This request's session (set by `honoSession`). */
+    session: WebSession;
+  };
+}
+
+/**
+ * Middleware that starts the session from `c.req.raw` and, once the handler
+ * has answered, saves it and appends its `Set-Cookie` lines to `c.res`
+ * (next to the app's own). A failing store rejects into Hono's `onError`.
+ */
+export function honoSession(session: Session): MiddlewareHandler<HonoSessionEnv> {
+  assertSession(session, 'honoSession');
+  return async (c, next) => {
+    // Mounted twice (app and route): the outer one commits.
+    if (c.get('session') !== undefined) return next();
+    const s = await startWeb(session, c.req.raw);
+    c.set('session', s);
+    await next();
+    const res = await s.commit(c.res);
+    if (res !== c.res) {
+      // Hono's setter merges the old response's headers into a new one (dropping
+      // our Set-Cookie lines in favour of the old ones): clear it first.
+      c.res = undefined;
+      c.res = res;
+    }
+  };
+}

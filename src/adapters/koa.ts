@@ -1,0 +1,52 @@
+/**
+ * Koa middleware: `app.use(koaSession(session))`, then `ctx.session` in every
+ * later middleware.
+ *
+ * ```ts
+ * import Koa from 'koa';
+ * import { MemoryProvider, Session } from 'wasm-session';
+ * import { koaSession } from 'wasm-session/koa';
+ *
+ * const app = new Koa();
+ * app.use(koaSession(new Session(new MemoryProvider(), { cookieSecret: process.env.SESSION_SECRET! })));
+ * app.use((ctx) => {
+ *   const v = ctx.session.getValue();
+ *   v.set('visits', v.int('visits') + 1); // saved when the downstream middleware is done
+ *   ctx.body = `visits: ${v.int('visits')}`;
+ * });
+ * ```
+ * @module
+ */
+import type Koa from 'koa';
+import type { Session } from '../manager/session.js';
+import { assertSession, RequestSession } from './request-session.js';
+
+export { RequestSession } from './request-session.js';
+
+declare module 'koa' {
+  interface DefaultContext {
+    /** This request's session (set by `koaSession`). */
+    session: RequestSession;
+  }
+}
+
+/**
+ * Middleware that restores or starts the session and puts it on `ctx.session`.
+ *
+ * After the downstream middleware is done it saves a changed value, so a
+ * failing store goes through Koa's error handling (`app.on('error')`, the
+ * error response) like koa-session's commit; the cookie itself is written by
+ * the manager's hooks on `ctx.res` just before the headers go out, next to
+ * whatever `ctx.cookies.set` / `ctx.append('Set-Cookie')` put there.
+ */
+export function koaSession(session: Session): Koa.Middleware {
+  assertSession(session, 'koaSession');
+  return async (ctx, next) => {
+    const existing: unknown = ctx.session;
+    if (existing instanceof RequestSession) return next();
+    const s = await RequestSession.start(session, ctx.req, ctx.res);
+    ctx.session = s;
+    await next();
+    await s.flush();
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The per-request session object every adapter hands to handlers
+ * (`req.session`, `request.session`, `ctx.session`, `c.get('session')`).
+ * Framework-free: no adapter's framework is imported here.
+ * @module
+ */
+import { InvalidConfigError } from '../errors.js';
+import type { Session } from '../manager/session.js';
+import type { SessionStore } from '../manager/store.js';
+import type { SessionRequest, SessionResponse } from '../manager/http.js';
+import type { StartReason } from '../manager/events.js';
+import type { Value } from '../manager/value.js';
+import type { Storer } from '../providers/provider.js';
+
+/**
+ * Fails fast (at app setup, not on the first request) when an adapter is
+ * given something other than a Session. Duck-typed: two copies of this
+ * package in one app would fail an `instanceof`.
+ * @internal
+ */
+export function assertSession(session: unknown, where: string): asserts session is Session {
+  const s = session as Partial<Session> | null | undefined;
+  if (typeof s?.start !== 'function' || typeof s.refresh !== 'function' || typeof s.destroy !== 'function') {
+    throw new InvalidConfigError(`${where}: expected a Session (new Session(provider, config))`);
+  }
+}
+
+/**
+ * One request's session: a `Storer` (`getValue()`, `setValue()`, `touch()`,
+ * `sessionID()`) over the request's {@link SessionStore}, plus the
+ * request-bound operations of {@link Session} (`refresh`, `destroy`,
+ * remember-me) so handlers need neither `req` nor `res` to call them.
+ *
+ * It is a view: after `destroy()` it switches to the request's new, empty
+ * session, so `getValue()` never hands out a destroyed session's data.
+ */
+export class RequestSession implements Storer {
+  readonly #session: Session;
+  readonly #req: SessionRequest;
+  readonly #res: SessionResponse;
+  #store: SessionStore;
+
+  /** @internal Adapters make these with {@link RequestSession.start}. */
+  constructor(session: Session, req: SessionRequest, res: SessionResponse, store: SessionStore) {
+    this.#session = session;
+    this.#req = req;
+    this.#res = res;
+    this.#store = store;
+  }
+
+  /**
+   * Restores or starts the session of `req` (see `Session.start`) and wraps it.
+   * Rejects only like `Session.start` does (`StoreUnavailableError` with `onStoreError: 'fail'`).
+   * @internal
+   */
+  static async start(session: Session, req: SessionRequest, res: SessionResponse): Promise<RequestSession> {
+    return new RequestSession(session, req, res, await session.start(req, res));
+  }
+
+  /** The underlying store of this request (changes after `destroy()`). */
+  get store(): SessionStore {
+    return this.#store;
+  }
+
+  /** The session ID. Treat it as a secret: it is the session. */
+  sessionID(): string {
+    return this.#store.sessionID();
+  }
+
+  /** The session's data; changes are saved before the response goes out. */
+  getValue(): Value {
+    return this.#store.getValue();
+  }
+
+  /** Replaces the session's data with a copy of `v` and saves it. */
+  setValue(v: Value): Promise<void> {
+    return this.#store.setValue(v);
+  }
+
+  /** Slides the idle timeout forward. */
+  touch(): Promise<void> {
+    return this.#store.touch();
+  }
+
+  /** Writes a changed value now (adapters also do it before the response goes out). */
+  save(): Promise<void> {
+    return this.#store.save();
+  }
+
+  /**
+   * Saves before the response goes out, as the manager's `node:http` hooks
+   * do: only a changed value (`save()` would also create an untouched new
+   * session, which lazy creation must not).
+   * @internal
+   */
+  async flush(): Promise<void> {
+    if (this.#store.getValue().isChanged()) await this.#store.save();
+  }
+
+  /** True when this request started a new session (see `reason`). */
+  isNew(): boolean {
+    return this.#store.isNew();
+  }
+
+  /** Why the session is new (`absent`, `invalid`, `expired`, ...); `null` when restored. */
+  get reason(): StartReason | null {
+    return this.#store.reason;
+  }
+
+  /** True once the session exists in the store. */
+  isSaved(): boolean {
+    return this.#store.isSaved();
+  }
+
+  /**
+   * Gives the session a new ID, keeping its data (call it at login: it
+   * defeats session fixation). Rejects with `HeadersSentError` once the
+   * response headers are out.
+   */
+  async refresh(): Promise<void> {
+    this.#store = await this.#session.refresh(this.#req, this.#res);
+  }
+
+  /**
+   * Removes the session from the store and expires its cookie (logout).
+   * Afterwards this object holds a new, empty session, which is only saved
+   * (with a new cookie) if the handler changes it.
+   */
+  async destroy(): Promise<void> {
+    await this.#session.destroy(this.#req, this.#res);
+    this.#store = await this.#session.start(this.#req, this.#res);
+  }
+
+  /** Sets the remember-me cookie carrying `psk` (a random token the app maps to a user). */
+  remember(psk: string): void {
+    this.#session.newRemember(this.#req, this.#res, psk);
+  }
+
+  /** The psk of a valid remember-me cookie on the request, or `null`. */
+  remembered(): string | null {
+    return this.#session.startRemember(this.#req);
+  }
+
+  /** Expires the remember-me cookie. */
+  forget(): void {
+    this.#session.destroyRemember(this.#req, this.#res);
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The adapter suite: one framework app (from `makeApp`) on a real server on
+ * 127.0.0.1:0, driven over real HTTP by a fetch + cookie-jar client.
+ *
+ * Every app answers JSON `AppState` on GET /count, /peek, /auto, /own and
+ * POST /login, /logout (parameters in the query string), sets the cookie
+ * `theme=dark` its framework's way on /own, and turns a failing store into a
+ * 5xx through the framework's error handling.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Session } from '../../src/manager/session.js';
+import { MemoryProvider } from '../../src/providers/memory.js';
+import type { Provider } from '../../src/providers/provider.js';
+import { SessionError, StoreUnavailableError } from '../../src/errors.js';
+import { Client, cookieNamed, cookiesNamed, json, rawRequest, type TestResponse } from '../helpers/http.js';
+import type { AppState, Remembered } from './logic.js';
+
+export const SECRET = 'adapter-suite-secret-0123456789-abcdefgh';
+const NEW_SECRET = 'adapter-suite-rotated-secret-0123456789-xyz';
+
+export interface RunningApp {
+  url: string;
+  close(): Promise<void>;
+}
+
+export type MakeApp = (session: Session, remembered: Remembered) => Promise<RunningApp>;
+
+/** A provider whose restore always fails (a store outage at start). */
+function failingProvider(): Provider {
+  const inner = new MemoryProvider();
+  return {
+    new: (sid, initial) => inner.new(sid, initial),
+    restore: () => Promise.reject(new StoreUnavailableError('store down (test)')),
+    refresh: (a, b) => inner.refresh(a, b),
+    destroy: (sid) => inner.destroy(sid),
+  };
+}
+
+/** A valid token with one character changed (still base64url). */
+function tamper(token: string): string {
+  const i = Math.floor(token.length / 2);
+  return token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
+}
+
+export function adapterSuite(label: string, makeApp: MakeApp): void {
+  describe(`adapter: ${label}`, () => {
+    let app: RunningApp;
+    let session: Session;
+    let provider: MemoryProvider;
+    const remembered: Remembered = new Map();
+    const client = (): Client => new Client(app.url);
+    const body = (res: TestResponse): AppState => {
+      expect(res.status, res.body).toBe(200);
+      return json<AppState>(res);
+    };
+
+    beforeAll(async () => {
+      provider = new MemoryProvider();
+      session = new Session(provider, { cookieSecret: SECRET, backend: 'js' });
+      app = await makeApp(session, remembered);
+    });
+    afterAll(async () => {
+      await app?.close();
+      session?.dispose();
+    });
+
+    it('creates a session on the first change (HttpOnly cookie), restores and changes it', async () => {
+      const c = client();
+      const first = await c.get('/count');
+      const s1 = body(first);
+      expect(s1).toMatchObject({ count: 1, isNew: true, reason: 'absent' });
+      const line = cookieNamed(first, 'sid');
+      expect(line?.httpOnly).toBe(true);
+      expect(String(line?.sameSite).toLowerCase()).toBe('lax');
+      const second = await c.get('/count');
+      expect(body(second)).toMatchObject({ count: 2, isNew: false, reason: null, sid: s1.sid });
+      // Restored and changed: same ID, same cookie, no new Set-Cookie needed.
+      expect(cookiesNamed(second, 'sid')).toHaveLength(0);
+    });
+
+    it('sends no cookie for an untouched new session (lazy creation)', async () => {
+      const res = await client().get('/peek');
+      expect(body(res)).toMatchObject({ isNew: true, saved: false });
+      expect(res.setCookies).toEqual([]);
+    });
+
+    it('refresh (login) gives a new ID, keeps the data, and the old cookie stops working', async () => {
+      const c = client();
+      const before = body(await c.get('/count'));
+      const oldCookie = await c.cookie('sid');
+      const login = await c.request('/login?user=bob', { method: 'POST' });
+      const after = body(login);
+      expect(after).toMatchObject({ user: 'bob', count: 1 });
+      expect(after.sid).not.toBe(before.sid);
+      expect(cookiesNamed(login, 'sid')).toHaveLength(1);
+      expect(body(await c.get('/peek'))).toMatchObject({ user: 'bob', count: 1, isNew: false, sid: after.sid });
+      const stale = body(await rawRequest(app.url, '/peek', { headers: { cookie: `sid=${oldCookie}` } }));
+      expect(stale).toMatchObject({ isNew: true, reason: 'unknown', user: null });
+    });
+
+    it('destroy (logout) expires the cookie and removes the session from the store', async () => {
+      const c = client();
+      await c.request('/login?user=carol', { method: 'POST' });
+      const cookie = await c.cookie('sid');
+      const out = await c.request('/logout', { method: 'POST' });
+      const after = body(out);
+      expect(after).toMatchObject({ user: null, count: 0, isNew: true });
+      const expired = cookieNamed(out, 'sid');
+      expect(expired?.value).toBe('');
+      expect(expired?.maxAge).toBe(0);
+      expect(await c.cookie('sid')).toBeUndefined();
+      expect(body(await c.get('/peek'))).toMatchObject({ user: null, isNew: true, reason: 'absent' });
+      const replay = body(await rawRequest(app.url, '/peek', { headers: { cookie: `sid=${cookie}` } }));
+      expect(replay).toMatchObject({ isNew: true, reason: 'unknown', user: null });
+    });
+
+    it('remember-me logs a returning visitor back in, and logout forgets it', async () => {
+      const c = client();
+      const login = await c.request('/login?user=dave&remember=1', { method: 'POST' });
+      const rememberLine = cookieNamed(login, 'sid_remember');
+      expect(rememberLine?.httpOnly).toBe(true);
+      expect(rememberLine?.maxAge).toBeGreaterThan(0);
+      // "Browser restarted": only the remember-me cookie is left.
+      const back = new Client(app.url);
+      await back.setCookie('sid_remember', (await c.cookie('sid_remember')) ?? '');
+      const auto = await back.get('/auto');
+      expect(body(auto)).toMatchObject({ user: 'dave', isNew: true });
+      expect(cookiesNamed(auto, 'sid')).toHaveLength(1);
+      expect(body(await back.get('/peek'))).toMatchObject({ user: 'dave', isNew: false });
+      const out = await back.request('/logout', { method: 'POST' });
+      expect(cookieNamed(out, 'sid_remember')?.maxAge).toBe(0);
+      expect(await back.cookie('sid_remember')).toBeUndefined();
+      // The psk was dropped server-side too: the old remember cookie no longer logs in.
+      const again = new Client(app.url);
+      await again.setCookie('sid_remember', (await c.cookie('sid_remember')) ?? '');
+      expect(body(await again.get('/auto'))).toMatchObject({ user: null });
+    });
+
+    it('a tampered or foreign cookie gives a fresh session, not an error', async () => {
+      const c = client();
+      body(await c.get('/count'));
+      const token = (await c.cookie('sid')) ?? '';
+      for (const bad of [tamper(token), 'garbage', token.slice(0, -3)]) {
+        const res = await rawRequest(app.url, '/count', { headers: { cookie: `sid=${bad}` } });
+        expect(body(res)).toMatchObject({ isNew: true, reason: 'invalid', count: 1 });
+        expect(cookiesNamed(res, 'sid')).toHaveLength(1);
+      }
+      // The real cookie still works.
+      expect(body(await c.get('/peek'))).toMatchObject({ isNew: false, count: 1 });
+    });
+
+    it("keeps the handler's own Set-Cookie next to the session's (lazy and eager cookie)", async () => {
+      for (const path of ['/own', '/own?refresh=1']) {
+        const c = client();
+        const res = await c.get(path);
+        expect(body(res)).toMatchObject({ count: 1 });
+        expect(cookieNamed(res, 'theme')?.value).toBe('dark');
+        expect(cookiesNamed(res, 'sid')).toHaveLength(1);
+        expect(body(await c.get('/peek'))).toMatchObject({ count: 1, isNew: false });
+      }
+    });
+
+    it('secret rotation: a cookie sealed under the old secret is restored and re-sealed under the new one', async () => {
+      const c = client();
+      const before = body(await c.get('/count'));
+      const oldToken = (await c.cookie('sid')) ?? '';
+      const rotated = new Session(provider, { cookieSecret: [NEW_SECRET, SECRET], backend: 'js' });
+      const next = await makeApp(rotated, new Map());
+      try {
+        const rc = new Client(next.url);
+        await rc.setCookie('sid', oldToken);
+        const res = await rc.get('/peek');
+        expect(body(res)).toMatchObject({ isNew: false, count: 1, sid: before.sid });
+        const resealed = cookieNamed(res, 'sid')?.value;
+        expect(resealed).toBeDefined();
+        expect(resealed).not.toBe(oldToken);
+        // Only the new secret opens the new cookie.
+        const onlyNew = new Session(provider, { cookieSecret: NEW_SECRET, backend: 'js' });
+        const check = await makeApp(onlyNew, new Map());
+        try {
+          const fresh = await rawRequest(check.url, '/peek', { headers: { cookie: `sid=${resealed}` } });
+          expect(body(fresh)).toMatchObject({ isNew: false, count: 1 });
+        } finally {
+          await check.close();
+          onlyNew.dispose();
+        }
+      } finally {
+        await next.close();
+        rotated.dispose();
+      }
+    });
+
+    it('a store failure at start goes through the framework error handling', async () => {
+      const failing = new Session(failingProvider(), { cookieSecret: SECRET, backend: 'js' });
+      const errors: string[] = [];
+      failing.on('error', (e) => errors.push((e.error as SessionError).code));
+      const bad = await makeApp(failing, new Map());
+      try {
+        // A valid cookie (same secret), so the manager asks the failing store.
+        const good = client();
+        body(await good.get('/count'));
+        const cookie = (await good.cookie('sid')) ?? '';
+        const res = await rawRequest(bad.url, '/peek', { headers: { cookie: `sid=${cookie}` } });
+        expect(res.status).toBeGreaterThanOrEqual(500);
+        expect(errors).toContain('ERR_STORE_UNAVAILABLE');
+      } finally {
+        await bad.close();
+        failing.dispose();
+      }
+    });
+  });
+}
