@@ -9,6 +9,8 @@ export type { JsonValue, ValueChanges } from './manager/value.js';
 export { MemoryProvider } from './providers/memory.js';
 export type { MemoryProviderOptions } from './providers/memory.js';
 export type { Provider, Storer, RestoreOptions, ProviderDefaults } from './providers/provider.js';
+export { ProviderStorer } from './providers/storer.js';
+export type { StorerBackend } from './providers/storer.js';
 export type { SessionConfig, ResolvedConfig, SameSite } from './manager/config.js';
 export type { SessionRequest, SessionResponse } from './manager/http.js';
 export type {

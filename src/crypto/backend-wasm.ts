@@ -118,6 +118,12 @@ class Core {
   }
 }
 
+/** node:fs where the runtime has it; looked up, not imported, so other runtimes can load this file. */
+function nodeFs(): typeof import('node:fs') | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
+}
+
 let core: Core | null = null;
 let loadError: unknown = null;
 
@@ -135,9 +141,7 @@ function coreSync(): Core {
   if (loadError) throw new BackendUnavailableError('the wasm backend failed to load', { cause: loadError });
   if (!wasmSupported()) throw new BackendUnavailableError('WebAssembly is not available in this runtime (e.g. node --jitless)');
   try {
-    const fs = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:fs') as
-      | typeof import('node:fs')
-      | undefined;
+    const fs = nodeFs();
     if (!fs) throw new Error('no synchronous file access here: call `await initWasm(bytes)` first');
     core = new Core(new WebAssembly.Module(fs.readFileSync(WASM_URL)));
     return core;
@@ -159,8 +163,9 @@ export async function initWasm(source?: BufferSource | WebAssembly.Module): Prom
   if (source instanceof WebAssembly.Module) module = source;
   else if (source) module = await WebAssembly.compile(source);
   else {
-    const fs = await import('node:fs/promises');
-    module = await WebAssembly.compile(await fs.readFile(WASM_URL));
+    const fs = nodeFs();
+    if (!fs) throw new BackendUnavailableError('no file system here: pass the module bytes to initWasm(bytes)');
+    module = await WebAssembly.compile(await fs.promises.readFile(WASM_URL));
   }
   core = new Core(module);
   loadError = null;

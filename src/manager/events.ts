@@ -1,3 +1,4 @@
+import type { SessionError } from '../errors.js';
 import type { OpenFailure } from '../crypto/types.js';
 import type { SessionRequest } from './http.js';
 
@@ -40,8 +41,8 @@ export interface UnknownEvent extends SessionEventBase {
 export type SessionOperation = 'restore' | 'new' | 'save' | 'touch' | 'refresh' | 'destroy';
 
 export interface SessionErrorEvent {
-  /** A `SessionError` (see `code`); store failures other than those are wrapped in `StoreUnavailableError`. */
-  readonly error: Error;
+  /** Its `code` says what failed; a custom store's plain errors arrive wrapped in `StoreUnavailableError`. */
+  readonly error: SessionError;
   readonly operation: SessionOperation;
   readonly req?: SessionRequest;
   readonly sidHint?: string;

@@ -74,3 +74,15 @@ describe('optional peer dependencies', () => {
     });
   }
 });
+
+describe('runtimes without Node built-ins', () => {
+  // The root entry and the Web adapter must load on Web-standard runtimes: no
+  // runtime import of node:* (the node backend and the module file are looked
+  // up with process.getBuiltinModule when used).
+  for (const entry of ['src/index.ts', 'src/adapters/web.ts', 'src/adapters/hono.ts']) {
+    it(`${entry} imports no node: module at runtime`, () => {
+      const reached = [...reachablePackages(resolve(ROOT, entry))].filter((p) => p.startsWith('node:'));
+      expect(reached).toEqual([]);
+    });
+  }
+});
