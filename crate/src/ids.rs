@@ -16,7 +16,7 @@ pub fn fill_ids<E: Entropy>(rng: &mut Generator<E>, out: &mut [u8]) -> usize {
     for id in out.chunks_exact_mut(ID_LEN) {
         rng.generate(&mut bytes, 1);
         // 16 bytes always encode to exactly ID_LEN characters.
-        let _ = b64::encode(&bytes, id);
+        let _ = b64::encode_secret(&bytes, id);
         n += 1;
     }
     n
