@@ -139,7 +139,9 @@ export class Value {
 
   /** Changes since the last save (see `ValueChanges`). */
   changes(): ValueChanges {
-    return { cleared: this.#cleared, set: new Map(this.#set), deleted: new Set(this.#deleted) };
+    // Views, not copies (this is on every save). Read them at once: later
+    // changes to the value show through, until markSaved starts new ones.
+    return { cleared: this.#cleared, set: this.#set, deleted: this.#deleted };
   }
 
   /**
@@ -157,8 +159,9 @@ export class Value {
 
   /** Called by a provider once the value is stored: nothing is changed any more. */
   markSaved(): void {
-    this.#set.clear();
-    this.#deleted.clear();
+    // Fresh collections rather than clear(): a `changes()` view taken before stays as it was.
+    if (this.#set.size > 0) this.#set = new Map();
+    if (this.#deleted.size > 0) this.#deleted = new Set();
     this.#cleared = false;
   }
 
@@ -217,6 +220,23 @@ export class Value {
     const out: Record<string, string> = {};
     for (const [key, slot] of this.#slots) put(out, key, slot.json);
     return out;
+  }
+
+  /** Per-key JSON as a Map (a new one): what the memory provider keeps. */
+  fieldMap(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [key, slot] of this.#slots) out.set(key, slot.json);
+    return out;
+  }
+
+  /**
+   * A Value over per-key JSON this library produced itself (`fieldMap`):
+   * nothing is parsed until `get`. Untrusted input goes through `fromFields`.
+   */
+  static fromFieldMap(fields: ReadonlyMap<string, string>): Value {
+    const value = new Value();
+    for (const [key, json] of fields) value.#slots.set(key, { json });
+    return value;
   }
 
   /** An independent copy; its change state is copied too. */

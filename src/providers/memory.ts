@@ -12,14 +12,21 @@ export interface MemoryProviderOptions {
 }
 
 /**
+ * A stored session: per-key JSON strings in a Map that is never changed once
+ * stored (a save stores a new one), or a raw string record (`poke`).
+ */
+type MemoryRecord = ReadonlyMap<string, string> | string;
+
+/**
  * The embedded provider: sessions in this process's memory, on lru-cache,
- * bounded in count and expiring after `ttl` seconds idle. Records are kept as
- * JSON strings, so every restore is a copy: one request cannot change
- * another's session by reference. For one process only (use Redis or
+ * bounded in count and expiring after `ttl` seconds idle. Each key is kept as
+ * its JSON string in an immutable record, so every restore is a copy (one
+ * request cannot change another's session by reference), and a restore or a
+ * save parses nothing it does not need. For one process only (use Redis or
  * memcached to share sessions between processes).
  */
 export class MemoryProvider implements Provider, StorerBackend {
-  readonly #cache: LRUCache<string, string>;
+  readonly #cache: LRUCache<string, MemoryRecord>;
   readonly #ownTtl: boolean;
   #ttlMs = 0;
 
@@ -32,7 +39,7 @@ export class MemoryProvider implements Provider, StorerBackend {
     this.#ownTtl = options.ttl !== undefined;
     this.#ttlMs = (options.ttl ?? 0) * 1000;
     // Stale entries are never returned (allowStale false); they are dropped when met or evicted.
-    this.#cache = new LRUCache<string, string>({ max, allowStale: false, ttlAutopurge: false });
+    this.#cache = new LRUCache<string, MemoryRecord>({ max, allowStale: false, ttlAutopurge: false });
   }
 
   useDefaults(defaults: ProviderDefaults): void {
@@ -53,7 +60,7 @@ export class MemoryProvider implements Provider, StorerBackend {
   async new(sid: string, initial?: Value): Promise<Storer> {
     if (this.#cache.has(sid)) throw new DuplicateIdError();
     const value = initial ?? new Value();
-    this.#put(sid, value.serialize());
+    this.#put(sid, value.fieldMap());
     value.markSaved();
     return new ProviderStorer(this, sid, value);
   }
@@ -61,14 +68,14 @@ export class MemoryProvider implements Provider, StorerBackend {
   async restore(sid: string, options?: RestoreOptions): Promise<Storer> {
     const record = this.#cache.get(sid, { updateAgeOnGet: options?.touch === true });
     if (record === undefined) throw new SessionNotFoundError();
-    return new ProviderStorer(this, sid, Value.deserialize(record));
+    return new ProviderStorer(this, sid, toValue(record));
   }
 
   async refresh(sid: string, newSid: string): Promise<Storer> {
     const record = this.#cache.get(sid);
     if (record === undefined) throw new SessionNotFoundError();
     if (this.#cache.has(newSid)) throw new DuplicateIdError();
-    const value = Value.deserialize(record);
+    const value = toValue(record);
     this.#put(newSid, record);
     this.#cache.delete(sid);
     return new ProviderStorer(this, newSid, value);
@@ -94,7 +101,8 @@ export class MemoryProvider implements Provider, StorerBackend {
 
   /** @internal Raw access for tests and tools: the stored record, or undefined. */
   peek(sid: string): string | undefined {
-    return this.#cache.get(sid);
+    const record = this.#cache.get(sid);
+    return typeof record === 'string' || record === undefined ? record : Value.fromFieldMap(record).serialize();
   }
 
   /** @internal Raw write, bypassing the contract (tests: corrupt records). */
@@ -102,9 +110,14 @@ export class MemoryProvider implements Provider, StorerBackend {
     this.#put(sid, record);
   }
 
-  #put(sid: string, record: string): void {
+  #put(sid: string, record: MemoryRecord): void {
     this.#cache.set(sid, record, { ttl: this.#ttlMs });
   }
+}
+
+function toValue(record: MemoryRecord): Value {
+  // A string record only comes from poke (tests, tools): decode and check it.
+  return typeof record === 'string' ? Value.deserialize(record) : Value.fromFieldMap(record);
 }
 
 /**
@@ -113,19 +126,16 @@ export class MemoryProvider implements Provider, StorerBackend {
  * same time both keep their change. A whole replacement (`cleared`), or a
  * record that does not parse, is rewritten whole.
  */
-function merge(record: string, value: Value): string {
+function merge(record: MemoryRecord, value: Value): ReadonlyMap<string, string> {
   const changes = value.changes();
-  if (changes.cleared) return value.serialize();
-  let stored: Value;
+  if (changes.cleared) return value.fieldMap();
+  let fields: Map<string, string>;
   try {
-    stored = Value.deserialize(record);
+    fields = typeof record === 'string' ? Value.deserialize(record).fieldMap() : new Map(record);
   } catch {
-    return value.serialize();
+    return value.fieldMap();
   }
-  const fields = new Map(Object.entries(stored.fields()));
   for (const key of changes.deleted) fields.delete(key);
   for (const [key, json] of changes.set) fields.set(key, json);
-  let out = '{';
-  for (const [key, json] of fields) out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + json;
-  return out + '}';
+  return fields;
 }
