@@ -1,31 +1,10 @@
 // Example: wasm-session with node:http and the in-memory provider.
 // `npm start` builds dist/ and runs this file. Pages: a counter (/) and a login/logout page (/login).
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { MemoryProvider, Session } from '../../dist/index.js';
+import { counterBody, createExampleSession, escape, loginBody, page, rememberKeyFor, remembered } from '../common.js';
 
-let secret = process.env.SESSION_SECRET;
-if (!secret) {
-  secret = randomBytes(32).toString('base64url');
-  console.log('note: SESSION_SECRET is not set; using a random secret, so sessions end when the server restarts.');
-}
-
-const session = new Session(new MemoryProvider(), {
-  cookieSecret: secret,
-  cookieSecure: false, // plain http on localhost; set true behind HTTPS
-  sessionExpire: 30 * 60,
-});
-session.on('error', (e) => console.error(`session ${e.operation} failed:`, e.error.code ?? '', e.error.message));
+const session = createExampleSession({ sessionExpire: 30 * 60 });
 session.on('expired', () => console.log('a session cookie expired'));
-
-// Remember-me keys (psk → user). A real app keeps these in its database, hashed.
-const remembered = new Map();
-
-const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const page = (title, body) => `<!doctype html>
-<html><head><meta charset="utf-8"><title>${title}</title>
-<style>body{font:16px system-ui;max-width:36em;margin:3em auto}nav a{margin-right:1em}button{font:inherit}</style></head>
-<body><nav><a href="/">Counter</a><a href="/login">Login</a></nav><h1>${title}</h1>${body}</body></html>`;
 
 function send(res, status, html) {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -68,21 +47,11 @@ const server = createServer(async (req, res) => {
   if (url.pathname === '/' && req.method === 'GET') {
     const count = value.int('count') + 1;
     value.set('count', count); // saved automatically before the response goes out
-    const note = store.isNew() && store.reason !== 'absent' ? `<p><em>New session (${escape(store.reason)}).</em></p>` : '';
-    return send(res, 200, page('Counter', `${note}<p>You have loaded this page <strong>${count}</strong> time(s) in this session.</p>
-      <p>${value.has('user') ? `Logged in as <strong>${escape(value.string('user'))}</strong>.` : 'Not logged in.'}</p>`));
+    return send(res, 200, page('Counter', counterBody(store, count)));
   }
 
   if (url.pathname === '/login' && req.method === 'GET') {
-    const body = value.has('user')
-      ? `<p>Hello, <strong>${escape(value.string('user'))}</strong>.</p>
-         <form method="post" action="/logout"><button>Log out</button></form>`
-      : `<form method="post" action="/login">
-           <p><label>Name <input name="user" required maxlength="40" autofocus></label></p>
-           <p><label><input type="checkbox" name="remember" value="1"> Remember me</label></p>
-           <p><button>Log in</button></p>
-         </form>`;
-    return send(res, 200, page('Login', body));
+    return send(res, 200, page('Login', loginBody(value)));
   }
 
   if (url.pathname === '/login' && req.method === 'POST') {
@@ -91,11 +60,7 @@ const server = createServer(async (req, res) => {
     if (!user) return redirect(res, '/login');
     value.set('user', user);
     await session.refresh(req, res); // new ID on login: defeats session fixation
-    if (params.get('remember') === '1') {
-      const psk = randomBytes(24).toString('base64url');
-      remembered.set(psk, user);
-      session.newRemember(req, res, psk);
-    }
+    if (params.get('remember') === '1') session.newRemember(req, res, rememberKeyFor(user));
     return redirect(res, '/login');
   }
 

@@ -1,29 +1,11 @@
 // Example: wasm-session with Koa 3 (`npm run example -- koa`).
 // Pages: a counter (/) and a login/logout page with "remember me" (/login).
-import { randomBytes } from 'node:crypto';
 import Koa from 'koa';
-import { MemoryProvider, Session } from 'wasm-session';
 import { koaSession } from 'wasm-session/koa';
+import { counterBody, createExampleSession, loginBody, page, rememberKeyFor, remembered } from '../common.js';
 
-let secret = process.env.SESSION_SECRET;
-if (!secret) {
-  secret = randomBytes(32).toString('base64url');
-  console.log('note: SESSION_SECRET is not set; using a random secret, so sessions end when the server restarts.');
-}
-const session = new Session(new MemoryProvider(), {
-  cookieSecret: secret,
-  cookieSecure: false, // plain http on localhost; set true behind HTTPS
-});
-session.on('error', (e) => console.error(`session ${e.operation} failed:`, e.error.code, e.error.message));
+const session = createExampleSession();
 
-// Remember-me keys (psk → user). A real app keeps these in its database, hashed.
-const remembered = new Map();
-
-const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const page = (title, body) => `<!doctype html>
-<html><head><meta charset="utf-8"><title>${title}</title>
-<style>body{font:16px system-ui;max-width:36em;margin:3em auto}nav a{margin-right:1em}button{font:inherit}</style></head>
-<body><nav><a href="/">Counter</a><a href="/login">Login</a></nav><h1>${title}</h1>${body}</body></html>`;
 function html(ctx, status, title, body) {
   ctx.status = status;
   ctx.type = 'html';
@@ -64,20 +46,10 @@ app.use(async (ctx) => {
   if (route === 'GET /') {
     const count = value.int('count') + 1;
     value.set('count', count); // saved when the handlers are done, before the response goes out
-    const note = s.isNew() && s.reason !== 'absent' ? `<p><em>New session (${escape(s.reason)}).</em></p>` : '';
-    return html(ctx, 200, 'Counter', `${note}<p>You have loaded this page <strong>${count}</strong> time(s) in this session.</p>
-      <p>${value.has('user') ? `Logged in as <strong>${escape(value.string('user'))}</strong>.` : 'Not logged in.'}</p>`);
+    return html(ctx, 200, 'Counter', counterBody(s, count));
   }
   if (route === 'GET /login') {
-    const body = value.has('user')
-      ? `<p>Hello, <strong>${escape(value.string('user'))}</strong>.</p>
-         <form method="post" action="/logout"><button>Log out</button></form>`
-      : `<form method="post" action="/login">
-           <p><label>Name <input name="user" required maxlength="40" autofocus></label></p>
-           <p><label><input type="checkbox" name="remember" value="1"> Remember me</label></p>
-           <p><button>Log in</button></p>
-         </form>`;
-    return html(ctx, 200, 'Login', body);
+    return html(ctx, 200, 'Login', loginBody(value));
   }
   if (route === 'POST /login') {
     const params = await form(ctx);
@@ -87,11 +59,7 @@ app.use(async (ctx) => {
     if (!user) return;
     value.set('user', user);
     await s.refresh(); // new ID on login: defeats session fixation
-    if (params.get('remember') === '1') {
-      const psk = randomBytes(24).toString('base64url');
-      remembered.set(psk, user);
-      s.remember(psk);
-    }
+    if (params.get('remember') === '1') s.remember(rememberKeyFor(user));
     return;
   }
   if (route === 'POST /logout') {

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { expressSession } from '../../src/adapters/express.js';
@@ -6,20 +5,10 @@ import { Session } from '../../src/manager/session.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
 import { Client, json } from '../helpers/http.js';
 import { OPS, runOp, type Remembered } from './logic.js';
-import { adapterSuite, SECRET, type RunningApp } from './suite.js';
+import { adapterSuite, running, SECRET, type RunningApp } from './suite.js';
 
-async function serve(app: express.Express): Promise<RunningApp> {
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+function serve(app: express.Express): Promise<RunningApp> {
+  return running(app.listen(0, '127.0.0.1'));
 }
 
 function makeApp(session: Session, remembered: Remembered): Promise<RunningApp> {

@@ -3,11 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { fastifySession } from '../../src/adapters/fastify.js';
 import { Session } from '../../src/manager/session.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
-import type { Provider } from '../../src/providers/provider.js';
-import { SessionError, StoreUnavailableError } from '../../src/errors.js';
+import type { SessionError } from '../../src/errors.js';
 import { Client, cookiesNamed, json } from '../helpers/http.js';
 import { OPS, runOp, type Remembered } from './logic.js';
-import { adapterSuite, SECRET, type RunningApp } from './suite.js';
+import { adapterSuite, failingProvider, SECRET, type RunningApp } from './suite.js';
 
 async function serve(app: FastifyInstance): Promise<RunningApp> {
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -39,14 +38,7 @@ adapterSuite('fastify', makeApp);
 
 describe('fastify specifics', () => {
   it('a failing save becomes an error reply, without a cookie for the unsaved session', async () => {
-    const inner = new MemoryProvider();
-    const provider: Provider = {
-      new: () => Promise.reject(new StoreUnavailableError('store down (test)')),
-      restore: (sid, o) => inner.restore(sid, o),
-      refresh: (a, b) => inner.refresh(a, b),
-      destroy: (sid) => inner.destroy(sid),
-    };
-    const session = new Session(provider, { cookieSecret: SECRET, backend: 'js' });
+    const session = new Session(failingProvider('new'), { cookieSecret: SECRET, backend: 'js' });
     const errors: string[] = [];
     session.on('error', (e) => errors.push(`${e.operation}:${(e.error as SessionError).code}`));
     const app = Fastify();

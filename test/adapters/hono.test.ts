@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
@@ -8,21 +7,10 @@ import { Session } from '../../src/manager/session.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
 import { Client, cookieNamed, cookiesNamed } from '../helpers/http.js';
 import { OPS, runOp, type Remembered } from './logic.js';
-import { adapterSuite, SECRET, type RunningApp } from './suite.js';
+import { adapterSuite, running, SECRET, type RunningApp } from './suite.js';
 
-async function serveHono(app: Hono<HonoSessionEnv>): Promise<RunningApp> {
-  const info = await new Promise<{ port: number; server: ReturnType<typeof serve> }>((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (a: AddressInfo) => resolve({ port: a.port, server }));
-  });
-  const server = info.server as import('node:http').Server;
-  return {
-    url: `http://127.0.0.1:${info.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+function serveHono(app: Hono<HonoSessionEnv>): Promise<RunningApp> {
+  return running(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as import('node:http').Server);
 }
 
 function makeApp(session: Session, remembered: Remembered): Promise<RunningApp> {

@@ -1,27 +1,14 @@
-import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import { koaSession } from '../../src/adapters/koa.js';
 import { Session } from '../../src/manager/session.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
-import type { Provider } from '../../src/providers/provider.js';
-import { StoreUnavailableError } from '../../src/errors.js';
 import { Client, cookiesNamed } from '../helpers/http.js';
 import { OPS, runOp, type Op, type Remembered } from './logic.js';
-import { adapterSuite, SECRET, type RunningApp } from './suite.js';
+import { adapterSuite, failingProvider, running, SECRET, type RunningApp } from './suite.js';
 
-async function serve(app: Koa): Promise<RunningApp> {
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+function serve(app: Koa): Promise<RunningApp> {
+  return running(app.listen(0, '127.0.0.1'));
 }
 
 function makeApp(session: Session, remembered: Remembered): Promise<RunningApp> {
@@ -43,14 +30,7 @@ adapterSuite('koa', makeApp);
 
 describe('koa specifics', () => {
   it("a failing save goes through Koa's error handling (app 'error' event, error response)", async () => {
-    const inner = new MemoryProvider();
-    const provider: Provider = {
-      new: () => Promise.reject(new StoreUnavailableError('store down (test)')),
-      restore: (sid, o) => inner.restore(sid, o),
-      refresh: (a, b) => inner.refresh(a, b),
-      destroy: (sid) => inner.destroy(sid),
-    };
-    const session = new Session(provider, { cookieSecret: SECRET, backend: 'js' });
+    const session = new Session(failingProvider('new'), { cookieSecret: SECRET, backend: 'js' });
     const app = new Koa();
     const appErrors: string[] = [];
     app.on('error', (err: { code?: string }) => appErrors.push(err.code ?? '?'));

@@ -7,6 +7,9 @@
  * `theme=dark` its framework's way on /own, and turns a failing store into a
  * 5xx through the framework's error handling.
  */
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../src/manager/session.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
@@ -25,12 +28,27 @@ export interface RunningApp {
 
 export type MakeApp = (session: Session, remembered: Remembered) => Promise<RunningApp>;
 
-/** A provider whose restore always fails (a store outage at start). */
-function failingProvider(): Provider {
-  const inner = new MemoryProvider();
+/** `server` (a framework's `listen(0, '127.0.0.1')`) once it listens, and a close that drops kept-alive connections. */
+export async function running(server: Server): Promise<RunningApp> {
+  if (!server.listening) await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
   return {
-    new: (sid, initial) => inner.new(sid, initial),
-    restore: () => Promise.reject(new StoreUnavailableError('store down (test)')),
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A memory provider whose `failing` method always rejects (a store outage: at start for `restore`, at the first save for `new`). */
+export function failingProvider(failing: 'new' | 'restore'): Provider {
+  const inner = new MemoryProvider();
+  const down = (): Promise<never> => Promise.reject(new StoreUnavailableError('store down (test)'));
+  return {
+    new: failing === 'new' ? down : (sid, initial) => inner.new(sid, initial),
+    restore: failing === 'restore' ? down : (sid, o) => inner.restore(sid, o),
     refresh: (a, b) => inner.refresh(a, b),
     destroy: (sid) => inner.destroy(sid),
   };
@@ -191,7 +209,7 @@ export function adapterSuite(label: string, makeApp: MakeApp): void {
     });
 
     it('a store failure at start goes through the framework error handling', async () => {
-      const failing = new Session(failingProvider(), { cookieSecret: SECRET, backend: 'js' });
+      const failing = new Session(failingProvider('restore'), { cookieSecret: SECRET, backend: 'js' });
       const errors: string[] = [];
       failing.on('error', (e) => errors.push((e.error as SessionError).code));
       const bad = await makeApp(failing, new Map());

@@ -1,9 +1,26 @@
-/** Fixtures for the provider suite: clients and raw store access for Redis and memcached. */
+/**
+ * Fixtures for the provider tests: clients, a server per test file, raw store
+ * access for Redis and memcached, and the checks the outage tests share.
+ */
+import { randomUUID } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import memjs from 'memjs';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { SessionError } from '../../src/errors.js';
+import { Value } from '../../src/manager/value.js';
 import { MemcacheProvider } from '../../src/providers/memcache.js';
+import type { Provider } from '../../src/providers/provider.js';
 import { RedisProvider, type RedisClient } from '../../src/providers/redis.js';
-import { memcachedGet, memcachedSet, memcachedTtl, type RedisCluster } from '../helpers/servers.js';
+import { sleep } from '../helpers/http.js';
+import {
+  memcachedGet,
+  memcachedSet,
+  memcachedTtl,
+  startMemcached,
+  startRedis,
+  type RedisCluster,
+  type ServerProcess,
+} from '../helpers/servers.js';
 import type { ProviderFixture } from './provider-suite.js';
 
 /** memjs logs to console by default; tests keep quiet. */
@@ -21,6 +38,26 @@ export function redisClient(port: number, options: RedisOptions = recommendedRed
   // The app owns the client; unhandled 'error' events only log, but keep test output clean.
   client.on('error', () => {});
   return client;
+}
+
+/** A server and a client on it, for the tests of one file (set once its `beforeAll` has run). */
+export interface FileServer<C> {
+  readonly server: ServerProcess;
+  readonly client: C;
+}
+
+/** Starts a Redis server and a client before this file's tests; stops both after them. */
+export function redisPerFile(): FileServer<Redis> {
+  const running = {} as { server: ServerProcess; client: Redis };
+  beforeAll(async () => {
+    running.server = await startRedis();
+    running.client = redisClient(running.server.port);
+  });
+  afterAll(async () => {
+    running.client?.disconnect();
+    await running.server?.dispose();
+  });
+  return running;
 }
 
 export function clusterClient(cluster: RedisCluster): Cluster {
@@ -68,6 +105,20 @@ export function memjsClient(ports: number[], extra: { timeout?: number } = {}): 
   });
 }
 
+/** Starts a memcached server and a client before this file's tests; stops both after them. */
+export function memcachedPerFile(): FileServer<memjs.Client> {
+  const running = {} as { server: ServerProcess; client: memjs.Client };
+  beforeAll(async () => {
+    running.server = await startMemcached();
+    running.client = memjsClient([running.server.port]);
+  });
+  afterAll(async () => {
+    running.client?.close();
+    await running.server?.dispose();
+  });
+  return running;
+}
+
 /** Raw access looks the key up on every server (memjs picks one by hashing). */
 export function memcacheFixture(client: memjs.Client, ports: number[]): ProviderFixture {
   const find = async (key: string): Promise<{ port: number; data: string } | undefined> => {
@@ -96,4 +147,96 @@ export function memcacheFixture(client: memjs.Client, ports: number[]): Provider
     expiryTtl: 5,
     perKeyMerge: false,
   };
+}
+
+export const sid = (): string => `sid-${randomUUID()}`;
+
+/** Retries `op` every 100 ms until it resolves; after `timeoutMs`, fails with its last error. */
+export async function eventually<T>(op: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await op();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(100);
+    }
+  }
+}
+
+/** Rejects with ERR_STORE_UNAVAILABLE, and not later than `bound` ms. */
+export async function unavailable(op: () => Promise<unknown>, bound: number): Promise<number> {
+  const t0 = Date.now();
+  try {
+    await op();
+  } catch (err) {
+    const elapsed = Date.now() - t0;
+    expect(err).toBeInstanceOf(SessionError);
+    expect((err as SessionError).code).toBe('ERR_STORE_UNAVAILABLE');
+    expect(elapsed).toBeLessThan(bound);
+    return elapsed;
+  }
+  throw new Error('expected ERR_STORE_UNAVAILABLE');
+}
+
+/** The unhandled rejections of the process while this file's tests run (listening from `beforeAll` to `afterAll`). */
+export function unhandledRejections(): unknown[] {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  beforeAll(() => {
+    process.on('unhandledRejection', onUnhandled);
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', onUnhandled);
+  });
+  return unhandled;
+}
+
+/** With nothing listening: every provider method rejects with ERR_STORE_UNAVAILABLE within `bound` ms. */
+export async function everyMethodUnavailable(p: Provider, bound: number): Promise<void> {
+  await unavailable(() => p.new(sid()), bound);
+  await unavailable(() => p.restore(sid()), bound);
+  await unavailable(() => p.restore(sid(), { touch: true }), bound);
+  await unavailable(() => p.refresh(sid(), sid()), bound);
+  await unavailable(() => p.destroy(sid()), bound);
+}
+
+/**
+ * The outage `p` must ride out on the running `server`: hung (SIGSTOP), then
+ * refused (SIGKILL), then restarted. While it is down every operation rejects
+ * with ERR_STORE_UNAVAILABLE within `bound` ms; after the restart `p` serves
+ * again. `whileRefused` adds checks to the refused phase.
+ */
+export async function hungRefusedRestarted(
+  p: Provider,
+  server: ServerProcess,
+  bound: number,
+  whileRefused: () => Promise<unknown> = async () => {},
+): Promise<void> {
+  const id = sid();
+  const s = await p.new(id, new Value({ before: 1 }));
+
+  s.getValue().set('during', 1);
+  await server.freeze();
+  // all at once: each waits out the timeout
+  await Promise.all([
+    unavailable(() => p.restore(id, { touch: true }), bound),
+    unavailable(() => p.new(sid()), bound),
+    unavailable(() => s.setValue(s.getValue()), bound),
+    unavailable(() => s.touch(), bound),
+    unavailable(() => p.refresh(id, sid()), bound),
+    unavailable(() => p.destroy(sid()), bound),
+  ]);
+
+  // killed while frozen: the connection drops, reconnects are refused
+  await server.stop('SIGKILL');
+  await unavailable(() => p.restore(id), bound);
+  await whileRefused();
+
+  await server.start();
+  const fresh = sid();
+  await eventually(() => p.new(fresh, new Value({ after: true })));
+  expect((await p.restore(fresh, { touch: true })).getValue().get('after')).toBe(true);
 }

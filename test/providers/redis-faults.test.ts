@@ -4,60 +4,29 @@
  * restart. Every failure must be ERR_STORE_UNAVAILABLE in bounded time, with
  * no unhandled rejection.
  */
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SessionError } from '../../src/errors.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Value } from '../../src/manager/value.js';
 import { RedisProvider } from '../../src/providers/redis.js';
-import { freePort, startRedis, type ServerProcess } from '../helpers/servers.js';
-import { recommendedRedisOptions, redisClient } from './fixtures.js';
+import { sleep } from '../helpers/http.js';
+import { freePort, startRedis } from '../helpers/servers.js';
+import {
+  eventually,
+  everyMethodUnavailable,
+  hungRefusedRestarted,
+  recommendedRedisOptions,
+  redisClient,
+  sid,
+  unavailable,
+  unhandledRejections,
+} from './fixtures.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-beforeAll(() => {
-  process.on('unhandledRejection', onUnhandled);
-});
-afterAll(() => {
-  process.off('unhandledRejection', onUnhandled);
-});
+const unhandled = unhandledRejections();
 
 const clients: Redis[] = [];
 afterEach(() => {
   while (clients.length) clients.pop()!.disconnect();
 });
-
-const sid = (): string => `sid-${randomUUID()}`;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Rejects with ERR_STORE_UNAVAILABLE, and not later than `bound` ms. */
-async function unavailable(op: () => Promise<unknown>, bound: number): Promise<number> {
-  const t0 = Date.now();
-  try {
-    await op();
-  } catch (err) {
-    const elapsed = Date.now() - t0;
-    expect(err).toBeInstanceOf(SessionError);
-    expect((err as SessionError).code).toBe('ERR_STORE_UNAVAILABLE');
-    expect(elapsed).toBeLessThan(bound);
-    return elapsed;
-  }
-  throw new Error('expected ERR_STORE_UNAVAILABLE');
-}
-
-async function eventually<T>(op: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await op();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(100);
-    }
-  }
-}
 
 const configs = {
   'ioredis defaults': {},
@@ -71,12 +40,7 @@ describe('redis faults', () => {
       const client = redisClient(port, options);
       clients.push(client);
       const p = new RedisProvider(client, { timeout: 500, ttl: 60 });
-      const bound = 500 + 3000;
-      await unavailable(() => p.new(sid()), bound);
-      await unavailable(() => p.restore(sid()), bound);
-      await unavailable(() => p.restore(sid(), { touch: true }), bound);
-      await unavailable(() => p.refresh(sid(), sid()), bound);
-      await unavailable(() => p.destroy(sid()), bound);
+      await everyMethodUnavailable(p, 500 + 3000);
     });
 
     it(`hung server, then refused, then restarted (${name}): unavailable within the timeout, then serving again`, async () => {
@@ -87,30 +51,8 @@ describe('redis faults', () => {
         const timeout = 1000;
         const bound = timeout + 3000;
         const p = new RedisProvider(client, { timeout, ttl: 60 });
-        const id = sid();
-        const s = await p.new(id, new Value({ before: 1 }));
-
-        s.getValue().set('during', 1);
-        await server.freeze();
-        // all at once: each waits out the timeout
-        await Promise.all([
-          unavailable(() => p.restore(id, { touch: true }), bound),
-          unavailable(() => p.new(sid()), bound),
-          unavailable(() => s.setValue(s.getValue()), bound),
-          unavailable(() => s.touch(), bound),
-          unavailable(() => p.refresh(id, sid()), bound),
-          unavailable(() => p.destroy(sid()), bound),
-        ]);
-
-        // killed while frozen: the connection drops, reconnects are refused
-        await server.stop('SIGKILL');
-        await unavailable(() => p.restore(id), bound);
-        await unavailable(() => p.new(sid()), bound);
-
-        await server.start();
-        const fresh = sid();
-        await eventually(() => p.new(fresh, new Value({ after: true })));
-        expect((await p.restore(fresh, { touch: true })).getValue().get('after')).toBe(true);
+        // refused: a new session too, besides the restore
+        await hungRefusedRestarted(p, server, bound, () => unavailable(() => p.new(sid()), bound));
       } finally {
         await server.dispose();
       }

@@ -1,42 +1,26 @@
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Value } from '../../src/manager/value.js';
 import { MARKER_FIELD, RedisProvider } from '../../src/providers/redis.js';
-import { startRedis, type ServerProcess } from '../helpers/servers.js';
 import { providerSuite } from './provider-suite.js';
-import { redisClient, redisFixture } from './fixtures.js';
+import { redisFixture, redisPerFile, sid } from './fixtures.js';
 
-let server: ServerProcess;
-let client: Redis;
+const redis = redisPerFile();
 
-beforeAll(async () => {
-  server = await startRedis();
-  client = redisClient(server.port);
-});
-
-afterAll(async () => {
-  client?.disconnect();
-  await server?.dispose();
-});
-
-providerSuite('redis (single server)', () => redisFixture(client));
+providerSuite('redis (single server)', () => redisFixture(redis.client));
 
 describe('redis specifics', () => {
-  const sid = (): string => `sid-${randomUUID()}`;
-
   it('keeps one hash per session: a JSON field per key plus the marker', async () => {
-    const p = new RedisProvider(client, { ttl: 60 });
+    const p = new RedisProvider(redis.client, { ttl: 60 });
     const id = sid();
     await p.new(id, new Value({ user: { id: 1 }, n: 2 }));
-    expect(await client.type(p.keyFor(id))).toBe('hash');
-    expect(await client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: '1', user: '{"id":1}', n: '2' });
+    expect(await redis.client.type(p.keyFor(id))).toBe('hash');
+    expect(await redis.client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: '1', user: '{"id":1}', n: '2' });
     const back = (await p.restore(id)).getValue();
     expect(back.has(MARKER_FIELD)).toBe(false);
   });
 
   it(`rejects the reserved key "${MARKER_FIELD}" with ERR_INVALID_KEY`, async () => {
-    const p = new RedisProvider(client, { ttl: 60 });
+    const p = new RedisProvider(redis.client, { ttl: 60 });
     await expect(p.new(sid(), new Value({ [MARKER_FIELD]: 1 }))).rejects.toMatchObject({ code: 'ERR_INVALID_KEY' });
     const s = await p.new(sid());
     s.getValue().set(MARKER_FIELD, 'x');
@@ -44,7 +28,7 @@ describe('redis specifics', () => {
   });
 
   it('two writers on one session keep each other\'s changes (per-field writes)', async () => {
-    const p = new RedisProvider(client, { ttl: 60 });
+    const p = new RedisProvider(redis.client, { ttl: 60 });
     const id = sid();
     await p.new(id, new Value({ a: 1, b: 2, c: 3 }));
     const s1 = await p.restore(id);
@@ -58,16 +42,16 @@ describe('redis specifics', () => {
   });
 
   it('restore with touch, save and new are one round trip each', async () => {
-    const p = new RedisProvider(client, { ttl: 60 });
+    const p = new RedisProvider(redis.client, { ttl: 60 });
     const id = sid();
     await p.new(id, new Value({ warm: 1 })); // loads the scripts
     const s = await p.restore(id, { touch: true });
     const sent: string[] = [];
-    const original = client.sendCommand.bind(client);
-    client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+    const original = redis.client.sendCommand.bind(redis.client);
+    redis.client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
       sent.push(command.name);
       return (original as (...a: unknown[]) => unknown)(command, ...rest);
-    }) as typeof client.sendCommand;
+    }) as typeof redis.client.sendCommand;
     try {
       await p.restore(id, { touch: true });
       expect(sent).toEqual(['evalsha']);
@@ -80,13 +64,13 @@ describe('redis specifics', () => {
       await p.new(sid(), new Value({ a: 1 }));
       expect(sent).toEqual(['evalsha']);
     } finally {
-      client.sendCommand = original;
+      redis.client.sendCommand = original;
     }
   });
 
   it('several providers (different prefixes) share one client', async () => {
-    const a = new RedisProvider(client, { prefix: 'a:', ttl: 60 });
-    const b = new RedisProvider(client, { prefix: 'b:', ttl: 60 });
+    const a = new RedisProvider(redis.client, { prefix: 'a:', ttl: 60 });
+    const b = new RedisProvider(redis.client, { prefix: 'b:', ttl: 60 });
     const id = sid();
     await a.new(id, new Value({ from: 'a' }));
     await b.new(id, new Value({ from: 'b' }));
@@ -95,8 +79,8 @@ describe('redis specifics', () => {
   });
 
   it('rejects bad options with ERR_INVALID_CONFIG', () => {
-    expect(() => new RedisProvider(client, { ttl: -1 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
-    expect(() => new RedisProvider(client, { ttl: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
-    expect(() => new RedisProvider(client, { timeout: -5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
+    expect(() => new RedisProvider(redis.client, { ttl: -1 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
+    expect(() => new RedisProvider(redis.client, { ttl: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
+    expect(() => new RedisProvider(redis.client, { timeout: -5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
   });
 });

@@ -15,7 +15,7 @@ import type { Provider } from '../../src/providers/provider.js';
 import { RedisProvider } from '../../src/providers/redis.js';
 import { Client, listen, type TestServer } from '../helpers/http.js';
 import { startMemcached, startRedis, type ServerProcess } from '../helpers/servers.js';
-import { memcacheFixture, memjsClient, redisClient, redisFixture } from './fixtures.js';
+import { eventually, memcacheFixture, memjsClient, redisClient, redisFixture } from './fixtures.js';
 import type { ProviderFixture } from './provider-suite.js';
 
 const SECRET = 'e2e-test-secret-0123456789abcdefghijklmnop';
@@ -105,18 +105,6 @@ async function serve(session: Session): Promise<Client> {
 
 function body(res: { body: string }): Body {
   return JSON.parse(res.body) as Body;
-}
-
-async function eventually<T>(op: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await op();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 describe('through Session on Redis', () => {
