@@ -38,26 +38,38 @@ export interface FastifySessionOptions {
 }
 
 /**
- * Fastify keeps reply headers in its own table and hands them to
- * `writeHead(status, headers)` at the end, which would overwrite a
- * `Set-Cookie` put on `reply.raw`. So the manager writes through the reply:
- * `reply.header('set-cookie', …)` appends to what the app set there. The shim
- * has no `writeHead`/`end`, so the manager does not hook `reply.raw`; the
- * `onSend` hook saves instead.
+ * The manager's view of a Fastify reply: headers go through `reply.header`
+ * (Fastify passes its own header table to `writeHead`, which would overwrite
+ * a header set on `reply.raw`). It has no `writeHead`/`end`, so the manager
+ * does not hook `reply.raw`: the `onSend` hook saves instead. A class, not an
+ * object literal per request:
+ * a literal with its own getter got a fresh hidden class each time, and cost
+ * ~12 µs of CPU per request in GC and map churn (bench/profile).
  */
-function replyResponse(reply: FastifyReply): SessionResponse {
-  return {
-    getHeader: (name) => reply.getHeader(name) as number | string | readonly string[] | undefined,
-    setHeader(name, value) {
-      // The manager passes the whole list: replace, since reply.header appends for set-cookie.
-      reply.removeHeader(name);
-      reply.header(name, Array.isArray(value) ? [...(value as readonly string[])] : value);
-    },
-    removeHeader: (name) => reply.removeHeader(name),
-    get headersSent() {
-      return reply.raw.headersSent;
-    },
-  };
+class ReplyResponse implements SessionResponse {
+  readonly #reply: FastifyReply;
+
+  constructor(reply: FastifyReply) {
+    this.#reply = reply;
+  }
+
+  getHeader(name: string): number | string | readonly string[] | undefined {
+    return this.#reply.getHeader(name) as number | string | readonly string[] | undefined;
+  }
+
+  setHeader(name: string, value: number | string | readonly string[]): void {
+    // The manager passes the whole list: replace, since reply.header appends for set-cookie.
+    this.#reply.removeHeader(name);
+    this.#reply.header(name, Array.isArray(value) ? [...(value as readonly string[])] : value);
+  }
+
+  removeHeader(name: string): void {
+    this.#reply.removeHeader(name);
+  }
+
+  get headersSent(): boolean {
+    return this.#reply.raw.headersSent;
+  }
 }
 
 const saved = Symbol('wasm-session.saved');
@@ -69,7 +81,7 @@ const plugin: FastifyPluginAsync<FastifySessionOptions> = async (fastify, option
   fastify.decorateRequest('session', null as unknown as RequestSession);
 
   fastify.addHook('onRequest', async (request, reply) => {
-    request.session = await RequestSession.start(session, request.raw, replyResponse(reply));
+    request.session = await RequestSession.start(session, request.raw, new ReplyResponse(reply));
   });
 
   fastify.addHook('onSend', async (request, _reply, payload) => {
