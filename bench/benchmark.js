@@ -1,49 +1,172 @@
-// npm run bench: the crypto core side by side, per backend, in one run.
-// Reports ops/s, mean ns/op, ±rme and the ratios wasm/js and wasm/node.
-// `--quick` takes fewer samples (a smoke run for CI; figures are then rough).
-import Benchmark from 'benchmark';
-import { createCodec } from '../dist/crypto/index.js';
+// npm run bench: the crypto core per backend against the anchors, then
+// end-to-end HTTP (autocannon) against express-session, iron-session and
+// @fastify/secure-session, then the scaling series; writes
+// bench/results/latest.{json,md} and two SVG charts.
+//
+//   npm run bench                 full run (several minutes); writes bench/results/
+//   npm run bench -- --quick      smoke run (< 60 s); writes nothing unless --out=DIR
+//   options: --only=crypto|http   --rows=<id substring>,…   --out=DIR   --no-write
+//            --duration=S --rounds=N --connections=N --scaling=off (overrides, for investigations)
+//            --render=FILE  rebuild latest.md and the charts from a saved latest.json (no measuring)
+//
+// No timing is asserted anywhere: the run fails only when something breaks.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCrypto } from './lib/crypto.js';
+import { ROWS, runHttp } from './lib/http.js';
+import { environment, machineInfo } from './lib/machine.js';
+import { startRedis } from './lib/redis.js';
+import { cryptoRatios, markdown, targets } from './lib/report.js';
+import { barChart, logBarChart } from './lib/svg.js';
 
-const quick = process.argv.includes('--quick');
-const BACKENDS = ['wasm', 'js', 'node'];
-const SECRET = 'benchmark secret, at least 32 characters long';
-const VALUE = 'Vd8fQ2mKx0ZpLr4tYw9uAa:1234567'; // 30 bytes: a session ID and a little more
-const options = quick ? { maxTime: 0.25, minSamples: 5 } : { maxTime: 2, minSamples: 20 };
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const quick = flag('quick');
+const only = option('only')?.split(',') ?? ['crypto', 'http'];
+const rowFilter = option('rows')?.split(',');
+const outDir = option('out') ? resolve(option('out')) : quick || flag('no-write') || rowFilter || option('only') ? null : fileURLToPath(new URL('./results', import.meta.url));
 
-const codecs = Object.fromEntries(BACKENDS.map((b) => [b, createCodec({ secrets: SECRET, name: 'sid', backend: b })]));
-for (const b of BACKENDS) if (codecs[b].backend !== b) throw new Error(`asked for ${b}, got ${codecs[b].backend}`);
-const now = Date.now();
-const tokens = Object.fromEntries(BACKENDS.map((b) => [b, codecs[b].seal(VALUE, now)]));
+const SETTINGS = quick
+  ? { crypto: { maxTime: 0.03, minTime: 0.005, minSamples: 3 }, cryptoScaling: { maxTime: 0.02, minTime: 0.005, minSamples: 3 }, connections: 50, duration: 1, warmup: 0.3, rounds: 1, scalingConnections: [1, 10, 50, 200], scalingDuration: 0.5, scalingRounds: 1 }
+  : { crypto: { maxTime: 1.5, minSamples: 20 }, cryptoScaling: { maxTime: 0.6, minSamples: 10 }, connections: 50, duration: 5, warmup: 1.5, rounds: 3, scalingConnections: [1, 10, 50, 200], scalingDuration: 3, scalingRounds: 3 };
 
-let sink = 0; // keeps results alive so nothing is optimized away
-const cases = [];
-for (const b of BACKENDS) {
-  const c = codecs[b];
-  cases.push({ op: 'seal 30 B', backend: b, fn: () => { sink ^= c.seal(VALUE, now).length; } });
-  cases.push({ op: 'open 30 B', backend: b, fn: () => { const r = c.openText(tokens[b], { now }); sink ^= r.ok ? r.value.length : 1; } });
-  cases.push({ op: 'newSessionId', backend: b, fn: () => { sink ^= c.newSessionId().length; } });
+for (const k of ['duration', 'rounds', 'connections']) if (option(k)) SETTINGS[k] = Number(option(k));
+if (option('scaling') === 'off') SETTINGS.scalingConnections = [];
+
+const log = (s) => process.stderr.write(`${s}\n`);
+
+// --render=FILE: rebuild the tables and charts from a saved latest.json (no measuring).
+if (option('render')) {
+  const saved = JSON.parse(readFileSync(resolve(option('render')), 'utf8'));
+  saved.targets = targets(saved.crypto, saved.http);
+  const dir = option('out') ? resolve(option('out')) : fileURLToPath(new URL('./results', import.meta.url));
+  writeOutputs(saved, dir);
+  process.exit(0);
 }
 
-const results = [];
-const suite = new Benchmark.Suite();
-for (const k of cases) suite.add(`${k.op} [${k.backend}]`, k.fn, options);
-suite.on('cycle', (e) => {
-  const t = e.target;
-  const k = cases[results.length];
-  results.push({ op: k.op, backend: k.backend, hz: t.hz, meanNs: t.stats.mean * 1e9, rme: t.stats.rme, samples: t.stats.sample.length });
-  process.stderr.write(`  ${String(t)}\n`);
-});
-suite.run();
-if (sink === 0.5) console.log(sink);
+const t0 = Date.now();
+const result = {
+  quick,
+  date: new Date().toISOString(),
+  machine: machineInfo(),
+  env: environment(),
+  settings: { connections: SETTINGS.connections, duration: SETTINGS.duration, warmup: SETTINGS.warmup, rounds: SETTINGS.rounds, scalingConnections: SETTINGS.scalingConnections, scalingDuration: SETTINGS.scalingDuration, scalingRounds: SETTINGS.scalingRounds, benchmarkJs: SETTINGS.crypto, benchmarkJsScaling: SETTINGS.cryptoScaling },
+  notes: [],
+};
+log(`wasm-session bench (${quick ? 'quick' : 'full'}) — Node ${process.version}, ${result.machine.cpuModel}, ${result.machine.cores} cores, load ${result.machine.loadAverageAtStart.join(' ')}`);
 
-const fmt = (n) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
-console.log(`\nwasm-session crypto core — Node ${process.version}, ${quick ? 'quick' : 'full'} run\n`);
-console.log('| operation | backend | ops/s | mean ns/op | ±rme |');
-console.log('|---|---|---:|---:|---:|');
-for (const r of results) console.log(`| ${r.op} | ${r.backend} | ${fmt(r.hz)} | ${fmt(r.meanNs)} | ${r.rme.toFixed(1)}% |`);
-console.log('\n| operation | wasm/js | wasm/node |');
-console.log('|---|---:|---:|');
-for (const op of [...new Set(results.map((r) => r.op))]) {
-  const hz = (b) => results.find((r) => r.op === op && r.backend === b).hz;
-  console.log(`| ${op} | ${(hz('wasm') / hz('js')).toFixed(2)}× | ${(hz('wasm') / hz('node')).toFixed(2)}× |`);
+if (only.includes('crypto')) {
+  log('\n== crypto (Benchmark.js)');
+  const t = Date.now();
+  result.crypto = await runCrypto({ options: SETTINGS.crypto, scalingOptions: SETTINGS.cryptoScaling, log });
+  result.cryptoRatios = cryptoRatios(result.crypto);
+  result.timings = { ...result.timings, cryptoSeconds: (Date.now() - t) / 1000 };
+}
+
+if (only.includes('http')) {
+  log('\n== HTTP (autocannon)');
+  const t = Date.now();
+  const wanted = rowFilter ? ROWS.filter((r) => rowFilter.some((o) => r.id.includes(o))) : ROWS;
+  let redis = null;
+  let redisReason = null;
+  if (wanted.some((r) => r.redis)) {
+    const started = await startRedis();
+    redis = started.server;
+    redisReason = started.reason;
+    if (redis) {
+      result.redisVersion = redis.version;
+      log(`  redis-server ${redis.version} on 127.0.0.1:${redis.port}`);
+    } else {
+      log(`  NOTE: ${redisReason}`);
+      result.notes.push(redisReason);
+    }
+  }
+  try {
+    result.http = await runHttp({ ...SETTINGS, redis, redisReason, only: rowFilter, log });
+  } finally {
+    redis?.stop();
+  }
+  result.timings = { ...result.timings, httpSeconds: (Date.now() - t) / 1000 };
+}
+
+result.targets = targets(result.crypto, result.http);
+result.notes.push(`The machine has ${result.machine.cores} cores: in the HTTP rows autocannon and the server share them (and redis-server too in the Redis rows), so req/s are lower than on separate machines and the ratios between rows are what carries over.`);
+for (const r of result.http?.rows ?? []) if (!r.available) result.notes.push(`${r.id}: not available — ${r.reason}`);
+result.timings = { ...result.timings, totalSeconds: (Date.now() - t0) / 1000 };
+
+console.log(`\n${markdown(result)}`);
+if (outDir) writeOutputs(result, outDir);
+log(`done in ${result.timings.totalSeconds.toFixed(1)} s`);
+
+// Exit status: 1 when something broke (a server crashed or failed its check, a
+// session was not kept, requests errored); never for a figure. Rows whose
+// module is not there yet, or the Redis rows without redis-server, do not fail.
+const broken = (result.http?.rows ?? []).filter((r) => r.broken || (r.available && (r.verified === false || r.errors > 0 || r.non2xx > 0)));
+if (broken.length) {
+  log(`\nFAILED: ${broken.map((r) => `${r.id} (${r.reason ?? (r.verified === false ? 'session not kept' : `${r.errors} errors, ${r.non2xx} non-2xx`)})`).join('; ')}`);
+  process.exitCode = 1;
+}
+
+function writeOutputs(r, dir) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/latest.json`, `${JSON.stringify(r, null, 2)}\n`);
+  writeFileSync(`${dir}/latest.md`, `${markdown(r)}\n`);
+  if (r.cryptoRatios) writeFileSync(`${dir}/crypto-ratios.svg`, cryptoChart(r));
+  if (r.http) writeFileSync(`${dir}/http-reqs.svg`, httpChart(r));
+  log(`wrote ${dir}/latest.json, latest.md${r.cryptoRatios ? ', crypto-ratios.svg' : ''}${r.http ? ', http-reqs.svg' : ''}`);
+}
+
+function subtitleOf(r) {
+  return `${r.machine.cpuModel}, ${r.machine.cores} cores · Node ${r.env.node} · ${r.date.slice(0, 10)}${r.quick ? ' · QUICK RUN (rough)' : ''}`;
+}
+
+function cryptoChart(r) {
+  const groups = r.cryptoRatios.map((q) => ({
+    label: q.op,
+    bars: [
+      { series: 'js', value: q.wasmJs },
+      { series: 'node', value: q.wasmNode },
+      ...(q.wasmIron ? [{ series: 'anchor', value: q.wasmIron }] : []),
+      ...(q.wasmNanoid ? [{ series: 'anchor', value: q.wasmNanoid }] : []),
+    ],
+  }));
+  return logBarChart({
+    title: 'wasm backend speed-up (ops/s ratio, log scale; right of the dashed line = wasm faster)',
+    subtitle: `${subtitleOf(r)} · anchor = iron-session (seal/open 30 B) or nanoid() (session IDs)`,
+    groups,
+    series: [
+      { key: 'js', label: 'wasm / js (@noble)', color: '#e8a33d' },
+      { key: 'node', label: 'wasm / node:crypto', color: '#3b7dd8' },
+      { key: 'anchor', label: 'wasm / anchor', color: '#5aa469' },
+    ],
+    min: 0.1,
+  });
+}
+
+function httpChart(r) {
+  const color = (row) => (row.id.startsWith('ws-') || row.id.startsWith('fastify-wasm') ? '#3b7dd8' : row.id.startsWith('bare') || row.id === 'fastify-bare' ? '#9a9a9a' : '#e8a33d');
+  const rows = [];
+  const section = (name, ids) => {
+    rows.push({ section: name });
+    for (const id of ids) {
+      const row = r.http.rows.find((q) => q.id === id);
+      if (!row) continue;
+      rows.push({ label: `${row.label}${row.mode === 'none' ? '' : `, ${row.mode}`}`, value: row.available ? row.reqPerSec : NaN, color: color(row), note: row.available ? `p99 ${row.latencyP99Ms} ms` : 'not available' });
+    }
+  };
+  section('node:http, sessions in memory', ['bare-http', 'ws-memory-wasm-returning', 'ws-memory-js-returning', 'ws-memory-node-returning', 'ws-memory-wasm-new', 'ws-memory-js-new', 'ws-memory-node-new', 'express-session-returning', 'express-session-new', 'iron-session-returning']);
+  section('sessions in Redis', ['ws-redis-wasm-returning', 'ws-redis-wasm-read', 'ws-redis-wasm-new', 'handwritten-redis-returning', 'express-connect-redis-returning']);
+  section('fastify', ['fastify-bare', 'fastify-wasm-session-returning', 'fastify-secure-session-returning']);
+  return barChart({
+    title: `req/s, autocannon -c ${r.settings.connections}, median of ${r.settings.rounds} interleaved run(s) of ${r.settings.duration} s`,
+    subtitle: `${subtitleOf(r)} · client and server share the cores`,
+    rows,
+    legend: [
+      { label: 'wasm-session', color: '#3b7dd8' },
+      { label: 'other libraries', color: '#e8a33d' },
+      { label: 'no sessions', color: '#9a9a9a' },
+    ],
+  });
 }

@@ -1,0 +1,144 @@
+// A throwaway redis-server on a free loopback port for the Redis rows, and
+// INFO commandstats snapshots. Says plainly when redis-server is missing.
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+const HOST = '127.0.0.1';
+
+export function findBinary(name) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** One RESP command over a fresh socket; resolves with the raw answer once `done(answer)`. */
+export function command(port, args, done, timeoutMs = 2000) {
+  const text = `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const sock = createConnection({ host: HOST, port });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`redis on port ${port}: no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.setEncoding('utf8');
+    sock.on('connect', () => sock.write(text));
+    sock.on('data', (chunk) => {
+      answer += chunk;
+      if (done(answer)) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(answer);
+      }
+    });
+    sock.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+function bulkDone(a) {
+  const m = /^\$(\d+)\r\n/.exec(a);
+  return m !== null && Buffer.byteLength(a) >= m[0].length + Number(m[1]) + 2;
+}
+
+/** INFO commandstats as { command: calls }. */
+export async function commandStats(port) {
+  const answer = await command(port, ['INFO', 'commandstats'], bulkDone);
+  const out = {};
+  for (const m of answer.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out[m[1]] = Number(m[2]);
+  return out;
+}
+
+/** redis-server's CPU time so far (INFO cpu: used_cpu_user + used_cpu_sys), in µs. */
+export async function cpuMicros(port) {
+  const answer = await command(port, ['INFO', 'cpu'], bulkDone);
+  const get = (k) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(answer)?.[1] ?? NaN);
+  return (get('used_cpu_user') + get('used_cpu_sys')) * 1e6;
+}
+
+/** Differences of two commandstats snapshots (INFO itself left out). */
+export function diffStats(before, after) {
+  const out = {};
+  for (const [k, v] of Object.entries(after)) {
+    if (k === 'info') continue;
+    const d = v - (before[k] ?? 0);
+    if (d > 0) out[k] = d;
+  }
+  return out;
+}
+
+/**
+ * Starts redis-server (no persistence) on a free loopback port.
+ * Returns null with a reason when redis-server is not installed.
+ */
+export async function startRedis() {
+  // BENCH_REDIS_SERVER: an explicit redis-server binary (also how the "missing" path is tested).
+  const explicit = process.env.BENCH_REDIS_SERVER;
+  let bin = explicit ?? findBinary('redis-server');
+  if (explicit) {
+    try {
+      accessSync(explicit, constants.X_OK);
+    } catch {
+      bin = null;
+    }
+  }
+  if (!bin) {
+    const where = explicit ? `BENCH_REDIS_SERVER=${explicit} is not an executable` : 'redis-server not found on PATH';
+    return { server: null, reason: `${where} (Debian/Ubuntu: apt-get install -y redis-server): the Redis rows are not run` };
+  }
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'wasm-session-bench-redis-'));
+  const child = spawn(bin, ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const stop = () => {
+    if (!exited) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', stop);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (exited) return { server: null, reason: `redis-server exited at start: ${output.trim().slice(-500)}` };
+    try {
+      const a = await command(port, ['PING'], (x) => x.includes('\r\n'), 500);
+      if (a.startsWith('+PONG')) break;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) {
+      stop();
+      return { server: null, reason: 'redis-server did not answer PING within 10 s' };
+    }
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  const version = (await command(port, ['INFO', 'server'], bulkDone)).match(/redis_version:(\S+)/)?.[1] ?? 'unknown';
+  return { server: { port, version, pid: child.pid, stop }, reason: null };
+}

@@ -1,0 +1,188 @@
+// Ratios, targets and the Markdown tables (stdout and bench/results/latest.md).
+import { fmtRatio } from './svg.js';
+
+const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const ns = (n) => (Number.isFinite(n) ? (n >= 10_000 ? `${(n / 1000).toFixed(1)} µs` : `${Math.round(n).toLocaleString('en-US')} ns`) : 'n/a');
+const x = (r) => (Number.isFinite(r) ? `${fmtRatio(r)}×` : 'n/a');
+const pct = (r) => (Number.isFinite(r) ? `${(r * 100).toFixed(0)}%` : 'n/a');
+
+function findOp(ops, op, backend, size) {
+  return ops.find((r) => r.op === op && r.backend === backend && (size === undefined || r.size === size));
+}
+
+/** Crypto ratios (by ops/s): wasm/js, wasm/node, wasm/anchor. */
+export function cryptoRatios(crypto) {
+  const ops = crypto.ops;
+  const rows = [];
+  const sizes = [...new Set(ops.filter((r) => r.size !== undefined && r.backend === 'wasm').map((r) => r.size))];
+  for (const size of sizes) {
+    for (const op of ['seal', 'open']) {
+      const w = findOp(ops, op, 'wasm', size);
+      const iron = size === 30 ? findOp(ops, op, 'iron-session', 30) : undefined;
+      rows.push({
+        op: `${op} ${size} B`,
+        wasmJs: w.hz / findOp(ops, op, 'js', size).hz,
+        wasmNode: w.hz / findOp(ops, op, 'node', size).hz,
+        wasmIron: iron ? w.hz / iron.hz : null,
+        wasmCookieSignature: size === 30 ? w.hz / findOp(ops, op, 'cookie-signature').hz : null,
+      });
+    }
+  }
+  const id = (b) => findOp(ops, 'newSessionId', b);
+  const w = id('wasm');
+  rows.push({
+    op: 'newSessionId',
+    wasmJs: w.hz / id('js').hz,
+    wasmNode: w.hz / id('node').hz,
+    wasmNanoid: w.hz / id('nanoid').hz,
+    wasmRandomUUID: w.hz / id('randomUUID').hz,
+    wasmUidSafe: w.hz / id('uid-safe').hz,
+  });
+  return rows;
+}
+
+const row = (rows, id) => rows.find((r) => r.id === id && r.available);
+const rps = (rows, id) => row(rows, id)?.reqPerSec ?? NaN;
+
+/** Each target of the issue with the measured figure and whether it is met. */
+export function targets(crypto, http) {
+  const t = [];
+  if (crypto) {
+    const ops = crypto.ops;
+    const seal = findOp(ops, 'seal', 'wasm', 30);
+    const open = findOp(ops, 'open', 'wasm', 30);
+    const r = (op, b) => findOp(ops, op, 'wasm', 30).hz / findOp(ops, op, b, 30).hz;
+    t.push({ target: 'wasm seal, 30 B cookie: about 1 µs', measured: ns(seal.meanNs), met: seal.meanNs <= 1200 });
+    t.push({ target: 'wasm open, 30 B cookie: about 1 µs', measured: ns(open.meanNs), met: open.meanNs <= 1200 });
+    t.push({ target: 'wasm seal ≥ 7× node', measured: x(r('seal', 'node')), met: r('seal', 'node') >= 7 });
+    t.push({ target: 'wasm open ≥ 7× node', measured: x(r('open', 'node')), met: r('open', 'node') >= 7 });
+    t.push({ target: 'wasm seal ≥ 20× js', measured: x(r('seal', 'js')), met: r('seal', 'js') >= 20 });
+    t.push({ target: 'wasm open ≥ 20× js', measured: x(r('open', 'js')), met: r('open', 'js') >= 20 });
+    const nid = findOp(ops, 'newSessionId', 'wasm').hz / findOp(ops, 'newSessionId', 'nanoid').hz;
+    t.push({ target: 'wasm newSessionId ≥ 1× nanoid() (128 vs 126 bits)', measured: x(nid), met: nid >= 1 });
+  }
+  if (http) {
+    const rows = http.rows;
+    // Beside each req/s ratio: the same ratio from server CPU per request (inverse), steadier on shared cores.
+    const cpu = (id) => row(rows, id)?.serverCpuUsPerRequest ?? NaN;
+    const cpuNote = (a, b, f) => (Number.isFinite(cpu(a) / cpu(b)) ? ` (server CPU/req: ${f(cpu(b) / cpu(a))})` : '');
+    const mem = rps(rows, 'ws-memory-wasm-returning') / rps(rows, 'bare-http');
+    t.push({ target: 'memory provider, returning (wasm) ≥ 85% of bare node:http', measured: pct(mem) + cpuNote('ws-memory-wasm-returning', 'bare-http', pct), met: Number.isFinite(mem) ? mem >= 0.85 : null });
+    const redis = row(rows, 'ws-redis-wasm-returning');
+    const rt = redis?.redis?.roundTripsPerRequest ?? NaN;
+    t.push({ target: 'Redis, returning (read and change): 1 round trip per request', measured: Number.isFinite(rt) ? `${rt.toFixed(2)} round trips/request` : 'n/a', met: Number.isFinite(rt) ? rt <= 1.01 : null });
+    const rtRead = row(rows, 'ws-redis-wasm-read')?.redis?.roundTripsPerRequest ?? NaN;
+    t.push({ target: 'Redis, returning (read only): 1 round trip per request', measured: Number.isFinite(rtRead) ? `${rtRead.toFixed(2)} round trips/request` : 'n/a', met: Number.isFinite(rtRead) ? rtRead <= 1.01 : null });
+    const hw = rps(rows, 'ws-redis-wasm-returning') / rps(rows, 'handwritten-redis-returning');
+    t.push({ target: 'Redis, returning ≥ 1.2× hand-written node:crypto + ioredis GET/SET', measured: x(hw) + cpuNote('ws-redis-wasm-returning', 'handwritten-redis-returning', x), met: Number.isFinite(hw) ? hw >= 1.2 : null });
+    const cr = rps(rows, 'ws-redis-wasm-returning') / rps(rows, 'express-connect-redis-returning');
+    t.push({ target: 'Redis, returning ≥ 2.5× express-session + connect-redis', measured: x(cr) + cpuNote('ws-redis-wasm-returning', 'express-connect-redis-returning', x), met: Number.isFinite(cr) ? cr >= 2.5 : null });
+    const fb = rps(rows, 'fastify-wasm-session-returning') / rps(rows, 'fastify-bare');
+    t.push({ target: 'Fastify plugin, returning ≥ 0.9× Fastify without sessions', measured: x(fb) + cpuNote('fastify-wasm-session-returning', 'fastify-bare', x), met: Number.isFinite(fb) ? fb >= 0.9 : null });
+    const fs = rps(rows, 'fastify-wasm-session-returning') / rps(rows, 'fastify-secure-session-returning');
+    t.push({ target: 'Fastify plugin, returning > @fastify/secure-session', measured: x(fs) + cpuNote('fastify-wasm-session-returning', 'fastify-secure-session-returning', x), met: Number.isFinite(fs) ? fs > 1 : null });
+  }
+  return t;
+}
+
+/** The whole report as Markdown. */
+export function markdown(res) {
+  const L = [];
+  const m = res.machine;
+  L.push(`# wasm-session benchmark — ${res.quick ? 'quick (smoke) run: figures are rough' : 'full run'}`);
+  L.push('');
+  L.push(`${res.date} · ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB · ${m.os} · Node ${res.env.node} (V8 ${res.env.v8}, OpenSSL ${res.env.openssl})${res.redisVersion ? ` · redis-server ${res.redisVersion}` : ''}${res.env.git ? ` · commit ${res.env.git.commit.slice(0, 10)}${res.env.git.dirty ? ' (with uncommitted changes)' : ''}` : ''}`);
+  L.push('');
+  L.push(`Reproduce: \`npm install && npm run build && npm run bench\` (\`-- --quick\` for a smoke run). Load average at start: ${m.loadAverageAtStart.join(', ')}.`);
+  if (res.http) L.push(`HTTP: autocannon in the benchmark process and each server in its own child process, on the same ${m.cores} cores (client and server compete for CPU; the Redis rows add redis-server), loopback, ${res.settings.connections} connections, ${res.settings.duration} s per run, ${res.settings.rounds} interleaved round(s), median reported.`);
+  L.push('');
+  if (res.targets?.length) {
+    L.push('## Targets');
+    L.push('');
+    L.push('| target | measured | met |');
+    L.push('|---|---:|:---:|');
+    for (const t of res.targets) L.push(`| ${t.target} | ${t.measured} | ${t.met === null ? 'n/a' : t.met ? 'yes' : '**no**'} |`);
+    L.push('');
+  }
+  if (res.crypto) {
+    L.push('## Crypto: seal, open, session IDs');
+    L.push('');
+    L.push('| operation | implementation | ops/s | mean | ±rme |');
+    L.push('|---|---|---:|---:|---:|');
+    for (const r of res.crypto.ops) {
+      const name = r.op === 'newSessionId' ? 'session ID' : `${r.op} ${r.size} B`;
+      L.push(`| ${name} | ${r.backend} | ${int(r.hz)} | ${ns(r.meanNs)} | ${r.rme.toFixed(1)}% |`);
+    }
+    L.push('');
+    L.push('Ratios (ops/s; above 1× = wasm faster). iron-session and cookie-signature: the 30 B rows (cookie-signature signs a 32-character express-session ID).');
+    L.push('');
+    L.push('| operation | wasm/js | wasm/node | wasm/iron-session | wasm/cookie-signature |');
+    L.push('|---|---:|---:|---:|---:|');
+    for (const r of res.cryptoRatios) {
+      if (r.op === 'newSessionId') continue;
+      L.push(`| ${r.op} | ${x(r.wasmJs)} | ${x(r.wasmNode)} | ${r.wasmIron ? x(r.wasmIron) : ''} | ${r.wasmCookieSignature ? x(r.wasmCookieSignature) : ''} |`);
+    }
+    const n = res.cryptoRatios.find((r) => r.op === 'newSessionId');
+    L.push('');
+    L.push('| session IDs | wasm/js | wasm/node | wasm/nanoid | wasm/randomUUID | wasm/uid-safe |');
+    L.push('|---|---:|---:|---:|---:|---:|');
+    L.push(`| newSessionId | ${x(n.wasmJs)} | ${x(n.wasmNode)} | ${x(n.wasmNanoid)} | ${x(n.wasmRandomUUID)} | ${x(n.wasmUidSafe)} |`);
+    L.push('');
+    L.push('### Seal/open time against value size (mean)');
+    L.push('');
+    const sizes = [...new Set(res.crypto.scaling.map((r) => r.size))];
+    L.push(`| op | backend | ${sizes.map((s) => `${s} B`).join(' | ')} |`);
+    L.push(`|---|---|${sizes.map(() => '---:').join('|')}|`);
+    for (const op of ['seal', 'open']) {
+      for (const b of ['wasm', 'js', 'node']) {
+        L.push(`| ${op} | ${b} | ${sizes.map((s) => ns(res.crypto.scaling.find((r) => r.op === op && r.backend === b && r.size === s)?.meanNs)).join(' | ')} |`);
+      }
+    }
+    L.push('');
+  }
+  if (res.http) {
+    L.push('## End-to-end HTTP');
+    L.push('');
+    L.push(`\`returning\`: every request carries the cookie of a session a first request created; the handler reads a counter and increments it (restore, change, save). \`new\`: no cookie; the handler sets the counter, so each request creates a session and gets a cookie.`);
+    L.push('');
+    const bare = rps(res.http.rows, 'bare-http');
+    L.push('| server | requests | req/s (median) | vs bare node:http | p50 ms | p99 ms | server CPU µs/req (user+sys) | Redis round trips/req | redis-server CPU µs/req | Redis commands/req (server side) |');
+    L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const r of res.http.rows) {
+      if (!r.available) {
+        L.push(`| ${r.label} | ${r.mode} | not available: ${r.reason} | | | | | | | |`);
+        continue;
+      }
+      const flags = [];
+      if (r.errors) flags.push(`${r.errors} errors`);
+      if (r.non2xx) flags.push(`${r.non2xx} non-2xx`);
+      if (r.verified === false) flags.push('session not kept!');
+      const cmds = r.redis ? `${r.redis.commandsPerRequestTotal.toFixed(2)}: ${Object.entries(r.redis.commandsPerRequest).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}` : '';
+      L.push(`| ${r.label} | ${r.mode} | ${int(r.reqPerSec)}${flags.length ? ` (${flags.join(', ')})` : ''} | ${pct(r.reqPerSec / bare)} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.serverCpuUsPerRequest.toFixed(1)} | ${r.redis ? r.redis.roundTripsPerRequest.toFixed(2) : ''} | ${r.redis ? r.redis.redisCpuUsPerRequest.toFixed(1) : ''} | ${cmds} |`);
+    }
+    L.push('');
+    L.push('Server CPU µs/req: the server process\'s `process.cpuUsage()` (user + system, all its threads) over the requests it handled; on a machine where client and server share the cores, this is the steadier measure of what a row costs.');
+    L.push('');
+    L.push('Redis round trips are counted in the server at its Redis client (ioredis: each top-level command or script call = 1, a pipeline or MULTI/EXEC = 1; node-redis under connect-redis: each awaited `get`/`set`/`expire` = 1). Redis commands come from `INFO commandstats` before and after each run, divided by the requests the server handled; commands run inside a Lua script are counted by Redis in addition to the `evalsha` that ran them.');
+    L.push('');
+    if (res.http.scaling.length) {
+      L.push('### req/s against concurrent connections (returning requests)');
+      L.push('');
+      const conns = [...new Set(res.http.scaling.map((s) => s.connections))];
+      L.push(`| server | ${conns.map((c) => `-c ${c}`).join(' | ')} |`);
+      L.push(`|---|${conns.map(() => '---:').join('|')}|`);
+      for (const id of [...new Set(res.http.scaling.map((s) => s.id))]) {
+        const label = res.http.rows.find((r) => r.id === id)?.label ?? id;
+        L.push(`| ${label} | ${conns.map((c) => { const s = res.http.scaling.find((q) => q.id === id && q.connections === c); return s ? `${int(s.reqPerSec)} (p99 ${s.latencyP99Ms} ms)` : ''; }).join(' | ')} |`);
+      }
+      L.push('');
+    }
+  }
+  if (res.notes?.length) {
+    L.push('## Notes');
+    L.push('');
+    for (const n of res.notes) L.push(`- ${n}`);
+    L.push('');
+  }
+  return L.join('\n');
+}

@@ -1,0 +1,14 @@
+// express 5 + express-session on its MemoryStore (the default). Same handler.
+import { createServer } from 'node:http';
+import express from 'express';
+import session from 'express-session';
+import { SECRET, listen } from './_common.js';
+
+const app = express();
+app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, cookie: { maxAge: 86_400_000 } }));
+app.get('/', (req, res) => {
+  const n = (req.session.n ?? 0) + 1;
+  req.session.n = n;
+  res.type('text/plain').send(String(n));
+});
+listen(createServer(app));

@@ -1,0 +1,27 @@
+// fastify 5 + the wasm-session Fastify plugin (wasm-session/fastify) on the memory provider. Same handler.
+import Fastify from 'fastify';
+import { MemoryProvider, Session } from '../../dist/index.js';
+import { HOST, SECRET, announce, unavailable } from './_common.js';
+
+let plugin;
+try {
+  const mod = await import('../../dist/adapters/fastify.js');
+  plugin = mod.fastifySession ?? mod.default;
+  if (typeof plugin !== 'function') unavailable('dist/adapters/fastify.js exports no plugin (fastifySession / default)');
+} catch (err) {
+  unavailable(`the Fastify plugin is not built yet (${err.code ?? err.message.split('\n')[0]})`);
+}
+const backend = process.env.BENCH_BACKEND ?? 'wasm';
+const session = new Session(new MemoryProvider({ max: 100_000 }), { cookieSecret: SECRET, backend });
+const app = Fastify({ logger: false });
+await app.register(plugin, { session });
+app.get('/', async (req, reply) => {
+  // The plugin restores the session in onRequest and saves a changed value in onSend.
+  const v = req.session.getValue();
+  const n = v.int('n') + 1;
+  v.set('n', n);
+  reply.type('text/plain');
+  return String(n);
+});
+await app.listen({ host: HOST, port: 0 });
+announce(app.server, app.server.address().port, () => app.close());

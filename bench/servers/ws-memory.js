@@ -1,0 +1,21 @@
+// wasm-session on the memory provider, node:http. BENCH_BACKEND = wasm | js | node.
+// The handler reads a counter and increments it: without a cookie that creates
+// a session (and sends its cookie); with one it restores, changes and saves it.
+import { createServer } from 'node:http';
+import { MemoryProvider, Session } from '../../dist/index.js';
+import { SECRET, listen } from './_common.js';
+
+const backend = process.env.BENCH_BACKEND ?? 'wasm';
+const session = new Session(new MemoryProvider({ max: 100_000 }), { cookieSecret: SECRET, backend });
+if (session.backend !== backend) throw new Error(`asked for ${backend}, got ${session.backend}`);
+session.on('error', (e) => console.error('session error', e.operation, e.error.message));
+
+const server = createServer(async (req, res) => {
+  const store = await session.start(req, res);
+  const v = store.getValue();
+  const n = v.int('n') + 1;
+  v.set('n', n);
+  res.setHeader('content-type', 'text/plain');
+  res.end(String(n));
+});
+listen(server);

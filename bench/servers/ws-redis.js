@@ -1,0 +1,36 @@
+// wasm-session on Redis (RedisProvider over ioredis), node:http, wasm backend.
+// Same handler as ws-memory.js; GET /read only reads. Round trips counted at the ioredis client.
+import { createServer } from 'node:http';
+import { Session } from '../../dist/index.js';
+import { SECRET, countIoredis, listen, redisPort, unavailable } from './_common.js';
+
+const port = redisPort();
+let RedisProvider, Redis;
+try {
+  ({ RedisProvider } = await import('../../dist/providers/redis.js'));
+  ({ Redis } = await import('ioredis'));
+} catch (err) {
+  unavailable(`wasm-session/redis not built (${err.message.split('\n')[0]})`);
+}
+const redis = countIoredis(new Redis({ host: '127.0.0.1', port, lazyConnect: false, maxRetriesPerRequest: 1 }));
+const backend = process.env.BENCH_BACKEND ?? 'wasm';
+const session = new Session(new RedisProvider(redis, { prefix: 'bench:ws:' }), { cookieSecret: SECRET, backend });
+session.on('error', (e) => console.error('session error', e.operation, e.error.message));
+
+const server = createServer(async (req, res) => {
+  let store;
+  try {
+    store = await session.start(req, res);
+  } catch {
+    res.statusCode = 503;
+    res.end();
+    return;
+  }
+  const v = store.getValue();
+  // GET /read: a returning request that only reads (restore + touch, nothing to save).
+  const n = req.url === '/read' ? v.int('n') : v.int('n') + 1;
+  if (req.url !== '/read') v.set('n', n);
+  res.setHeader('content-type', 'text/plain');
+  res.end(String(n));
+});
+listen(server, () => redis.quit());
