@@ -21,6 +21,12 @@ export type SessionErrorCode =
   | 'ERR_INVALID_KEY'
   | 'ERR_HEADERS_SENT';
 
+/**
+ * Marks this library's errors, across copies of the package in one process
+ * (two versions in node_modules): `instanceof` would miss the other copy's.
+ */
+const BRAND = Symbol.for('wasm-session.SessionError');
+
 export class SessionError extends Error {
   readonly code: SessionErrorCode;
   constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
@@ -28,6 +34,22 @@ export class SessionError extends Error {
     this.code = code;
     this.name = new.target.name;
   }
+
+  /** @internal The cross-copy brand (see {@link isSessionError}). */
+  get [BRAND](): true {
+    return true;
+  }
+}
+
+/**
+ * True for an error thrown by this library (any copy of it). A foreign error
+ * whose `code` merely starts with `ERR_` (Node's own, a client library's) is not one.
+ */
+export function isSessionError(err: unknown): err is SessionError {
+  return (
+    err instanceof SessionError ||
+    (typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true && typeof (err as { code?: unknown }).code === 'string')
+  );
 }
 
 /** No secret, or an empty list of secrets, was given. */

@@ -4,7 +4,7 @@
  */
 export { Session } from './manager/session.js';
 export { SessionStore } from './manager/store.js';
-export { Value } from './manager/value.js';
+export { Value, MAX_DEPTH } from './manager/value.js';
 export type { JsonValue, ValueChanges } from './manager/value.js';
 export { MemoryProvider } from './providers/memory.js';
 export type { MemoryProviderOptions } from './providers/memory.js';
@@ -12,6 +12,7 @@ export type { Provider, Storer, RestoreOptions, ProviderDefaults } from './provi
 export { ProviderStorer } from './providers/storer.js';
 export type { StorerBackend } from './providers/storer.js';
 export type { SessionConfig, ResolvedConfig, SameSite } from './manager/config.js';
+export { MAX_COOKIE_EXPIRE, MAX_SESSION_EXPIRE } from './manager/config.js';
 export type { SessionRequest, SessionResponse } from './manager/http.js';
 export type {
   StartReason,

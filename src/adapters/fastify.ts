@@ -84,6 +84,11 @@ const plugin: FastifyPluginAsync<FastifySessionOptions> = async (fastify, option
     request.session = await RequestSession.start(session, request.raw, new ReplyResponse(reply));
   });
 
+  // A route that threw keeps no automatic changes (onSend still runs for the error reply).
+  fastify.addHook('onError', async (request) => {
+    (request.session as RequestSession | null)?.discard();
+  });
+
   fastify.addHook('onSend', async (request, _reply, payload) => {
     const s = request.session as RequestSession | null;
     // Once per request: onSend runs again for the error reply if the save fails.

@@ -46,6 +46,8 @@ export function honoSession(session: Session): MiddlewareHandler<HonoSessionEnv>
     const s = await startWeb(session, c.req.raw);
     c.set('session', s);
     await next();
+    // Hono caught a handler error (c.error, answered by onError): keep no automatic changes.
+    if (c.error !== undefined) s.discard();
     const res = await s.commit(c.res);
     if (res !== c.res) {
       // Hono's setter merges the old response's headers into a new one (dropping

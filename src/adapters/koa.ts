@@ -46,7 +46,13 @@ export function koaSession(session: Session): Koa.Middleware {
     if (existing instanceof RequestSession) return next();
     const s = await RequestSession.start(session, ctx.req, ctx.res);
     ctx.session = s;
-    await next();
+    try {
+      await next();
+    } catch (err) {
+      // A failed request keeps no automatic changes (Koa answers it with its error response).
+      s.discard();
+      throw err;
+    }
     await s.flush();
   };
 }

@@ -94,7 +94,16 @@ export class RequestSession implements Storer {
    * @internal
    */
   async flush(): Promise<void> {
-    if (this.#store.getValue().isChanged()) await this.#store.save();
+    if (this.#store.needsSave()) await this.#store.save();
+  }
+
+  /**
+   * The handler failed: its changes are not saved (what `save()` already
+   * wrote stays). Adapters call it from the framework's error path.
+   * @internal
+   */
+  discard(): void {
+    this.#store.discard();
   }
 
   /** True when this request started a new session (see `reason`). */

@@ -31,18 +31,31 @@ export function tokenLength(valueLen: number): number {
 /** The largest value (bytes) whose token fits in TOKEN_MAX characters. */
 export const VALUE_MAX = Math.floor((TOKEN_MAX * 3) / 4) - OVERHEAD;
 
-/** Validates and normalizes the secret list: the first seals, all open. */
-export function normalizeSecrets(secrets: string | readonly string[] | undefined): string[] {
-  const list = secrets === undefined ? [] : typeof secrets === 'string' ? [secrets] : [...secrets];
-  if (list.length === 0) throw new EmptySecretError();
+/**
+ * Validates and normalizes the secret list: the first seals, all open. One
+ * rule for the codec and the Session config alike: missing, an empty list or
+ * an empty string → `EmptySecretError`; not a string → `InvalidConfigError`;
+ * shorter than 32 characters, or one character repeated (a placeholder such
+ * as 32 spaces) → `WeakSecretError`. Messages name the position, never the secret.
+ */
+export function normalizeSecrets(secrets: unknown, label = 'secret'): string[] {
+  if (secrets === undefined || secrets === null || secrets === '') throw new EmptySecretError(`${label} is required`);
+  const list: unknown[] = typeof secrets === 'string' ? [secrets] : Array.isArray(secrets) ? [...(secrets as unknown[])] : [secrets];
+  if (list.length === 0) throw new EmptySecretError(`${label} is an empty list`);
   list.forEach((s, i) => {
-    if (typeof s !== 'string' || s.length === 0) throw new EmptySecretError(`secret #${i} is empty`);
-    // The message names the position only: secrets are never echoed.
-    if (s.length < MIN_SECRET_LENGTH) {
-      throw new WeakSecretError(`secret #${i} is shorter than ${MIN_SECRET_LENGTH} characters`);
+    if (typeof s !== 'string') throw new InvalidConfigError(`${label}[${i}] must be a string`);
+    if (s.length === 0) throw new EmptySecretError(`${label}[${i}] is empty`);
+    if (s.length < MIN_SECRET_LENGTH) throw new WeakSecretError(`${label}[${i}] is shorter than ${MIN_SECRET_LENGTH} characters`);
+    if (repeatsOneCharacter(s)) {
+      throw new WeakSecretError(`${label}[${i}] is one character repeated (a placeholder?); generate one with \`openssl rand -base64 32\``);
     }
   });
-  return list;
+  return list as string[];
+}
+
+function repeatsOneCharacter(s: string): boolean {
+  for (let i = 1; i < s.length; i++) if (s.charCodeAt(i) !== s.charCodeAt(0)) return false;
+  return true;
 }
 
 export function checkIssuedAt(issuedAt: number): void {

@@ -1,5 +1,5 @@
-import { EmptySecretError, InvalidConfigError, WeakSecretError } from '../errors.js';
-import { MIN_SECRET_LENGTH } from '../crypto/format.js';
+import { InvalidConfigError } from '../errors.js';
+import { normalizeSecrets } from '../crypto/format.js';
 import type { BackendChoice } from '../crypto/types.js';
 import type { SessionHooks } from './events.js';
 
@@ -121,15 +121,15 @@ export function resolveConfig(config: SessionConfig): ResolvedConfig {
   return {
     cookieName,
     cookieSecret,
-    cookieExpire: seconds(config.cookieExpire, 'cookieExpire', DEFAULTS.cookieExpire),
+    cookieExpire: seconds(config.cookieExpire, 'cookieExpire', DEFAULTS.cookieExpire, 'seconds (400 days, the browsers\' cap)', MAX_COOKIE_EXPIRE),
     cookieSecure,
     cookieDomain,
     cookiePath,
     cookieSameSite,
     rememberName,
-    rememberExpire: seconds(config.rememberExpire, 'rememberExpire', DEFAULTS.rememberExpire),
+    rememberExpire: seconds(config.rememberExpire, 'rememberExpire', DEFAULTS.rememberExpire, 'seconds (400 days, the browsers\' cap)', MAX_COOKIE_EXPIRE),
     rememberSecret,
-    sessionExpire: seconds(config.sessionExpire, 'sessionExpire', DEFAULTS.sessionExpire),
+    sessionExpire: seconds(config.sessionExpire, 'sessionExpire', DEFAULTS.sessionExpire, 'seconds', MAX_SESSION_EXPIRE),
     rolling: optBool(config.rolling, 'rolling', true),
     saveUninitialized: optBool(config.saveUninitialized, 'saveUninitialized', false),
     onStoreError,
@@ -139,22 +139,24 @@ export function resolveConfig(config: SessionConfig): ResolvedConfig {
 }
 
 function secrets(value: unknown, name: string): string[] {
-  if (value === undefined || value === null || value === '') throw new EmptySecretError(`${name} is required`);
-  const list: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? [...(value as unknown[])] : [value];
-  if (list.length === 0) throw new EmptySecretError(`${name} is an empty list`);
-  list.forEach((s, i) => {
-    if (typeof s !== 'string') throw new InvalidConfigError(`${name}[${i}] must be a string`);
-    if (s.length === 0) throw new EmptySecretError(`${name}[${i}] is empty`);
-    if (s.length < MIN_SECRET_LENGTH) throw new WeakSecretError(`${name}[${i}] is shorter than ${MIN_SECRET_LENGTH} characters`);
-  });
-  return list as string[];
+  // The codec's rule (crypto/format.ts), so createCodec and Session answer alike.
+  return normalizeSecrets(value, name);
 }
 
-function seconds(value: unknown, name: string, fallback: number, unit = 'seconds'): number {
+/**
+ * Browsers cap a cookie's lifetime at 400 days (RFC 6265bis; Chrome enforces
+ * it): a longer cookieExpire/rememberExpire would be cut short silently.
+ */
+export const MAX_COOKIE_EXPIRE = 400 * 86_400;
+/** Longest idle timeout (2^31-1 s, ~68 years): every store and timer takes it. Providers may allow less (memcached). */
+export const MAX_SESSION_EXPIRE = 0x7fffffff;
+
+function seconds(value: unknown, name: string, fallback: number, unit = 'seconds', max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new InvalidConfigError(`${name} must be a non-negative integer (${unit})`);
   }
+  if (value > max) throw new InvalidConfigError(`${name} must be at most ${max} ${unit}, got ${value}`);
   return value;
 }
 

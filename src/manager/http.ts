@@ -62,6 +62,95 @@ export function putSetCookie(res: SessionResponse, line: string, previous: strin
   res.setHeader('Set-Cookie', list);
 }
 
+/** A header value as a list of lines. */
+export function headerList(value: number | string | readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? [...(value as readonly string[])] : [String(value)];
+}
+
+/** The cookie name a Set-Cookie line sets (the text before the first `=`, trimmed). */
+export function setCookieName(line: string): string {
+  const eq = line.indexOf('=');
+  return (eq < 0 ? line : line.slice(0, eq)).trim();
+}
+
+/**
+ * Makes the response's Set-Cookie list hold the app's lines (already set, plus
+ * `extra` from a `writeHead` headers argument) and every line this library
+ * set (`ours`, by cookie name), whatever the app did to the header meanwhile:
+ * `setHeader('Set-Cookie', …)` or `writeHead(…, { 'Set-Cookie': … })` replace
+ * the whole list in Node. An app line for one of our cookie names is the
+ * app's explicit choice: it wins, and our line for that name is left out.
+ */
+export function reconcileSetCookie(res: SessionResponse, ours: ReadonlyMap<string, string>, extra: readonly string[]): void {
+  const current = headerList(res.getHeader('set-cookie'));
+  // The common case: nothing from the app, every line of ours in place.
+  if (extra.length === 0 && current.length === ours.size) {
+    let same = true;
+    for (const line of ours.values()) if (!current.includes(line)) same = false;
+    if (same) return;
+  }
+  const mine = new Set(ours.values());
+  const all = extra.length === 0 ? current : [...current, ...extra];
+  const appNames = new Set<string>();
+  for (const line of all) if (!mine.has(line)) appNames.add(setCookieName(line));
+  const out: string[] = [];
+  for (const line of all) {
+    if (mine.has(line) && (appNames.has(setCookieName(line)) || out.includes(line))) continue;
+    out.push(line);
+  }
+  for (const [name, line] of ours) if (!appNames.has(name) && !out.includes(line)) out.push(line);
+  if (extra.length === 0 && out.length === current.length && out.every((l, i) => l === current[i])) return;
+  if (out.length === 0) res.removeHeader?.('Set-Cookie');
+  else res.setHeader('Set-Cookie', out);
+}
+
+/**
+ * Takes the Set-Cookie entries out of a `writeHead` call's headers argument
+ * (`writeHead(status, headers)` or `writeHead(status, message, headers)`;
+ * an object with any letter case, or Node's flat `[name, value, …]` array),
+ * returning the arguments without them and the lines they carried. The
+ * caller's object or array is not changed.
+ */
+export function takeWriteHeadCookies(args: readonly unknown[]): { args: unknown[]; lines: string[] } {
+  const at = typeof args[1] === 'string' ? 2 : 1;
+  const headers = args[at];
+  const lines: string[] = [];
+  if (Array.isArray(headers)) {
+    // A flat array: [name, value, name, value, ...] (Node rejects odd lengths itself).
+    let found = false;
+    for (let i = 0; i + 1 < headers.length; i += 2) if (isSetCookie(headers[i])) found = true;
+    if (!found) return { args: [...args], lines };
+    const rest: unknown[] = [];
+    for (let i = 0; i < headers.length; i += 2) {
+      if (isSetCookie(headers[i])) lines.push(...headerList(headers[i + 1] as string | readonly string[]));
+      else rest.push(headers[i], headers[i + 1]);
+    }
+    const out = [...args];
+    out[at] = rest;
+    return { args: out, lines };
+  }
+  if (headers === null || typeof headers !== 'object') return { args: [...args], lines };
+  const keys = Object.keys(headers);
+  if (!keys.some(isSetCookie)) return { args: [...args], lines };
+  const rest: Record<string, unknown> = {};
+  for (const key of keys) {
+    const v = (headers as Record<string, unknown>)[key];
+    if (isSetCookie(key)) {
+      if (v !== undefined) lines.push(...headerList(v as string | readonly string[]));
+    } else {
+      rest[key] = v;
+    }
+  }
+  const out = [...args];
+  out[at] = rest;
+  return { args: out, lines };
+}
+
+function isSetCookie(name: unknown): boolean {
+  return typeof name === 'string' && name.length === 10 && name.toLowerCase() === 'set-cookie';
+}
+
 /** Removes `line` (set by this library) from the response's Set-Cookie list. */
 export function dropSetCookie(res: SessionResponse, line: string): void {
   const current = res.getHeader('set-cookie');

@@ -4,7 +4,7 @@ import type { BackendName, Codec, OpenFailure } from '../crypto/types.js';
 import type { Provider } from '../providers/provider.js';
 import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config.js';
 import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionListener, type StartReason } from './events.js';
-import { cookieValues, dropSetCookie, putSetCookie, setCookieLine, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
+import { cookieValues, dropSetCookie, putSetCookie, reconcileSetCookie, setCookieLine, takeWriteHeadCookies, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
 import { SessionStore, errorCode, reportError, sidHint, type RequestState, type SessionCore } from './store.js';
 import { Value } from './value.js';
 
@@ -345,6 +345,8 @@ function hookResponse(state: RequestState, core: SessionCore): void {
     res.writeHead = function (this: unknown, ...args: unknown[]): unknown {
       const store = state.store;
       if (store !== null) {
+        // A failed request (5xx) keeps no automatic changes (see `end`).
+        if (typeof args[0] === 'number' && args[0] >= 500) store.discard();
         try {
           store.writeCookie();
         } catch (err) {
@@ -352,7 +354,12 @@ function hookResponse(state: RequestState, core: SessionCore): void {
           reportError(core, state.req, 'save', err, store.sessionID());
         }
       }
-      return writeHead.apply(this, args);
+      if (state.lines.size === 0) return writeHead.apply(this, args);
+      // Node's writeHead replaces Set-Cookie with its headers argument's: merge
+      // the app's lines with ours instead, so neither drops the other.
+      const taken = takeWriteHeadCookies(args);
+      reconcileSetCookie(state.res, state.lines, taken.lines);
+      return writeHead.apply(this, taken.args);
     };
   }
   const end = res.end;
@@ -360,6 +367,9 @@ function hookResponse(state: RequestState, core: SessionCore): void {
     res.end = function (this: unknown, ...args: unknown[]): unknown {
       if (state.ending) return this;
       const store = state.store;
+      // A handler that failed (the framework answers 5xx) does not save what it
+      // changed; an explicit `store.save()` before that stays saved.
+      if (store !== null && (state.res.statusCode ?? 200) >= 500 && state.res.headersSent !== true) store.discard();
       if (state.pending === null && (store === null || !store.needsSave())) return end.apply(this, args);
       state.ending = true;
       finish(state, end, args).catch(noop);
@@ -372,7 +382,10 @@ async function finish(state: RequestState, end: AnyFn, args: unknown[]): Promise
   const res = state.res;
   let store = state.store;
   try {
-    if (state.pending !== null) store = await state.pending;
+    if (state.pending !== null) {
+      store = await state.pending;
+      if ((res.statusCode ?? 200) >= 500 && res.headersSent !== true) store.discard();
+    }
     if (store !== null && store.needsSave()) await store.save();
   } catch (err) {
     // The error event has been emitted. A session destroyed meanwhile (another
@@ -396,16 +409,21 @@ function failResponse(state: RequestState, end: AnyFn, args: unknown[]): void {
   for (const line of state.lines.values()) dropSetCookie(res, line);
   state.lines.clear();
   if (res.removeHeader) {
-    for (const h of ['content-length', 'content-type', 'content-encoding', 'content-range', 'etag', 'last-modified', 'transfer-encoding']) {
-      res.removeHeader(h);
-    }
+    // Not content-length: removing it tells Node the app wants no length, and
+    // the body would then end only with the connection (keep-alive and
+    // pipelined requests behind it would hang). It is set below instead.
+    for (const h of ['content-type', 'content-encoding', 'content-range', 'etag', 'last-modified']) res.removeHeader(h);
+    if (res.getHeader('transfer-encoding') !== undefined) res.removeHeader('transfer-encoding');
   }
   res.statusCode = 500;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Length', FAIL_BODY.length); // ASCII: characters = bytes
   const callback = args.find((a) => typeof a === 'function');
-  end.call(res, 'Internal Server Error\n', callback);
+  end.call(res, FAIL_BODY, callback);
 }
+
+const FAIL_BODY = 'Internal Server Error\n';
 
 function noop(): void {}
 

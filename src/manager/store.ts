@@ -1,4 +1,4 @@
-import { HeadersSentError, SessionError, StoreUnavailableError } from '../errors.js';
+import { HeadersSentError, StoreUnavailableError, isSessionError, type SessionError, type SessionErrorCode } from '../errors.js';
 import type { Codec } from '../crypto/types.js';
 import type { Provider, Storer } from '../providers/provider.js';
 import type { ResolvedConfig } from './config.js';
@@ -50,9 +50,9 @@ export function sidHint(sid: string): string {
   return sid.slice(0, 4) + '…';
 }
 
-export function errorCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
+/** The `code` of one of this library's errors; `undefined` for anything else (a foreign `ERR_*` included). */
+export function errorCode(err: unknown): SessionErrorCode | undefined {
+  return isSessionError(err) ? err.code : undefined;
 }
 
 /**
@@ -79,6 +79,8 @@ export class SessionStore implements Storer {
   /** Destroyed, replaced by `new`, or abandoned after a failed save: never saves or sets a cookie again. */
   #dead = false;
   #saving: Promise<void> | null = null;
+  /** The request failed: changes are not saved automatically (an explicit `save()` still is). */
+  #discarded = false;
 
   /** @internal Made by `Session`; apps get stores from `session.start`. */
   constructor(core: SessionCore, state: RequestState, init: StoreInit) {
@@ -160,14 +162,23 @@ export class SessionStore implements Storer {
 
   /** @internal Whether the response must wait for a save. */
   needsSave(): boolean {
-    return !this.#dead && !this.#ephemeral && this.#value.isChanged();
+    return !this.#dead && !this.#ephemeral && !this.#discarded && this.#value.isChanged();
+  }
+
+  /**
+   * @internal The request failed (a handler threw, or the response is a 5xx):
+   * its changes are not saved automatically, and a new session it changed is
+   * not created (no cookie). What `save()` already wrote stays.
+   */
+  discard(): void {
+    this.#discarded = true;
   }
 
   /** @internal Called just before the headers go out (wrapped `writeHead`) and at eager points. */
   writeCookie(): void {
     if (!this.#cookiePending || this.#dead || this.#ephemeral) return;
     // Lazy creation: an untouched new session sends no cookie.
-    if (this.#storer === null && !this.#value.isChanged()) return;
+    if (this.#storer === null && (this.#discarded || !this.#value.isChanged())) return;
     const res = this.#state.res;
     if (res.headersSent === true) return;
     const { config, codec, attrs } = this.#core;
@@ -272,10 +283,11 @@ export class SessionStore implements Storer {
  * @internal
  */
 export function reportError(core: SessionCore, req: SessionRequest, operation: SessionOperation, err: unknown, sid: string): SessionError {
-  const error =
-    err instanceof SessionError || errorCode(err)?.startsWith('ERR_')
-      ? (err as SessionError)
-      : new StoreUnavailableError(`session store failed during ${operation}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  // Only the library's own errors pass as they are: a provider's TypeError, or
+  // Node's ERR_OUT_OF_RANGE, is a store failure, with the original as `cause`.
+  const error = isSessionError(err)
+    ? err
+    : new StoreUnavailableError(`session store failed during ${operation}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   core.events.emit('error', { error, operation, req, sidHint: sidHint(sid) });
   return error;
 }

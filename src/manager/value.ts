@@ -19,6 +19,9 @@ interface Slot {
   decoded?: JsonValue;
 }
 
+/** How deep `set` lets a value nest (objects and arrays); deeper is `InvalidValueError`. */
+export const MAX_DEPTH = 128;
+
 const WEAK_TRUE = new Set(['1', 't', 'true', 'on', 'y', 'yes']);
 const WEAK_FALSE = new Set(['0', 'f', 'false', 'off', 'n', 'no', '']);
 
@@ -39,6 +42,7 @@ export class Value {
   constructor(init?: Readonly<Record<string, unknown>>) {
     if (init) {
       for (const key of Object.keys(init)) {
+        checkKey(key);
         this.#slots.set(key, { json: encode(key, init[key]) });
       }
     }
@@ -90,8 +94,13 @@ export class Value {
     return slot.decoded as T;
   }
 
-  /** Sets `key`. Throws `InvalidValueError` at once for what JSON cannot carry faithfully. */
+  /**
+   * Sets `key`. Throws `InvalidValueError` at once for what JSON cannot carry
+   * faithfully, for a value nested deeper than {@link MAX_DEPTH}, and for a key
+   * that is not a string or has a lone surrogate (no UTF-8 form).
+   */
   set(key: string, value: unknown): this {
+    checkKey(key);
     const json = encode(key, value);
     const slot = this.#slots.get(key);
     if (slot && slot.json === json) return this; // same content: not a change, no write
@@ -103,11 +112,13 @@ export class Value {
 
   /** Like `set`, but throws `DuplicateKeyError` when `key` exists. */
   add(key: string, value: unknown): this {
+    checkKey(key);
     if (this.#slots.has(key)) throw new DuplicateKeyError(key);
     return this.set(key, value);
   }
 
   del(key: string): boolean {
+    checkKey(key);
     if (!this.#slots.delete(key)) return false;
     this.#set.delete(key);
     if (!this.#cleared) this.#deleted.add(key);
@@ -277,11 +288,27 @@ function structuredCopy(slot: Slot): JsonValue {
  * that are not plain (Date, Map, class instances...).
  */
 function encode(key: string, value: unknown): string {
-  check(value, `value[${JSON.stringify(key)}]`, new Set());
+  check(value, `value[${JSON.stringify(key)}]`, new Set(), 0);
   return JSON.stringify(value);
 }
 
-function check(value: unknown, path: string, seen: Set<object>): void {
+/**
+ * Keys are strings, and well-formed ones: a lone surrogate (`'\ud800'`) has no
+ * UTF-8 form, so a store that keeps keys as UTF-8 (Redis hash fields) would
+ * give back U+FFFD. Refused on every provider alike. A non-string key from
+ * plain JS would turn a whole record into invalid JSON on some stores.
+ */
+// In a `u` regex a pair is one code point, so this matches only unpaired halves.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+export function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string') {
+    throw new InvalidValueError(`session keys are strings, got ${key === null ? 'null' : typeof key}`);
+  }
+  if (LONE_SURROGATE.test(key)) throw new InvalidValueError(`session key ${JSON.stringify(key)} has a lone surrogate (not valid Unicode)`);
+}
+
+function check(value: unknown, path: string, seen: Set<object>, depth: number): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -291,10 +318,12 @@ function check(value: unknown, path: string, seen: Set<object>): void {
       return;
     case 'object': {
       if (value === null) return;
+      // Bounded so a hostile or runaway structure gets a typed error, not a stack overflow.
+      if (depth >= MAX_DEPTH) throw new InvalidValueError(`${path.length > 200 ? path.slice(0, 200) + '…' : path} nests deeper than ${MAX_DEPTH} levels`);
       if (seen.has(value)) throw new InvalidValueError(`${path} is a cycle, which JSON cannot carry`);
       seen.add(value);
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) check(value[i], `${path}[${i}]`, seen);
+        for (let i = 0; i < value.length; i++) check(value[i], `${path}[${i}]`, seen, depth + 1);
       } else {
         const proto: unknown = Object.getPrototypeOf(value);
         if (proto !== Object.prototype && proto !== null) {
@@ -302,7 +331,7 @@ function check(value: unknown, path: string, seen: Set<object>): void {
           throw new InvalidValueError(`${path} is a ${name}, not a plain object; convert it first`);
         }
         for (const k of Object.keys(value)) {
-          check((value as Record<string, unknown>)[k], `${path}.${k}`, seen);
+          check((value as Record<string, unknown>)[k], `${path}.${k}`, seen, depth + 1);
         }
       }
       seen.delete(value);

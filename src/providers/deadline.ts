@@ -53,8 +53,11 @@ export function checkTimeout(ms: number | undefined): number {
 
 /** Validates a `ttl` option (seconds, integer >= 0; 0 = no expiry). */
 export function checkTtl(ttl: number): number {
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0) {
-    throw new InvalidConfigError(`ttl must be a whole number of seconds >= 0, got ${String(ttl)}`);
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > MAX_TTL) {
+    throw new InvalidConfigError(`ttl must be a whole number of seconds from 0 to ${MAX_TTL}, got ${String(ttl)}`);
   }
   return ttl;
 }
+
+/** The longest TTL any bundled provider takes (2^31-1 s, as Session's sessionExpire). */
+export const MAX_TTL = 0x7fffffff;

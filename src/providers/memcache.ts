@@ -112,6 +112,21 @@ function frame(opcode: number, seq: number, key: string, extras: Buffer, value: 
   return buf;
 }
 
+/**
+ * memcached's expiry field: up to 30 days it is relative, above it an absolute
+ * Unix time in 32 bits (until 2106). A TTL whose end does not fit would make
+ * every write fail, so it is refused when the provider is set up.
+ */
+function checkMemcacheTtl(ttl: number): number {
+  checkTtl(ttl);
+  if (ttl > MAX_RELATIVE_EXPIRY && Math.floor(Date.now() / 1000) + ttl > 0xffffffff) {
+    throw new InvalidConfigError(
+      `ttl ${ttl} s is past what memcached can express (above 30 days it is an absolute 32-bit Unix time); use at most ${0xffffffff - Math.floor(Date.now() / 1000)} s`,
+    );
+  }
+  return ttl;
+}
+
 function mapMemcacheError(err: unknown): SessionError {
   const message = err instanceof Error ? err.message : String(err);
   return new StoreUnavailableError(`session store error: ${message}`, { cause: err });
@@ -131,7 +146,7 @@ export class MemcacheProvider implements Provider, StorerBackend {
     checkMemcachePrefix(this.#prefix);
     this.#timeout = checkTimeout(options.timeout);
     this.#ttlFixed = options.ttl !== undefined;
-    this.#ttl = options.ttl === undefined ? FALLBACK_TTL : checkTtl(options.ttl);
+    this.#ttl = options.ttl === undefined ? FALLBACK_TTL : checkMemcacheTtl(options.ttl);
     const max = options.maxItemSize ?? DEFAULT_MAX_ITEM_SIZE;
     if (typeof max !== 'number' || !(max > ITEM_OVERHEAD)) {
       throw new InvalidConfigError(`maxItemSize must be a number of bytes > ${ITEM_OVERHEAD}, got ${String(max)}`);
@@ -155,7 +170,7 @@ export class MemcacheProvider implements Provider, StorerBackend {
   }
 
   useDefaults(defaults: ProviderDefaults): void {
-    if (!this.#ttlFixed) this.#ttl = checkTtl(defaults.ttl);
+    if (!this.#ttlFixed) this.#ttl = checkMemcacheTtl(defaults.ttl);
   }
 
   async new(sid: string, initial?: Value): Promise<Storer> {

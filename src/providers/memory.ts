@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { DuplicateIdError, InvalidConfigError, SessionNotFoundError } from '../errors.js';
+import { DuplicateIdError, InvalidConfigError, SessionNotFoundError, ValueTooLargeError } from '../errors.js';
 import { Value } from '../manager/value.js';
 import type { Provider, ProviderDefaults, RestoreOptions, Storer } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
@@ -7,6 +7,14 @@ import { ProviderStorer, type StorerBackend } from './storer.js';
 export interface MemoryProviderOptions {
   /** Most sessions kept; the least recently used go first. Default 10000. */
   max?: number;
+  /**
+   * Most memory the sessions may take, in bytes (estimated: 2 bytes per
+   * character of keys and JSON, plus a small per-key overhead); the least
+   * recently used go first. Default 64 MiB.
+   */
+  maxSize?: number;
+  /** Largest single session, in bytes (same estimate); a bigger one is `ValueTooLargeError`. Default 1 MiB. */
+  maxEntrySize?: number;
   /** Idle timeout in seconds (0 = none). Default: the Session's `sessionExpire`. */
   ttl?: number;
 }
@@ -28,18 +36,26 @@ type MemoryRecord = ReadonlyMap<string, string> | string;
 export class MemoryProvider implements Provider, StorerBackend {
   readonly #cache: LRUCache<string, MemoryRecord>;
   readonly #ownTtl: boolean;
+  readonly #maxEntrySize: number;
   #ttlMs = 0;
 
   constructor(options: MemoryProviderOptions = {}) {
     const max = options.max ?? 10_000;
     if (!Number.isSafeInteger(max) || max < 1) throw new InvalidConfigError('MemoryProvider max must be a positive integer');
+    const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE;
+    if (!Number.isSafeInteger(maxSize) || maxSize < 1) throw new InvalidConfigError('MemoryProvider maxSize must be a positive integer (bytes)');
+    const maxEntrySize = options.maxEntrySize ?? Math.min(DEFAULT_MAX_ENTRY_SIZE, maxSize);
+    if (!Number.isSafeInteger(maxEntrySize) || maxEntrySize < 1 || maxEntrySize > maxSize) {
+      throw new InvalidConfigError('MemoryProvider maxEntrySize must be a positive integer (bytes), at most maxSize');
+    }
+    this.#maxEntrySize = maxEntrySize;
     if (options.ttl !== undefined && (!Number.isSafeInteger(options.ttl) || options.ttl < 0)) {
       throw new InvalidConfigError('MemoryProvider ttl must be a non-negative integer (seconds)');
     }
     this.#ownTtl = options.ttl !== undefined;
     this.#ttlMs = (options.ttl ?? 0) * 1000;
     // Stale entries are never returned (allowStale false); they are dropped when met or evicted.
-    this.#cache = new LRUCache<string, MemoryRecord>({ max, allowStale: false, ttlAutopurge: false });
+    this.#cache = new LRUCache<string, MemoryRecord>({ max, maxSize, sizeCalculation: recordSize, allowStale: false, ttlAutopurge: false });
   }
 
   useDefaults(defaults: ProviderDefaults): void {
@@ -111,8 +127,27 @@ export class MemoryProvider implements Provider, StorerBackend {
   }
 
   #put(sid: string, record: MemoryRecord): void {
-    this.#cache.set(sid, record, { ttl: this.#ttlMs });
+    // lru-cache would drop an oversized entry silently: say so instead.
+    const size = recordSize(record);
+    if (size > this.#maxEntrySize) {
+      throw new ValueTooLargeError(`session record is about ${size} bytes; this MemoryProvider's maxEntrySize is ${this.#maxEntrySize}`);
+    }
+    this.#cache.set(sid, record, { ttl: this.#ttlMs, size });
   }
+}
+
+const DEFAULT_MAX_SIZE = 64 * 1024 * 1024;
+const DEFAULT_MAX_ENTRY_SIZE = 1024 * 1024;
+/** Per-key cost beside the characters (Map entry, string headers), and per record. */
+const KEY_OVERHEAD = 64;
+const RECORD_OVERHEAD = 128;
+
+/** Estimated heap bytes of a record: JS strings take up to 2 bytes a character. */
+function recordSize(record: MemoryRecord): number {
+  if (typeof record === 'string') return RECORD_OVERHEAD + record.length * 2;
+  let size = RECORD_OVERHEAD;
+  for (const [key, json] of record) size += KEY_OVERHEAD + (key.length + json.length) * 2;
+  return size;
 }
 
 function toValue(record: MemoryRecord): Value {

@@ -90,7 +90,8 @@ function mapRedisError(err: unknown): SessionError {
 
 /** HGETALL's reply (object) or a script's (flat array) to a Value, without the marker. */
 function toValue(reply: unknown): Value | undefined {
-  const fields: Record<string, string> = {};
+  // No prototype: a field named `__proto__` is a key like any other, not a prototype change.
+  const fields = Object.create(null) as Record<string, string>;
   let count = 0;
   if (Array.isArray(reply)) {
     for (let i = 0; i + 1 < reply.length; i += 2) {

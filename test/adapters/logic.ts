@@ -13,7 +13,7 @@ export interface AppState {
   saved: boolean;
 }
 
-export type Op = 'count' | 'peek' | 'login' | 'logout' | 'auto' | 'own';
+export type Op = 'count' | 'peek' | 'login' | 'logout' | 'auto' | 'own' | 'boom';
 
 /** Remember-me tokens (psk → user), per app. */
 export type Remembered = Map<string, string>;
@@ -36,6 +36,11 @@ export async function runOp(op: Op, s: RequestSession, q: URLSearchParams, remem
       break;
     case 'peek':
       break;
+    case 'boom':
+      // A handler that fails after changing the session: the change must not be saved.
+      v.set('count', v.int('count') + 1);
+      v.set('boom', true);
+      throw new Error('handler failed (test)');
     case 'login': {
       const user = q.get('user') ?? 'alice';
       v.set('user', user);
@@ -69,4 +74,4 @@ export async function runOp(op: Op, s: RequestSession, q: URLSearchParams, remem
   return state(s);
 }
 
-export const OPS: readonly Op[] = ['count', 'peek', 'login', 'logout', 'auto', 'own'];
+export const OPS: readonly Op[] = ['count', 'peek', 'login', 'logout', 'auto', 'own', 'boom'];

@@ -208,6 +208,20 @@ export function adapterSuite(label: string, makeApp: MakeApp): void {
       }
     });
 
+    it('a handler that throws after changing the session saves nothing (restored and new sessions)', async () => {
+      const c = client();
+      body(await c.get('/count'));
+      const failed = await c.get('/boom');
+      expect(failed.status).toBeGreaterThanOrEqual(500);
+      expect(body(await c.get('/peek'))).toMatchObject({ count: 1, isNew: false });
+      // A new session changed by a failing handler is not created: no cookie, no record.
+      const fresh = client();
+      const res = await fresh.get('/boom');
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      expect(cookiesNamed(res, 'sid')).toHaveLength(0);
+      expect(body(await fresh.get('/peek'))).toMatchObject({ isNew: true, count: 0 });
+    });
+
     it('a store failure at start goes through the framework error handling', async () => {
       const failing = new Session(failingProvider('restore'), { cookieSecret: SECRET, backend: 'js' });
       const errors: string[] = [];

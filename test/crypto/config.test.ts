@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { TOKEN_MAX, VALUE_MAX, createCodec, resolveBackend, tokenLength } from '../../src/crypto/index.js';
 import { BACKENDS, codec } from './backends.js';
 
-const SECRET = 's'.repeat(32);
+const SECRET = 's0123456789abcdef0123456789abcdef';
 
 describe.each(BACKENDS)('codec construction and limits on %s', (backend) => {
   test('no secret, an empty list or an empty secret: ERR_EMPTY_SECRET', () => {

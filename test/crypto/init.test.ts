@@ -13,7 +13,7 @@ test('runtimes without synchronous file access: auto falls back to js, and initW
     const { createCodec, initWasm, resolveBackend } = await import(${JSON.stringify(DIST)});
     const before = resolveBackend('auto');
     await initWasm(bytes);
-    const c = createCodec({ secrets: 'k'.repeat(32), name: 'sid' });
+    const c = createCodec({ secrets: 'k0123456789abcdef0123456789abcdef', name: 'sid' });
     const t = c.seal('after initWasm', 1);
     console.log(JSON.stringify({ before, after: c.backend, opened: c.openText(t, { now: 1 }) }));`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', source], { encoding: 'utf8' });

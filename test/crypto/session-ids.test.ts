@@ -5,7 +5,7 @@ import { BACKENDS, codec } from './backends.js';
 const ID = /^[A-Za-z0-9_-]{22}$/;
 
 test.each(BACKENDS)('%s: 1,000,000 session IDs, all 22 base64url chars, no duplicate', (backend) => {
-  const c = codec(backend, { secrets: 'k'.repeat(32), name: 'sid' });
+  const c = codec(backend, { secrets: 'k0123456789abcdef0123456789abcdef', name: 'sid' });
   const seen = new Set<string>();
   for (let i = 0; i < 1_000_000; i++) {
     const id = c.newSessionId();
@@ -16,7 +16,7 @@ test.each(BACKENDS)('%s: 1,000,000 session IDs, all 22 base64url chars, no dupli
 });
 
 test('IDs carry 128 bits: every position but the last takes all 64 symbols', () => {
-  const c = codec('wasm', { secrets: 'k'.repeat(32), name: 'sid' });
+  const c = codec('wasm', { secrets: 'k0123456789abcdef0123456789abcdef', name: 'sid' });
   const perPos = Array.from({ length: 22 }, () => new Set<string>());
   for (let i = 0; i < 20_000; i++) [...c.newSessionId()].forEach((ch, p) => perPos[p]!.add(ch));
   for (let p = 0; p < 21; p++) expect(perPos[p]!.size).toBe(64);
@@ -28,7 +28,7 @@ test('two worker threads (two WASM instances) produce different streams', async 
   const source = `
     import { parentPort } from 'node:worker_threads';
     import { createCodec } from ${JSON.stringify(new URL('../../dist/crypto/index.js', import.meta.url).href)};
-    const c = createCodec({ secrets: 'k'.repeat(32), name: 'sid', backend: 'wasm' });
+    const c = createCodec({ secrets: 'k0123456789abcdef0123456789abcdef', name: 'sid', backend: 'wasm' });
     parentPort.postMessage({ backend: c.backend, ids: Array.from({ length: 5000 }, () => c.newSessionId()) });`;
   const run = () =>
     new Promise<{ backend: string; ids: string[] }>((resolve, reject) => {

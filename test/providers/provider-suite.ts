@@ -76,6 +76,22 @@ export function providerSuite(label: string, fixture: () => ProviderFixture): vo
         });
       });
 
+      it('round-trips __proto__ and constructor keys (new, save, refresh) without touching a prototype', async () => {
+        const p = fixture().make({ ttl: 60 });
+        const id = sid();
+        const init = new Value().set('__proto__', { polluted: true }).set('constructor', 'c').set('hasOwnProperty', 1);
+        await p.new(id, init);
+        const first = await p.restore(id);
+        expect(first.getValue().keys().sort()).toEqual(['__proto__', 'constructor', 'hasOwnProperty']);
+        expect(first.getValue().get('__proto__')).toEqual({ polluted: true });
+        await first.setValue(first.getValue().set('__proto__', 'changed'));
+        const moved = await p.refresh(id, sid());
+        const back = (await p.restore(moved.sessionID())).getValue();
+        expect(back.get('__proto__')).toBe('changed');
+        expect(back.get('constructor')).toBe('c');
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      });
+
       it('is create-if-absent: an existing ID rejects with ERR_DUPLICATE_ID and keeps its data', async () => {
         const p = fixture().make({ ttl: 60 });
         const id = sid();
