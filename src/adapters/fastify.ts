@@ -21,9 +21,10 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import type { SessionResponse } from '../manager/http.js';
 import type { Session } from '../manager/session.js';
-import { assertSession, RequestSession } from './request-session.js';
+import { assertSession, RequestSession, type AnySession } from './request-session.js';
 
 export { RequestSession } from './request-session.js';
+export type { AnySession } from './request-session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,7 +35,7 @@ declare module 'fastify' {
 
 export interface FastifySessionOptions {
   /** The app's session manager. */
-  session: Session;
+  session: AnySession;
 }
 
 /**
