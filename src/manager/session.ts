@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { CorruptRecordError, HeadersSentError, InvalidConfigError, InvalidValueError, SessionError } from '../errors.js';
 import { createCodec } from '../crypto/index.js';
+import { TokenCache } from '../crypto/token-cache.js';
 import type { BackendName, Codec, OpenFailure } from '../crypto/types.js';
 import type { Provider, Storer } from '../providers/provider.js';
 import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config.js';
@@ -36,6 +37,8 @@ export class Session<D extends object = DefaultSessionData> {
   readonly config: ResolvedConfig;
   readonly #core: SessionCore;
   readonly #remember: Codec;
+  /** Session-cookie tokens that verified: a returning client's open is a lookup (see TokenCache). */
+  readonly #tokens: TokenCache;
   readonly #rememberAttrs: CookieAttributes;
   readonly #events = new SessionEmitter();
   /**
@@ -68,6 +71,7 @@ export class Session<D extends object = DefaultSessionData> {
     const attrs: CookieAttributes = { path: c.cookiePath, domain: c.cookieDomain, secure: c.cookieSecure, sameSite: c.cookieSameSite };
     this.#rememberAttrs = attrs;
     this.#core = { config: c, codec, provider, events: this.#events, attrs };
+    this.#tokens = new TokenCache(codec, c.clockSkewMs === undefined ? {} : { clockSkewMs: c.clockSkewMs });
     provider.useDefaults?.({ ttl: c.sessionExpire });
     if (config.hooks) {
       for (const name of ['invalid', 'expired', 'unknown', 'error'] as const) {
@@ -220,6 +224,7 @@ export class Session<D extends object = DefaultSessionData> {
 
   /** Releases the codecs' key material (WASM memory). The Session is unusable afterwards. */
   dispose(): void {
+    this.#tokens.clear();
     this.#core.codec.dispose();
     this.#remember.dispose();
   }
@@ -302,7 +307,7 @@ export class Session<D extends object = DefaultSessionData> {
     const options = maxAge > 0 ? { maxAge } : {};
     let failure: OpenFailure | undefined;
     for (const token of values) {
-      const r = codec.openText(token, options);
+      const r = codec === this.#core.codec ? this.#tokens.openText(token, options) : codec.openText(token, options);
       if (r.ok) return r;
       // `expired` says more than `invalid` when duplicates disagree.
       if (failure === undefined || r.reason === 'expired') failure = r.reason;
