@@ -236,7 +236,7 @@ export async function initWasm(source?: BufferSource | WebAssembly.Module): Prom
     }
   } else {
     const fs = nodeFs();
-    if (!fs) throw new BackendUnavailableError(`no file access here to read the wasm module: pass it to initWasm(module or bytes); ${USE_INIT}`);
+    if (!fs) throw new BackendUnavailableError(`initWasm() without a module needs file access, which this runtime lacks: ${USE_INIT}`);
     const url = wasmUrl();
     let bytes: Uint8Array<ArrayBuffer>;
     try {
