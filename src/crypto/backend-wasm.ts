@@ -148,7 +148,7 @@ function readFailure(url: URL, cause: unknown): BackendUnavailableError {
   const code = (cause as { code?: unknown } | null)?.code;
   // Deno without --allow-read: NotCapable (Deno 2) / PermissionDenied (Deno 1).
   if (name === 'NotCapable' || name === 'PermissionDenied' || code === 'ERR_ACCESS_DENIED') {
-    return new BackendUnavailableError(`reading ${url.href} was refused (Deno: run with --allow-read, or pass the module's bytes: \`await initWasm(bytes)\`)`, { cause });
+    return new BackendUnavailableError(`reading ${url.href} was refused (Deno: run with --allow-read, or \`import source wasm from 'wasm-session/wasm'\` and \`await initWasm(wasm)\`)`, { cause });
   }
   return new BackendUnavailableError(`could not read ${url.href} (bundled without the module file?): ${USE_INIT}`, { cause });
 }

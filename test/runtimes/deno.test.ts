@@ -3,7 +3,8 @@
  * app and a `Deno.serve` app with wasm-session/web. With --allow-read, `auto`
  * picks a backend that is not the pure-JS fallback; without it, reading the
  * module file is refused, `auto` falls back to js, and `initWasm()` says why
- * and what to do (documented in docs/runtimes.md).
+ * and what to do; a source-phase import of `wasm-session/wasm` + `initWasm`
+ * needs no permission and gives wasm (both in docs/runtimes.md).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageBinary, packedProject, roundTrip, startApp, version, type PackedProject } from './packed.js';
@@ -41,4 +42,9 @@ describe.each(['node-http.mjs', 'web-serve.mjs'])('deno %s', (app) => {
     expect(r.first.body.wasm?.code).toBe('ERR_BACKEND_UNAVAILABLE');
     expect(r.first.body.wasm?.message).toContain('--allow-read');
   });
+});
+
+test('without --allow-read: `import source wasm from \'wasm-session/wasm\'` + initWasm(wasm) gives wasm', async () => {
+  // No --allow-read or --allow-ffi: nothing but the imported module can load, so wasm exactly.
+  expect(expectRoundTrip(await trip('deno-source-import.mjs', ['--allow-net=127.0.0.1']))).toBe('wasm');
 });
