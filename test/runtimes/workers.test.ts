@@ -11,7 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { packedProject, roundTrip, type PackedProject } from './packed.js';
+import { packedProject, roundTrip, SECRET, type PackedProject } from './packed.js';
 import { expectRoundTrip } from './expect.js';
 
 type MiniflareModule = typeof import('miniflare');
@@ -28,6 +28,8 @@ const WORKERS = {
   'worker-hono-wasm': BASE,
   'worker-web-js-compat': { compatibilityDate: '2026-07-01', compatibilityFlags: ['nodejs_compat'] },
   'worker-hono-wasm-compat': { compatibilityDate: '2026-07-01', compatibilityFlags: ['nodejs_compat'] },
+  // The docs/runtimes.md recipe: sessions in a KV namespace, the secret a binding.
+  'worker-hono-kv': { ...BASE, kvNamespaces: ['SESSIONS'], bindings: { SESSION_SECRET: SECRET } },
 };
 
 let project: PackedProject;
@@ -119,3 +121,22 @@ test.each(['worker-web-js', 'worker-hono-js', 'worker-web-js-compat'])('%s: aski
   expect((d.initFromBytes as { message: string }).message).toContain('refuses to compile WebAssembly from bytes');
 });
 
+
+test('worker-hono-kv (the docs recipe): round trip and tamper on wasm, the session stored in KV under the hash of its ID', async () => {
+  const send = await sender('worker-hono-kv');
+  const r = await roundTrip((headers) => send(headers));
+  expect(expectRoundTrip(r)).toBe('wasm');
+  const kv = (await mf.getKVNamespace('SESSIONS', 'worker-hono-kv')) as unknown as {
+    list(): Promise<{ keys: { name: string; expiration?: number }[] }>;
+    get(key: string): Promise<string | null>;
+  };
+  const { keys } = await kv.list();
+  // The first session and the one started for the tampered cookie.
+  expect(keys).toHaveLength(2);
+  for (const k of keys) {
+    expect(k.name).toMatch(/^sess:[0-9a-f]{64}$/);
+    expect(k.expiration).toBeGreaterThan(Date.now() / 1000);
+  }
+  const records = await Promise.all(keys.map(async (k) => JSON.parse((await kv.get(k.name)) ?? 'null') as unknown));
+  expect(records).toEqual(expect.arrayContaining([{ n: 2 }, { n: 1 }]));
+});
