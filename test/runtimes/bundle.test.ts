@@ -60,3 +60,11 @@ describe.each(['browser', 'neutral', 'node'] as const)('esbuild --platform=%s', 
     after.dispose();
   });
 });
+
+test('docs/runtimes.md shows the KV provider the Workers test runs', () => {
+  const docs = readFileSync(join(ROOT, 'docs/runtimes.md'), 'utf8');
+  const block = /```js\n\/\/ kv-provider\.js\n([\s\S]*?)```/.exec(docs)?.[1];
+  const file = readFileSync(join(ROOT, 'test/runtimes/apps/kv-provider.mjs'), 'utf8');
+  const code = file.slice(file.indexOf('import '));
+  expect(block).toBe(code);
+});
