@@ -50,7 +50,7 @@ export function packageBinary(pkg: string, bin: string): string {
   try {
     execFileSync(path, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   } catch (e) {
-    throw new Error(`${bin} does not run (${(e as Error).message.split('\n')[0]}): install the npm package "${pkg}" (a devDependency: npm ci)`);
+    throw new Error(`${bin} does not run (${(e as Error).message.split('\n')[0]}): install the npm package "${pkg}" with its install script (a devDependency: npm ci, not --ignore-scripts)`);
   }
   return path;
 }
