@@ -36,7 +36,7 @@ test('initWasm(WebAssembly.Module) is used as is', () => {
   const r = child(`
     process.getBuiltinModule = undefined;
     await m.initWasm(new WebAssembly.Module(bytes));
-    const c = m.createCodec({ secrets: 'k'.repeat(32), name: 'sid' });
+    const c = m.createCodec({ secrets: 'k0123456789abcdef0123456789abcdef', name: 'sid' });
     console.log(JSON.stringify({ backend: c.backend, opened: c.openText(c.seal('v', 5), { now: 5 }) }));`);
   expect(r).toMatchObject({ backend: 'wasm', opened: { ok: true, value: 'v' } });
 });
@@ -46,7 +46,7 @@ test("backend 'wasm' where the module cannot load: BackendUnavailableError sayin
     process.getBuiltinModule = undefined;
     const tries = [];
     for (let i = 0; i < 2; i++) {
-      try { m.createCodec({ secrets: 'k'.repeat(32), name: 'sid', backend: 'wasm' }); tries.push('made'); }
+      try { m.createCodec({ secrets: 'k0123456789abcdef0123456789abcdef', name: 'sid', backend: 'wasm' }); tries.push('made'); }
       catch (e) { tries.push(describe(e)); }
     }
     console.log(JSON.stringify(tries));`) as { code: string; message: string }[];
