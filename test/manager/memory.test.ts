@@ -2,6 +2,6 @@
 import { MemoryProvider } from '../../src/providers/memory.js';
 import { managerSuite } from './suite.js';
 
-for (const backend of ['wasm', 'js', 'node'] as const) {
+for (const backend of ['native', 'wasm', 'js', 'node'] as const) {
   managerSuite('memory', () => ({ provider: new MemoryProvider(), close: async () => {} }), { backend });
 }
