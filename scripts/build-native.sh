@@ -8,14 +8,18 @@
 #
 # Needs cargo, a C compiler and Node's headers: node-gyp uses npm's
 # `nodedir` (/usr on these machines, where /usr/include/node is) and
-# would otherwise download headers.
+# would otherwise download headers. package.json has "gypfile": false, so
+# npm never runs node-gyp by itself (npm ci needs no compiler).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$REPO"
 PREBUILD=0
 [ "${1:-}" = "--prebuild" ] && PREBUILD=1
+# NODEDIR=/usr (CI) forces the headers' location; else npm's nodedir, else
+# /usr when Debian's nodejs headers are there.
 NODEDIR_ARGS=()
-if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then NODEDIR_ARGS=(--nodedir=/usr); fi
+if [ -n "${NODEDIR:-}" ]; then NODEDIR_ARGS=(--nodedir="$NODEDIR")
+elif [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then NODEDIR_ARGS=(--nodedir=/usr); fi
 GYP="$REPO/node_modules/.bin/node-gyp"
 [ -x "$GYP" ] || GYP="$(command -v node-gyp || true)"
 [ -n "$GYP" ] || { echo "build-native.sh: error: node-gyp not found (npm install, or npm install -g node-gyp)" >&2; exit 1; }
