@@ -5,6 +5,7 @@
 // their own instance: all per-instance state is in napi instance data and
 // every codec owns its native handle.
 #define NAPI_VERSION 8
+#define _DEFAULT_SOURCE /* explicit_bzero (glibc 2.25+) */
 #include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,10 +41,8 @@ typedef struct {
   double *results;
 } Instance;
 
-static void wipe(void *p, size_t n) {
-  volatile uint8_t *v = (volatile uint8_t *)p;
-  while (n--) *v++ = 0;
-}
+// memset speed, and never optimised away (a volatile byte loop cost ~1 µs per 2 KiB).
+static void wipe(void *p, size_t n) { explicit_bzero(p, n); }
 
 static napi_value int32(napi_env env, int32_t i) {
   napi_value v;
