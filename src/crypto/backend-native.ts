@@ -66,10 +66,17 @@ function load(): Binding {
   const require = mod.createRequire(import.meta.url);
   const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
   // The package root, from src/crypto/ and dist/crypto/ alike.
-  const b = nodeGypBuild(url.fileURLToPath(new URL('../../', import.meta.url))) as Binding;
-  // An ArrayBuffer of its own is off the V8 heap: its address never moves.
-  results = new Float64Array(new ArrayBuffer(16));
-  if (b.setResults(results) !== 0) throw new Error('the native addon rejected its result buffer');
+  const b = nodeGypBuild(url.fileURLToPath(new URL('../../', import.meta.url))) as Binding & { results?: Float64Array };
+  // One result array per addon instance (per thread), kept on its exports: a
+  // second copy of this module (ESM and CJS, src and dist) loading the same
+  // addon must read the array the addon writes, not register a new one.
+  if (!b.results) {
+    // An ArrayBuffer of its own is off the V8 heap: its address never moves.
+    const slots = new Float64Array(new ArrayBuffer(16));
+    if (b.setResults(slots) !== 0) throw new Error('the native addon rejected its result buffer');
+    b.results = slots;
+  }
+  results = b.results;
   return b;
 }
 

@@ -127,3 +127,13 @@ test('memory: 1,000,000 seal/open calls and 20,000 codecs dropped without dispos
   // Leaking one 3 KiB scratch per dropped codec, or a value copy per call, would be hundreds of MB.
   expect(r.growthMB as number).toBeLessThan(24);
 }, 180_000);
+
+test('two copies of the module (src and dist) share one addon instance and both read their results right', async () => {
+  const dist = (await import(DIST.href)) as typeof import('../../src/crypto/index.js');
+  const a = codec('native', { secrets: SECRET, name: 'sid' });
+  const b = dist.createCodec({ secrets: [SECRET + 'x', SECRET], name: 'sid', backend: 'native' });
+  const t = a.seal('shared', 1234);
+  expect(b.openText(t, { now: 1234 })).toEqual({ ok: true, value: 'shared', issuedAt: 1234, keyIndex: 1 });
+  expect(a.openText(b.seal('back', 99), { now: 99 })).toEqual({ ok: false, reason: 'unknown-key' });
+  expect(a.openText(t, { now: 1234 })).toEqual({ ok: true, value: 'shared', issuedAt: 1234, keyIndex: 0 });
+});
