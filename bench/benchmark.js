@@ -29,8 +29,8 @@ const rowFilter = option('rows')?.split(',');
 const outDir = option('out') ? resolve(option('out')) : quick || flag('no-write') || rowFilter || option('only') ? null : fileURLToPath(new URL('./results', import.meta.url));
 
 const SETTINGS = quick
-  ? { crypto: { maxTime: 0.03, minTime: 0.005, minSamples: 3 }, cryptoScaling: { maxTime: 0.02, minTime: 0.005, minSamples: 3 }, connections: 50, duration: 1, warmup: 0.3, rounds: 1, scalingConnections: [1, 10, 50, 200], scalingDuration: 0.5, scalingRounds: 1 }
-  : { crypto: { maxTime: 1.5, minSamples: 20 }, cryptoScaling: { maxTime: 0.6, minSamples: 10 }, connections: 50, duration: 5, warmup: 1.5, rounds: 3, scalingConnections: [1, 10, 50, 200], scalingDuration: 3, scalingRounds: 3 };
+  ? { crypto: { maxTime: 0.03, minTime: 0.005, minSamples: 3 }, cryptoScaling: { maxTime: 0.02, minTime: 0.005, minSamples: 3 }, cryptoRounds: { rounds: 3, iterations: { 30: 2000, 2048: 200 } }, connections: 50, duration: 1, warmup: 0.3, rounds: 1, scalingConnections: [1, 10, 50, 200], scalingDuration: 0.5, scalingRounds: 1 }
+  : { crypto: { maxTime: 1.5, minSamples: 20 }, cryptoScaling: { maxTime: 0.6, minSamples: 10 }, cryptoRounds: { rounds: 15, iterations: { 30: 20000, 2048: 2000 } }, connections: 50, duration: 5, warmup: 1.5, rounds: 3, scalingConnections: [1, 10, 50, 200], scalingDuration: 3, scalingRounds: 3 };
 
 for (const k of ['duration', 'rounds', 'connections']) if (option(k)) SETTINGS[k] = Number(option(k));
 if (option('scaling') === 'off') SETTINGS.scalingConnections = [];
@@ -60,7 +60,7 @@ log(`wasm-session bench (${quick ? 'quick' : 'full'}) — Node ${process.version
 if (only.includes('crypto')) {
   log('\n== crypto (Benchmark.js)');
   const t = Date.now();
-  result.crypto = await runCrypto({ options: SETTINGS.crypto, scalingOptions: SETTINGS.cryptoScaling, log });
+  result.crypto = await runCrypto({ options: SETTINGS.crypto, scalingOptions: SETTINGS.cryptoScaling, rounds: SETTINGS.cryptoRounds, log });
   result.cryptoRatios = cryptoRatios(result.crypto);
   result.timings = { ...result.timings, cryptoSeconds: (Date.now() - t) / 1000 };
 }
@@ -156,9 +156,9 @@ function httpChart(r) {
       rows.push({ label: `${row.label}${row.mode === 'none' ? '' : `, ${row.mode}`}`, value: row.available ? row.reqPerSec : NaN, color: color(row), note: row.available ? `p99 ${row.latencyP99Ms} ms` : 'not available' });
     }
   };
-  section('node:http, sessions in memory', ['bare-http', 'ws-memory-wasm-returning', 'ws-memory-js-returning', 'ws-memory-node-returning', 'ws-memory-wasm-new', 'ws-memory-js-new', 'ws-memory-node-new', 'express-session-returning', 'express-session-new', 'iron-session-returning']);
-  section('sessions in Redis', ['ws-redis-wasm-returning', 'ws-redis-wasm-read', 'ws-redis-wasm-new', 'handwritten-redis-returning', 'express-connect-redis-returning']);
-  section('fastify', ['fastify-bare', 'fastify-wasm-session-returning', 'fastify-secure-session-returning']);
+  section('node:http, sessions in memory', ['bare-http', 'ws-memory-native-returning', 'ws-memory-wasm-returning', 'ws-memory-js-returning', 'ws-memory-node-returning', 'ws-memory-native-new', 'ws-memory-wasm-new', 'ws-memory-js-new', 'ws-memory-node-new', 'express-session-returning', 'express-session-new', 'iron-session-returning']);
+  section('sessions in Redis', ['ws-redis-native-returning', 'ws-redis-native-read', 'ws-redis-native-new', 'ws-redis-wasm-returning', 'ws-redis-wasm-read', 'ws-redis-wasm-new', 'handwritten-redis-returning', 'express-connect-redis-returning']);
+  section('fastify', ['fastify-bare', 'fastify-wasm-session-native-returning', 'fastify-wasm-session-returning', 'fastify-secure-session-returning']);
   return barChart({
     title: `req/s, autocannon -c ${r.settings.connections}, median of ${r.settings.rounds} interleaved run(s) of ${r.settings.duration} s`,
     subtitle: `${subtitleOf(r)} · client and server share the cores`,

@@ -7,9 +7,10 @@ import signature from 'cookie-signature';
 import { sealData, unsealData } from 'iron-session';
 import { nanoid } from 'nanoid';
 import uidSafe from 'uid-safe';
-import { createCodec } from '../../dist/crypto/index.js';
+import { createCodec, nativeAvailable, resolveBackend } from '../../dist/crypto/index.js';
 
-export const BACKENDS = ['wasm', 'js', 'node'];
+/** native joins where the addon loads (npm run build:native, or the packed prebuild). */
+export const BACKENDS = [...(nativeAvailable() ? ['native'] : []), 'wasm', 'js', 'node'];
 export const SECRET = 'benchmark secret, at least 32 characters long';
 /** The main sizes; the scaling series adds more. 3000 B: the largest value is 3014 B (a 4096-character token). */
 export const SIZES = [30, 256, 2048];
@@ -93,7 +94,44 @@ export async function runCrypto(opts) {
   for (const size of SCALING_SIZES) if (!SIZES.includes(size)) for (const b of BACKENDS) addSealOpen(scaleCases, b, size);
   const extra = scaleCases.length ? await runSuite(scaleCases, opts.scalingOptions ?? opts.options, log) : [];
   const scaling = [...ops.filter((r) => r.size !== undefined && BACKENDS.includes(r.backend)), ...extra].sort((a, b) => a.size - b.size);
+  const rounds = opts.rounds ? interleaved(codecs, now, opts.rounds, log) : null;
   for (const c of Object.values(codecs)) c.dispose();
   if (sink === 0.5) log(String(sink));
-  return { ops, scaling };
+  return { ops, scaling, interleaved: rounds, auto: resolveBackend('auto'), backends: BACKENDS };
+}
+
+/**
+ * The targets' ratios measured directly: per round, every backend seals and
+ * opens the same value `iterations` times, backends taking turns (A B C D,
+ * A B C D, ...), so a load change on the shared machine hits all of them.
+ * Median ns per op over the rounds. `iterations` is per size ({ 30: n, 2048: m }).
+ * Returns { rounds, iterations, rows: [{ op, size, backend, ns }] }.
+ */
+function interleaved(codecs, now, { rounds, iterations }, log) {
+  const rows = [];
+  for (const size of [30, 2048]) {
+    const v = valueOf(size);
+    const n = iterations[size];
+    for (const op of ['seal', 'open']) {
+      const times = Object.fromEntries(BACKENDS.map((b) => [b, []]));
+      const tokens = Object.fromEntries(BACKENDS.map((b) => [b, codecs[b].seal(v, now)]));
+      for (let r = 0; r < rounds + 1; r++) {
+        for (const b of BACKENDS) {
+          const c = codecs[b];
+          const t = tokens[b];
+          const t0 = process.hrtime.bigint();
+          if (op === 'seal') for (let i = 0; i < n; i++) sink ^= c.seal(v, now).length;
+          else for (let i = 0; i < n; i++) sink ^= c.openText(t, { now }).value.length;
+          const ns = Number(process.hrtime.bigint() - t0) / n;
+          if (r > 0) times[b].push(ns); // round 0 warms up
+        }
+      }
+      for (const b of BACKENDS) {
+        const sorted = times[b].sort((p, q) => p - q);
+        rows.push({ op, size, backend: b, ns: sorted[Math.floor(sorted.length / 2)] });
+      }
+      log(`  interleaved ${op} ${size} B: ${BACKENDS.map((b) => `${b} ${Math.round(rows.find((q) => q.op === op && q.size === size && q.backend === b).ns)} ns`).join(', ')}`);
+    }
+  }
+  return { rounds, iterations, rows };
 }

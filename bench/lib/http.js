@@ -23,12 +23,17 @@ const HOST = '127.0.0.1';
  */
 export const ROWS = [
   { id: 'bare-http', label: 'bare node:http', file: 'bare-http.js', mode: 'none' },
+  { id: 'ws-memory-native-returning', label: 'wasm-session, memory, native', file: 'ws-memory.js', env: { BENCH_BACKEND: 'native' }, mode: 'returning' },
   { id: 'ws-memory-wasm-returning', label: 'wasm-session, memory, wasm', file: 'ws-memory.js', env: { BENCH_BACKEND: 'wasm' }, mode: 'returning' },
   { id: 'ws-memory-js-returning', label: 'wasm-session, memory, js', file: 'ws-memory.js', env: { BENCH_BACKEND: 'js' }, mode: 'returning' },
   { id: 'ws-memory-node-returning', label: 'wasm-session, memory, node', file: 'ws-memory.js', env: { BENCH_BACKEND: 'node' }, mode: 'returning' },
+  { id: 'ws-memory-native-new', label: 'wasm-session, memory, native', file: 'ws-memory.js', env: { BENCH_BACKEND: 'native' }, mode: 'new' },
   { id: 'ws-memory-wasm-new', label: 'wasm-session, memory, wasm', file: 'ws-memory.js', env: { BENCH_BACKEND: 'wasm' }, mode: 'new' },
   { id: 'ws-memory-js-new', label: 'wasm-session, memory, js', file: 'ws-memory.js', env: { BENCH_BACKEND: 'js' }, mode: 'new' },
   { id: 'ws-memory-node-new', label: 'wasm-session, memory, node', file: 'ws-memory.js', env: { BENCH_BACKEND: 'node' }, mode: 'new' },
+  { id: 'ws-redis-native-returning', label: 'wasm-session, Redis, native', file: 'ws-redis.js', env: { BENCH_BACKEND: 'native' }, mode: 'returning', redis: true },
+  { id: 'ws-redis-native-read', label: 'wasm-session, Redis, native', file: 'ws-redis.js', env: { BENCH_BACKEND: 'native' }, mode: 'returning, read-only', path: '/read', redis: true },
+  { id: 'ws-redis-native-new', label: 'wasm-session, Redis, native', file: 'ws-redis.js', env: { BENCH_BACKEND: 'native' }, mode: 'new', redis: true },
   { id: 'ws-redis-wasm-returning', label: 'wasm-session, Redis, wasm', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm' }, mode: 'returning', redis: true },
   { id: 'ws-redis-wasm-read', label: 'wasm-session, Redis, wasm', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm' }, mode: 'returning, read-only', path: '/read', redis: true },
   { id: 'ws-redis-wasm-new', label: 'wasm-session, Redis, wasm', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm' }, mode: 'new', redis: true },
@@ -38,12 +43,13 @@ export const ROWS = [
   { id: 'express-connect-redis-returning', label: 'express-session + connect-redis', file: 'express-connect-redis.js', mode: 'returning', redis: true },
   { id: 'iron-session-returning', label: 'iron-session (node:http)', file: 'iron-session.js', mode: 'returning', cookieStore: true },
   { id: 'fastify-bare', label: 'fastify, no sessions', file: 'fastify-bare.js', mode: 'none' },
+  { id: 'fastify-wasm-session-native-returning', label: 'fastify + wasm-session plugin, memory, native', file: 'fastify-wasm-session.js', env: { BENCH_BACKEND: 'native' }, mode: 'returning' },
   { id: 'fastify-wasm-session-returning', label: 'fastify + wasm-session plugin, memory, wasm', file: 'fastify-wasm-session.js', mode: 'returning' },
   { id: 'fastify-secure-session-returning', label: 'fastify + @fastify/secure-session', file: 'fastify-secure-session.js', mode: 'returning', cookieStore: true },
 ];
 
 /** Rows of the req/s-against-connections series. */
-export const SCALING_ROWS = ['ws-memory-wasm-returning', 'express-session-returning'];
+export const SCALING_ROWS = ['ws-memory-native-returning', 'ws-memory-wasm-returning', 'express-session-returning'];
 
 /** Forks one server; resolves { proc, port } or { unavailable }. */
 function startServer(row, redisPort) {

@@ -19,8 +19,10 @@ export function cryptoRatios(crypto) {
     for (const op of ['seal', 'open']) {
       const w = findOp(ops, op, 'wasm', size);
       const iron = size === 30 ? findOp(ops, op, 'iron-session', 30) : undefined;
+      const n = findOp(ops, op, 'native', size);
       rows.push({
         op: `${op} ${size} B`,
+        ...(n ? { nativeNode: n.hz / findOp(ops, op, 'node', size).hz, nativeWasm: n.hz / w.hz, nativeJs: n.hz / findOp(ops, op, 'js', size).hz } : {}),
         wasmJs: w.hz / findOp(ops, op, 'js', size).hz,
         wasmNode: w.hz / findOp(ops, op, 'node', size).hz,
         wasmIron: iron ? w.hz / iron.hz : null,
@@ -30,8 +32,10 @@ export function cryptoRatios(crypto) {
   }
   const id = (b) => findOp(ops, 'newSessionId', b);
   const w = id('wasm');
+  const n = id('native');
   rows.push({
     op: 'newSessionId',
+    ...(n ? { nativeNode: n.hz / id('node').hz, nativeWasm: n.hz / w.hz, nativeNanoid: n.hz / id('nanoid').hz } : {}),
     wasmJs: w.hz / id('js').hz,
     wasmNode: w.hz / id('node').hz,
     wasmNanoid: w.hz / id('nanoid').hz,
@@ -60,6 +64,7 @@ export function targets(crypto, http) {
     t.push({ target: 'wasm open ≥ 20× js', measured: x(r('open', 'js')), met: r('open', 'js') >= 20 });
     const nid = findOp(ops, 'newSessionId', 'wasm').hz / findOp(ops, 'newSessionId', 'nanoid').hz;
     t.push({ target: 'wasm newSessionId ≥ 1× nanoid() (128 vs 126 bits)', measured: x(nid), met: nid >= 1 });
+    t.push(...nativeTargets(crypto));
   }
   if (http) {
     const rows = http.rows;
@@ -82,6 +87,39 @@ export function targets(crypto, http) {
     const fs = rps(rows, 'fastify-wasm-session-returning') / rps(rows, 'fastify-secure-session-returning');
     t.push({ target: 'Fastify plugin, returning > @fastify/secure-session', measured: x(fs) + cpuNote('fastify-wasm-session-returning', 'fastify-secure-session-returning', x), met: Number.isFinite(fs) ? fs > 1 : null });
   }
+  return t;
+}
+
+/**
+ * Issue 10's targets for the native backend, from the interleaved rounds
+ * (same process, backends taking turns), and whether `auto`'s choice is the
+ * fastest backend at every measured size (Benchmark.js series).
+ */
+function nativeTargets(crypto) {
+  const rows = crypto.interleaved?.rows;
+  if (!rows || !rows.some((r) => r.backend === 'native')) {
+    return [{ target: 'native backend measured', measured: 'native addon not built (npm run build:native)', met: null }];
+  }
+  const at = (op, size, b) => rows.find((r) => r.op === op && r.size === size && r.backend === b).ns;
+  const ratio = (op, size, b) => at(op, size, b) / at(op, size, 'native');
+  const note = `interleaved, median of ${crypto.interleaved.rounds} rounds`;
+  const t = [];
+  for (const op of ['seal', 'open']) {
+    t.push({ target: `native ${op}, 30 B ≥ 8× node:crypto (${note})`, measured: `${x(ratio(op, 30, 'node'))} (${ns(at(op, 30, 'native'))} vs ${ns(at(op, 30, 'node'))})`, met: ratio(op, 30, 'node') >= 8 });
+    t.push({ target: `native ${op}, 30 B ≥ 3× wasm`, measured: `${x(ratio(op, 30, 'wasm'))} (${ns(at(op, 30, 'native'))} vs ${ns(at(op, 30, 'wasm'))})`, met: ratio(op, 30, 'wasm') >= 3 });
+  }
+  t.push({ target: 'native seal, 2 KiB ≥ 3× node:crypto', measured: `${x(ratio('seal', 2048, 'node'))} (${ns(at('seal', 2048, 'native'))} vs ${ns(at('seal', 2048, 'node'))})`, met: ratio('seal', 2048, 'node') >= 3 });
+  // auto's pick against the fastest backend per size and op (Benchmark.js means).
+  const misses = [];
+  const sizes = [...new Set(crypto.scaling.map((r) => r.size))];
+  for (const size of sizes) {
+    for (const op of ['seal', 'open']) {
+      const cands = crypto.scaling.filter((r) => r.op === op && r.size === size);
+      const best = cands.reduce((p, q) => (q.hz > p.hz ? q : p));
+      if (best.backend !== crypto.auto) misses.push(`${op} ${size} B: ${best.backend}`);
+    }
+  }
+  t.push({ target: `auto (= ${crypto.auto}) is the fastest backend at every size ${sizes.join('/')} B, seal and open`, measured: misses.length ? `faster elsewhere: ${misses.join('; ')}` : `${crypto.auto} fastest everywhere`, met: misses.length === 0 });
   return t;
 }
 
@@ -114,6 +152,29 @@ export function markdown(res) {
       L.push(`| ${name} | ${r.backend} | ${int(r.hz)} | ${ns(r.meanNs)} | ${r.rme.toFixed(1)}% |`);
     }
     L.push('');
+    if (res.crypto.interleaved?.rows.some((r) => r.backend === 'native')) {
+      const iv = res.crypto.interleaved;
+      const bs = [...new Set(iv.rows.map((r) => r.backend))];
+      L.push(`Interleaved rounds (the targets' figures): ${iv.rounds} rounds, each backend in turn doing ${Object.entries(iv.iterations).map(([s, n]) => `${n.toLocaleString('en-US')} calls at ${s} B`).join(', ')}; median ns per call.`);
+      L.push('');
+      L.push(`| operation | ${bs.join(' | ')} | native/node | native/wasm | native/js |`);
+      L.push(`|---|${bs.map(() => '---:').join('|')}|---:|---:|---:|`);
+      for (const size of [...new Set(iv.rows.map((r) => r.size))]) {
+        for (const op of ['seal', 'open']) {
+          const at = (b) => iv.rows.find((r) => r.op === op && r.size === size && r.backend === b)?.ns;
+          L.push(`| ${op} ${size} B | ${bs.map((b) => ns(at(b))).join(' | ')} | ${x(at('node') / at('native'))} | ${x(at('wasm') / at('native'))} | ${x(at('js') / at('native'))} |`);
+        }
+      }
+      L.push('');
+      L.push('Ratios against native (Benchmark.js ops/s; above 1× = native faster):');
+      L.push('');
+      L.push('| operation | native/node | native/wasm | native/js |');
+      L.push('|---|---:|---:|---:|');
+      for (const r of res.cryptoRatios) {
+        if (r.nativeNode !== undefined) L.push(`| ${r.op} | ${x(r.nativeNode)} | ${x(r.nativeWasm)} | ${r.nativeJs !== undefined ? x(r.nativeJs) : `${x(r.nativeNanoid)} vs nanoid`} |`);
+      }
+      L.push('');
+    }
     L.push('Ratios (ops/s; above 1× = wasm faster). iron-session and cookie-signature: the 30 B rows (cookie-signature signs a 32-character express-session ID).');
     L.push('');
     L.push('| operation | wasm/js | wasm/node | wasm/iron-session | wasm/cookie-signature |');
@@ -134,7 +195,7 @@ export function markdown(res) {
     L.push(`| op | backend | ${sizes.map((s) => `${s} B`).join(' | ')} |`);
     L.push(`|---|---|${sizes.map(() => '---:').join('|')}|`);
     for (const op of ['seal', 'open']) {
-      for (const b of ['wasm', 'js', 'node']) {
+      for (const b of ['native', 'wasm', 'js', 'node'].filter((q) => res.crypto.scaling.some((r) => r.backend === q))) {
         L.push(`| ${op} | ${b} | ${sizes.map((s) => ns(res.crypto.scaling.find((r) => r.op === op && r.backend === b && r.size === s)?.meanNs)).join(' | ')} |`);
       }
     }

@@ -1,6 +1,7 @@
 // fastify 5 + the wasm-session Fastify plugin (wasm-session/fastify) on the memory provider. Same handler.
 import Fastify from 'fastify';
 import { MemoryProvider, Session } from '../../dist/index.js';
+import { nativeAvailable } from '../../dist/crypto/index.js';
 import { HOST, SECRET, announce, unavailable } from './_common.js';
 
 let plugin;
@@ -12,6 +13,7 @@ try {
   unavailable(`the Fastify plugin is not built yet (${err.code ?? err.message.split('\n')[0]})`);
 }
 const backend = process.env.BENCH_BACKEND ?? 'wasm';
+if (backend === 'native' && !nativeAvailable()) unavailable('the native addon is not built (npm run build:native)');
 const session = new Session(new MemoryProvider({ max: 100_000 }), { cookieSecret: SECRET, backend });
 const app = Fastify({ logger: false });
 await app.register(plugin, { session });

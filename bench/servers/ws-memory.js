@@ -1,11 +1,13 @@
-// wasm-session on the memory provider, node:http. BENCH_BACKEND = wasm | js | node.
+// wasm-session on the memory provider, node:http. BENCH_BACKEND = native | wasm | js | node.
 // The handler reads a counter and increments it: without a cookie that creates
 // a session (and sends its cookie); with one it restores, changes and saves it.
 import { createServer } from 'node:http';
 import { MemoryProvider, Session } from '../../dist/index.js';
-import { SECRET, listen } from './_common.js';
+import { nativeAvailable } from '../../dist/crypto/index.js';
+import { SECRET, listen, unavailable } from './_common.js';
 
 const backend = process.env.BENCH_BACKEND ?? 'wasm';
+if (backend === 'native' && !nativeAvailable()) unavailable('the native addon is not built (npm run build:native)');
 const session = new Session(new MemoryProvider({ max: 100_000 }), { cookieSecret: SECRET, backend });
 if (session.backend !== backend) throw new Error(`asked for ${backend}, got ${session.backend}`);
 session.on('error', (e) => console.error('session error', e.operation, e.error.message));

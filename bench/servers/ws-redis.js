@@ -1,7 +1,8 @@
-// wasm-session on Redis (RedisProvider over ioredis), node:http, wasm backend.
+// wasm-session on Redis (RedisProvider over ioredis), node:http; BENCH_BACKEND = wasm (default) | native.
 // Same handler as ws-memory.js; GET /read only reads. Round trips counted at the ioredis client.
 import { createServer } from 'node:http';
 import { Session } from '../../dist/index.js';
+import { nativeAvailable } from '../../dist/crypto/index.js';
 import { SECRET, countIoredis, listen, redisPort, unavailable } from './_common.js';
 
 const port = redisPort();
@@ -14,6 +15,7 @@ try {
 }
 const redis = countIoredis(new Redis({ host: '127.0.0.1', port, lazyConnect: false, maxRetriesPerRequest: 1 }));
 const backend = process.env.BENCH_BACKEND ?? 'wasm';
+if (backend === 'native' && !nativeAvailable()) unavailable('the native addon is not built (npm run build:native)');
 const session = new Session(new RedisProvider(redis, { prefix: 'bench:ws:' }), { cookieSecret: SECRET, backend });
 session.on('error', (e) => console.error('session error', e.operation, e.error.message));
 

@@ -1,6 +1,6 @@
 /** Which implementation of the sealed-cookie format runs. */
-export type BackendName = 'wasm' | 'js' | 'node';
-/** `auto` = `wasm` where WebAssembly instantiates, else `js`. */
+export type BackendName = 'native' | 'wasm' | 'js' | 'node';
+/** `auto` = `native` where the addon loads, else `wasm` where WebAssembly instantiates, else `js`. */
 export type BackendChoice = BackendName | 'auto';
 
 /**
@@ -69,6 +69,6 @@ export interface Codec {
   openText(token: string, options?: OpenOptions): OpenTextResult;
   /** 22 characters of base64url carrying 128 bits from a CSPRNG. */
   newSessionId(): string;
-  /** Releases key material held outside the JS heap (WASM). The codec is unusable afterwards. */
+  /** Releases (zeroes) key material held outside the JS heap (native, WASM). The codec is unusable afterwards. */
   dispose(): void;
 }

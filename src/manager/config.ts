@@ -44,7 +44,7 @@ export interface SessionConfig<D extends object = DefaultSessionData> {
    * and reports the error through the `error` event.
    */
   onStoreError?: 'fail' | 'fresh';
-  /** Crypto backend. Default `auto` (wasm where it loads, else js). */
+  /** Crypto backend. Default `auto` (native where the addon loads, else wasm, else js). */
   backend?: BackendChoice;
   /** Allowance for a cookie issued "in the future" (clock skew between servers), ms. Default 60000. */
   clockSkewMs?: number;
@@ -124,8 +124,8 @@ export function resolveConfig<D extends object>(config: SessionConfig<D>): Resol
   const onStoreError = config.onStoreError ?? 'fail';
   if (onStoreError !== 'fail' && onStoreError !== 'fresh') throw new InvalidConfigError('onStoreError must be fail or fresh');
   const backend = config.backend ?? 'auto';
-  if (backend !== 'auto' && backend !== 'wasm' && backend !== 'js' && backend !== 'node') {
-    throw new InvalidConfigError('backend must be auto, wasm, js or node');
+  if (backend !== 'auto' && backend !== 'native' && backend !== 'wasm' && backend !== 'js' && backend !== 'node') {
+    throw new InvalidConfigError('backend must be auto, native, wasm, js or node');
   }
   const clockSkewMs = config.clockSkewMs === undefined ? undefined : seconds(config.clockSkewMs, 'clockSkewMs', 0, 'ms');
 

@@ -1,10 +1,15 @@
 /**
  * `wasm-session/web` where WebAssembly is not allowed: a child `node --jitless`
  * (no WebAssembly global) runs the built package (dist/, made by `npm run build`,
- * which `npm test` runs first) with the pure-JS backend.
+ * which `npm test` runs first) with the pure-JS backend. The child gets no
+ * native addon (WASM_SESSION_PREBUILD points node-gyp-build at an empty
+ * folder), as on a platform without a prebuild; test/crypto/jitless.test.ts
+ * covers native under --jitless.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 
@@ -41,11 +46,12 @@ out.hono = typeof honoSession;
 console.log(JSON.stringify(out));
 `;
 
-test('the web adapter runs under node --jitless with the pure-JS backend (auto picks it)', () => {
+test('the web adapter runs under node --jitless with the pure-JS backend (auto picks it where no native addon loads)', () => {
   if (!existsSync(new URL('adapters/web.js', ROOT))) throw new Error('dist/adapters/web.js is missing: run `npm run build` first (npm test does)');
   const stdout = execFileSync(process.execPath, ['--jitless', '--no-warnings', '--input-type=module', '-e', CHILD, ROOT.href, SECRET], {
     encoding: 'utf8',
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env: { ...process.env, WASM_SESSION_PREBUILD: mkdtempSync(join(tmpdir(), 'ws-no-addon-')) },
   });
   const r = JSON.parse(stdout) as Record<string, unknown>;
   const ok = { restored: true, n: 41, tampered: 'invalid' };

@@ -49,8 +49,8 @@ describe.each(BACKENDS)('codec construction and limits on %s', (backend) => {
   });
 });
 
-test('auto picks wasm here, and the choice is visible', () => {
-  expect(resolveBackend('auto')).toBe('wasm');
-  expect(createCodec({ secrets: SECRET, name: 'sid' }).backend).toBe('wasm');
+test('auto picks native here (the addon is built), and the choice is visible', () => {
+  expect(resolveBackend('auto')).toBe('native');
+  expect(createCodec({ secrets: SECRET, name: 'sid' }).backend).toBe('native');
   expect(() => resolveBackend('rust' as 'wasm')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
 });

@@ -104,6 +104,6 @@ describe('Session config', () => {
   });
 
   it('backend auto resolves to a real backend', () => {
-    expect(['wasm', 'js']).toContain(make({ backend: 'auto' }).backend);
+    expect(['native', 'wasm', 'js']).toContain(make({ backend: 'auto' }).backend);
   });
 });

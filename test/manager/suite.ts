@@ -7,7 +7,7 @@
  * provider on an isolated (or at least shared-safe) store.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createCodec, wasmAvailable } from '../../src/crypto/index.js';
+import { createCodec, nativeAvailable, wasmAvailable } from '../../src/crypto/index.js';
 import type { BackendName } from '../../src/crypto/types.js';
 import { CorruptRecordError, DuplicateIdError, SessionError, StoreUnavailableError } from '../../src/errors.js';
 import type { SessionConfig } from '../../src/manager/config.js';
@@ -65,6 +65,9 @@ export function managerSuite(label: string, makeProvider: () => ManagerFixture |
       // Never a silent skip: without the module the wasm run fails, saying why.
       if (backend === 'wasm' && !wasmAvailable()) {
         throw new Error('backend wasm: wasm/wasm_session_core.wasm is missing or does not load; build it with `npm run build:wasm`');
+      }
+      if (backend === 'native' && !nativeAvailable()) {
+        throw new Error('backend native: the addon does not load; build it with `npm run build:native` (cargo, a C compiler, Node headers)');
       }
     });
 
