@@ -101,7 +101,7 @@ export async function sessionApp(mw: Middleware, extra?: (app: express.Express) 
     (r.session as AnySession).save(cb(res, next, r));
   });
   app.get('/null', (req, res) => {
-    (req as SReq).session = null;
+    (req as unknown as { session: unknown }).session = null;
     res.end('unset');
   });
   app.get('/own-cookie', (req, res) => {
