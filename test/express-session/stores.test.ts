@@ -38,7 +38,7 @@ for (const fixture of allStores()) {
       const c = client();
       const r = await c.get('/set?user=ada');
       expect(r.status).toBe(200);
-      expect(cookieNamed(r, 'connect.sid')?.value.startsWith('s:')).toBe(false);
+      expect(cookieNamed(r, 'connect.sid')?.value?.startsWith('s:')).toBe(false);
       const id = json<Snapshot>(r).sessionID as string;
       const rec = (await readRecord(store, id)) as { user: string; cookie: { originalMaxAge: number; expires: string } };
       expect(rec.user).toBe('ada');
