@@ -16,12 +16,12 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Cookie } from './cookie.js';
-import { session as middleware } from './middleware.js';
+import { session as middleware, type SessionMiddleware, type SessionOptions } from './middleware.js';
 import { Session } from './session.js';
 import { MemoryStore, Store } from './store.js';
 
 export { Cookie, type CookieData, type CookieOptions } from './cookie.js';
-export { Session, type Callback } from './session.js';
+export { Session, type Callback, type SessionOwner } from './session.js';
 export { MemoryStore, Store, type SessionRecord } from './store.js';
 export type { SessionMiddleware, SessionOptions, SessionStoreLike } from './middleware.js';
 export type { Secret } from './secrets.js';
@@ -51,7 +51,7 @@ export interface SessionRequest extends IncomingMessage {
 }
 
 /** The factory with its constructors attached, as `require('express-session')` is. */
-export type SessionFactory = typeof middleware & {
+export type SessionFactory = ((options?: SessionOptions) => SessionMiddleware) & {
   readonly Store: typeof Store;
   readonly MemoryStore: typeof MemoryStore;
   readonly Session: typeof Session;
@@ -60,8 +60,8 @@ export type SessionFactory = typeof middleware & {
 
 /** `session(options)`: express-session's middleware factory (also the default export). */
 export const session: SessionFactory = Object.assign(
-  function session(...args: Parameters<typeof middleware>): ReturnType<typeof middleware> {
-    return middleware(...args);
+  function session(options?: SessionOptions): SessionMiddleware {
+    return middleware(options);
   },
   { Store, MemoryStore, Session, Cookie },
 );

@@ -24,6 +24,7 @@ export interface SessionOwner {
   sessionID?: string | undefined;
   session?: Session | null | undefined;
   sessionStore?: unknown;
+  /** @internal */
   [CONTEXT]?: RequestContext;
 }
 
