@@ -209,6 +209,22 @@ export function session(options?: SessionOptions): SessionMiddleware {
     (err?: unknown) =>
       memory !== null ? process.nextTick(fn, err) : fn(err);
 
+  const shared: Shared = {
+    store,
+    memory,
+    name,
+    resave,
+    saveUninitialized,
+    rolling: rollingSessions,
+    unsetDestroy,
+    trustProxy,
+    storeImplementsTouch,
+    generateFor,
+    storeGet,
+    storeCall,
+    later,
+  };
+
   return function sessionMiddleware(request: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
     const req = request as Req;
     // self-awareness
@@ -234,176 +250,273 @@ export function session(options?: SessionOptions): SessionMiddleware {
     const reqSecrets: Secret[] = secrets ?? [req.secret as string];
     const codec = mainCodec ?? codecFor(req.secret as string);
 
-    let originalHash: string | undefined;
-    let originalId: string | undefined;
-    let savedHash: string | undefined;
-    let touched = false;
-    /** The response must carry a (new) sealed cookie even if nothing changed: legacy or rotated cookie. */
-    let replaceCookie = false;
-    /** A save/destroy failed before the headers: no cookie, the error goes to next(). */
-    let failed = false;
-
     req.sessionStore = store;
+    const state = new RequestState(shared, req, res, next, codec);
     const found = getcookie(req.headers.cookie, name, codec, legacy ? reqSecrets : null);
-    let cookieId: string | undefined;
     if (found !== undefined) {
-      cookieId = found.id;
-      replaceCookie = found.replace;
+      state.cookieId = found.id;
+      state.replaceCookie = found.replace;
     }
-    req.sessionID = cookieId;
-
-    const hash = (sess: Session): string => {
-      const { cookie: _cookie, ...data } = sess;
-      return JSON.stringify(data);
-    };
-    const isModified = (sess: Session): boolean => originalId !== sess.id || originalHash !== hash(sess);
-    const isSaved = (sess: Session): boolean => originalId === sess.id && savedHash === hash(sess);
-    const shouldDestroy = (): boolean => Boolean(req.sessionID) && unsetDestroy && req.session == null;
-    const shouldSave = (): boolean => {
-      // cannot set cookie without a session ID
-      if (typeof req.sessionID !== 'string') return false;
-      const sess = req.session as Session;
-      return !saveUninitialized && !savedHash && cookieId !== req.sessionID ? isModified(sess) : !isSaved(sess);
-    };
-    const shouldTouch = (): boolean => typeof req.sessionID === 'string' && cookieId === req.sessionID && !shouldSave();
-    const shouldSetCookie = (): boolean => {
-      if (typeof req.sessionID !== 'string') return false;
-      const sess = req.session as Session;
-      if (cookieId !== req.sessionID) return saveUninitialized || isModified(sess);
-      return replaceCookie || rollingSessions || (sess.cookie.expires != null && isModified(sess));
-    };
-
-    const ctx: RequestContext = {
-      set: (sess, fn) => storeCall('set', [sess.id, sess], later(fn)),
-      get: (sid, fn) => storeGet(sid, (err, sess) => later(() => fn(err, sess))()),
-      destroy: (sid, fn) => storeCall('destroy', [sid], later(fn)),
-      onSave: (sess) => {
-        savedHash = hash(sess);
-      },
-      onReload: () => {},
-      regenerate: (fn) => {
-        ctx.destroy(req.sessionID as string, (err) => {
-          // Like express-session's store.generate: originalId stays, so the new session counts as modified.
-          generateFor(req, codec);
-          fn(err);
-        });
-      },
-    };
-    req[CONTEXT] = ctx;
-
-    // Set-Cookie just before the headers go out (on-headers' job in express-session).
-    const onHeaders = (): void => {
-      if (failed) return;
-      const sess = req.session;
-      if (!sess) return;
-      if (!shouldSetCookie()) return;
-      // only send secure cookies via https
-      if (sess.cookie.secure && !issecure(req, trustProxy)) return;
-      if (!touched) {
-        sess.touch();
-        touched = true;
-      }
-      try {
-        const line = serializeData(name, codec.seal(req.sessionID as string), sess.cookie.data, false);
-        const prev = res.getHeader('Set-Cookie');
-        res.setHeader('Set-Cookie', prev === undefined ? [line] : Array.isArray(prev) ? [...(prev as string[]), line] : [String(prev), line]);
-      } catch (err) {
-        defer(next, err);
-      }
-    };
-    const _writeHead = res.writeHead as unknown as AnyFn;
-    let headersFired = false;
-    res.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]): ServerResponse {
-      if (headersFired) return _writeHead.apply(this, args) as ServerResponse;
-      headersFired = true;
-      // Headers given to writeHead are set first, so the app's own Set-Cookie and ours both go out.
-      const headerIndex = args.length > 1 && typeof args[1] === 'string' ? 2 : 1;
-      const headers = args.length > headerIndex ? args[headerIndex] : undefined;
-      if (typeof args[0] === 'number') this.statusCode = args[0];
-      if (headers !== undefined && headers !== null) applyHeaders(this, headers);
-      onHeaders();
-      return _writeHead.apply(this, args.slice(0, Math.min(args.length, headerIndex))) as ServerResponse;
-    } as ServerResponse['writeHead'];
-
-    // Save before the response ends, so the next request reads what this one wrote
-    // and a failed save never goes out as a success.
-    const _end = res.end as unknown as AnyFn;
-    let ended = false;
-    res.end = function end(this: ServerResponse, ...args: unknown[]): ServerResponse {
-      if (ended) return this;
-      ended = true;
-      const finish = (): void => {
-        res.end = _end as ServerResponse['end'];
-        _end.apply(res, args);
-      };
-      const after =
-        (fatal: boolean): Callback =>
-        (err?: unknown) => {
-          if (err === undefined || err === null) return finish();
-          if (!fatal || res.headersSent) {
-            // The response is (partly) out already: finish it, then report (express-session's behaviour).
-            finish();
-            defer(next, err);
-            return;
-          }
-          failed = true;
-          res.end = _end as ServerResponse['end'];
-          next(err);
-        };
-      if (shouldDestroy()) {
-        storeCall('destroy', [req.sessionID], after(true));
-        return this;
-      }
-      const sess = req.session;
-      if (!sess) return _end.apply(res, args) as ServerResponse;
-      if (!touched) {
-        sess.touch();
-        touched = true;
-      }
-      if (shouldSave()) {
-        savedHash = hash(sess);
-        storeCall('set', [req.sessionID, sess], after(true));
-        return this;
-      }
-      if (storeImplementsTouch && shouldTouch()) {
-        storeCall('touch', [req.sessionID, sess], after(false));
-        return this;
-      }
-      return _end.apply(res, args) as ServerResponse;
-    } as ServerResponse['end'];
+    req.sessionID = state.cookieId;
+    req[CONTEXT] = state;
+    const hooked = res as Hooked;
+    hooked[STATE] = state;
+    state.writeHeadOrig = res.writeHead as unknown as AnyFn;
+    state.endOrig = res.end as unknown as AnyFn;
+    res.writeHead = hookedWriteHead as unknown as ServerResponse['writeHead'];
+    res.end = hookedEnd as unknown as ServerResponse['end'];
 
     // generate a session if the browser doesn't send a sessionID
     if (!req.sessionID) {
-      const s = generateFor(req, codec);
-      originalId = req.sessionID;
-      originalHash = hash(s);
+      state.generated();
       next();
       return;
     }
-
-    storeGet(req.sessionID, (err, sess) => {
-      if (err && (err as { code?: unknown }).code !== 'ENOENT') {
-        next(err);
-        return;
-      }
-      try {
-        if (err || !sess) {
-          const s = generateFor(req, codec);
-          originalId = req.sessionID;
-          originalHash = hash(s);
-        } else {
-          const s = createSession(req, sess);
-          originalId = req.sessionID;
-          originalHash = hash(s);
-          if (!resave) savedHash = originalHash;
-        }
-      } catch (e) {
-        next(e);
-        return;
-      }
-      next();
-    });
+    storeGet(req.sessionID, (err, sess) => state.loaded(err, sess));
   };
+}
+
+/** What every request of one middleware shares. */
+interface Shared {
+  readonly store: SessionStoreLike;
+  readonly memory: ReturnType<typeof syncMemory>;
+  readonly name: string;
+  readonly resave: boolean;
+  readonly saveUninitialized: boolean;
+  readonly rolling: boolean;
+  readonly unsetDestroy: boolean;
+  readonly trustProxy: boolean | undefined;
+  readonly storeImplementsTouch: boolean;
+  generateFor(req: Req, codec: Codec): Session;
+  storeGet(sid: string, fn: (err: unknown, sess?: SessionRecord | null) => void): void;
+  storeCall(method: 'set' | 'destroy' | 'touch', args: unknown[], fn: Callback): void;
+  later(fn: Callback): Callback;
+}
+
+const STATE: unique symbol = Symbol('wasm-session/express-session response');
+type Hooked = ServerResponse & { [STATE]: RequestState };
+
+// Shared functions rather than closures per request: the state hangs off the response.
+function hookedWriteHead(this: Hooked, ...args: unknown[]): unknown {
+  return this[STATE].writeHead(this, args);
+}
+function hookedEnd(this: Hooked, ...args: unknown[]): unknown {
+  return this[STATE].end(this, args);
+}
+
+/**
+ * One request's session bookkeeping: express-session's closure variables
+ * (originalId, originalHash, savedHash, touched) and its shouldSave /
+ * shouldTouch / shouldSetCookie rules. Also the context the Session methods call.
+ */
+class RequestState implements RequestContext {
+  cookieId: string | undefined;
+  /** The response must carry a (new) sealed cookie even if nothing changed: a legacy or rotated cookie. */
+  replaceCookie = false;
+  originalHash: string | undefined;
+  originalId: string | undefined;
+  savedHash: string | undefined;
+  touched = false;
+  /** A save/destroy failed before the headers: no cookie, the error went to next(). */
+  failed = false;
+  headersFired = false;
+  ended = false;
+  writeHeadOrig: AnyFn | undefined;
+  endOrig: AnyFn | undefined;
+  endArgs: unknown[] = [];
+
+  constructor(
+    readonly m: Shared,
+    readonly req: Req,
+    readonly res: ServerResponse,
+    readonly next: (err?: unknown) => void,
+    readonly codec: Codec,
+  ) {}
+
+  generated(): void {
+    const s = this.m.generateFor(this.req, this.codec);
+    this.originalId = this.req.sessionID;
+    this.originalHash = hash(s);
+  }
+
+  loaded(err: unknown, sess: SessionRecord | null | undefined): void {
+    if (err && (err as { code?: unknown }).code !== 'ENOENT') {
+      this.next(err);
+      return;
+    }
+    try {
+      if (err || !sess) {
+        this.generated();
+      } else {
+        const s = createSession(this.req, sess);
+        this.originalId = this.req.sessionID;
+        this.originalHash = hash(s);
+        if (!this.m.resave) this.savedHash = this.originalHash;
+      }
+    } catch (e) {
+      this.next(e);
+      return;
+    }
+    this.next();
+  }
+
+  isModified(sess: Session): boolean {
+    return this.originalId !== sess.id || this.originalHash !== hash(sess);
+  }
+
+  isSaved(sess: Session): boolean {
+    return this.originalId === sess.id && this.savedHash === hash(sess);
+  }
+
+  shouldDestroy(): boolean {
+    return Boolean(this.req.sessionID) && this.m.unsetDestroy && this.req.session == null;
+  }
+
+  shouldSave(): boolean {
+    const req = this.req;
+    // cannot set cookie without a session ID
+    if (typeof req.sessionID !== 'string') return false;
+    const sess = req.session as Session;
+    return !this.m.saveUninitialized && !this.savedHash && this.cookieId !== req.sessionID ? this.isModified(sess) : !this.isSaved(sess);
+  }
+
+  shouldTouch(): boolean {
+    return typeof this.req.sessionID === 'string' && this.cookieId === this.req.sessionID && !this.shouldSave();
+  }
+
+  shouldSetCookie(): boolean {
+    const req = this.req;
+    if (typeof req.sessionID !== 'string') return false;
+    const sess = req.session as Session;
+    if (this.cookieId !== req.sessionID) return this.m.saveUninitialized || this.isModified(sess);
+    return this.replaceCookie || this.m.rolling || (sess.cookie.expires != null && this.isModified(sess));
+  }
+
+  /** Set-Cookie just before the headers go out (on-headers' job in express-session). */
+  onHeaders(): void {
+    if (this.failed) return;
+    const req = this.req;
+    const sess = req.session;
+    if (!sess) return;
+    if (!this.shouldSetCookie()) return;
+    // only send secure cookies via https
+    if (sess.cookie.secure && !issecure(req, this.m.trustProxy)) return;
+    if (!this.touched) {
+      sess.touch();
+      this.touched = true;
+    }
+    try {
+      const line = serializeData(this.m.name, this.codec.seal(req.sessionID as string), sess.cookie.data, false);
+      const res = this.res;
+      const prev = res.getHeader('Set-Cookie');
+      res.setHeader('Set-Cookie', prev === undefined ? [line] : Array.isArray(prev) ? [...(prev as string[]), line] : [String(prev), line]);
+    } catch (err) {
+      defer(this.next, err);
+    }
+  }
+
+  writeHead(res: ServerResponse, args: unknown[]): unknown {
+    const orig = this.writeHeadOrig as AnyFn;
+    if (this.headersFired) return orig.apply(res, args);
+    this.headersFired = true;
+    // Headers given to writeHead are set first, so the app's own Set-Cookie and ours both go out.
+    const headerIndex = args.length > 1 && typeof args[1] === 'string' ? 2 : 1;
+    const headers = args.length > headerIndex ? args[headerIndex] : undefined;
+    if (typeof args[0] === 'number') res.statusCode = args[0];
+    if (headers !== undefined && headers !== null) applyHeaders(res, headers);
+    this.onHeaders();
+    return orig.apply(res, args.length > headerIndex ? args.slice(0, headerIndex) : args);
+  }
+
+  /** Saves (or destroys, or touches) before the response ends, so a failed save never goes out as a success. */
+  end(res: ServerResponse, args: unknown[]): unknown {
+    if (this.ended) return res;
+    this.ended = true;
+    this.endArgs = args;
+    const m = this.m;
+    const req = this.req;
+    if (this.shouldDestroy()) {
+      m.storeCall('destroy', [req.sessionID], (err) => this.after(true, err));
+      return res;
+    }
+    const sess = req.session;
+    if (!sess) return this.finish();
+    if (!this.touched) {
+      sess.touch();
+      this.touched = true;
+    }
+    if (this.shouldSave()) {
+      this.savedHash = hash(sess);
+      if (m.memory !== null) {
+        // Our MemoryStore: synchronous, no callback to allocate.
+        try {
+          m.memory.set(req.sessionID as string, sess);
+        } catch (err) {
+          this.after(true, err);
+          return res;
+        }
+        return this.finish();
+      }
+      m.storeCall('set', [req.sessionID, sess], (err) => this.after(true, err));
+      return res;
+    }
+    if (m.storeImplementsTouch && this.shouldTouch()) {
+      m.storeCall('touch', [req.sessionID, sess], (err) => this.after(false, err));
+      return res;
+    }
+    return this.finish();
+  }
+
+  finish(): unknown {
+    const res = this.res;
+    res.end = this.endOrig as unknown as ServerResponse['end'];
+    return (this.endOrig as AnyFn).apply(res, this.endArgs);
+  }
+
+  after(fatal: boolean, err: unknown): void {
+    if (err === undefined || err === null) {
+      this.finish();
+      return;
+    }
+    if (!fatal || this.res.headersSent) {
+      // The response is (partly) out already: finish it, then report (express-session's behaviour).
+      this.finish();
+      defer(this.next, err);
+      return;
+    }
+    this.failed = true;
+    this.res.end = this.endOrig as unknown as ServerResponse['end'];
+    this.next(err);
+  }
+
+  // RequestContext: what the Session methods call.
+  set(sess: Session, fn: Callback): void {
+    this.m.storeCall('set', [sess.id, sess], this.m.later(fn));
+  }
+  get(sid: string, fn: (err: unknown, sess?: Record<string, unknown> | null) => void): void {
+    const later = this.m.later;
+    this.m.storeGet(sid, (err, sess) => later(() => fn(err, sess))());
+  }
+  destroy(sid: string, fn: Callback): void {
+    this.m.storeCall('destroy', [sid], this.m.later(fn));
+  }
+  onSave(sess: Session): void {
+    this.savedHash = hash(sess);
+  }
+  onReload(): void {}
+  regenerate(fn: Callback): void {
+    this.destroy(this.req.sessionID as string, (err) => {
+      // Like express-session's store.generate: originalId stays, so the new session counts as modified.
+      this.m.generateFor(this.req, this.codec);
+      fn(err);
+    });
+  }
+}
+
+/** The session's data as JSON, without its cookie: what "modified" compares. */
+function hash(sess: Session): string {
+  const { cookie: _cookie, ...data } = sess;
+  return JSON.stringify(data);
 }
 
 /** The session ID from the request's cookie: a sealed token, or (with `legacySecrets`) an express-session `s:` cookie. */
