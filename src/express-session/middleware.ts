@@ -567,11 +567,19 @@ function issecure(req: Req, trustProxy: boolean | undefined): boolean {
 
 function applyHeaders(res: ServerResponse, headers: unknown): void {
   if (Array.isArray(headers)) {
+    // Raw lists may repeat a name (several Set-Cookie): the first replaces, the rest append, as writeHead would.
+    const seen = new Set<string>();
+    const put = (key: unknown, value: unknown): void => {
+      const k = String(key).toLowerCase();
+      if (seen.has(k)) res.appendHeader(k, value as string);
+      else res.setHeader(k, value as string);
+      seen.add(k);
+    };
     if (headers.length > 0 && Array.isArray(headers[0])) {
-      for (const pair of headers as unknown[][]) res.setHeader(String(pair[0]), pair[1] as string);
+      for (const pair of headers as unknown[][]) put(pair[0], pair[1]);
     } else {
       // A flat list of raw headers: name, value, name, value...
-      for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(String(headers[i]), headers[i + 1] as string);
+      for (let i = 0; i + 1 < headers.length; i += 2) put(headers[i], headers[i + 1]);
     }
     return;
   }

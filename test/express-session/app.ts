@@ -110,6 +110,17 @@ export async function sessionApp(mw: Middleware, extra?: (app: express.Express) 
     res.writeHead(200, { 'Set-Cookie': 'theirs=1; Path=/', 'Content-Type': 'text/plain' });
     res.end('own');
   });
+  app.get('/own-cookie-raw', (req, res) => {
+    ((req as SReq).session as AnySession).raw = 1;
+    res.writeHead(200, ['Set-Cookie', 'a=1; Path=/', 'Set-Cookie', 'b=2; Path=/', 'Content-Type', 'text/plain']);
+    res.end('raw');
+  });
+  app.get('/touch', (req, res) => {
+    const s = (req as SReq).session as AnySession;
+    const before = s.cookie.maxAge;
+    s.touch();
+    res.json({ before, after: s.cookie.maxAge, original: s.cookie.originalMaxAge });
+  });
   app.get('/stream', (req, res) => {
     const s = (req as SReq).session as AnySession;
     s.streamed = true;

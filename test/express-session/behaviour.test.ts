@@ -318,6 +318,17 @@ describe('req.session', () => {
     expect(inCallback).toMatchObject({ k: 'v' });
   });
 
+  it('touch() resets cookie.maxAge to originalMaxAge', async () => {
+    const { client } = await start({ ...base, cookie: { maxAge: 60_000 } });
+    await client.get('/set?a=1');
+    await sleep(120);
+    const t = json<{ before: number; after: number; original: number }>(await client.get('/touch'));
+    expect(t.original).toBe(60_000);
+    expect(t.before).toBeLessThanOrEqual(60_000 - 100);
+    expect(t.after).toBeGreaterThan(t.before);
+    expect(t.after).toBeLessThanOrEqual(60_000);
+  });
+
   it('req.session = null: unset keep leaves the record, unset destroy removes it', async () => {
     for (const unset of ['keep', 'destroy'] as const) {
       const store = new CountingStore();
@@ -349,6 +360,14 @@ describe('what stays ours', () => {
     expect(cookieNamed(r, 'theirs')?.value).toBe('1');
     expect(cookieNamed(r, 'connect.sid')).toBeDefined();
     expect(json<Snapshot>(await client.get('/get')).data.own).toBe(1);
+  });
+
+  it('a raw header list given to writeHead with two Set-Cookie keeps all three cookies', async () => {
+    const { client } = await start(base);
+    const r = await client.get('/own-cookie-raw');
+    expect(cookieNamed(r, 'a')?.value).toBe('1');
+    expect(cookieNamed(r, 'b')?.value).toBe('2');
+    expect(cookieNamed(r, 'connect.sid')).toBeDefined();
   });
 
   it('a streamed response (write, then end later) still saves', async () => {
