@@ -105,9 +105,9 @@ export class Cookie {
     };
   }
 
-  /** A Set-Cookie line for `name=val` with this cookie's attributes (`val` is not encoded: tokens are base64url). */
+  /** A Set-Cookie line for `name=val` with this cookie's attributes (`val` URI-encoded, as express-session's). */
   serialize(name: string, val: string): string {
-    return serializeData(name, val, this.data, false);
+    return serializeData(name, val, this.data, true);
   }
 
   toJSON(): CookieData {
@@ -115,20 +115,43 @@ export class Cookie {
   }
 }
 
-/** @internal */
+/**
+ * Attribute suffixes (`; Path=/; HttpOnly; ...`) by name and attributes,
+ * validated once by `cookie.serialize`: only `Expires` and the value change
+ * per response. Bounded: cleared past 256 distinct attribute sets.
+ */
+const suffixes = new Map<string, string>();
+
+/** @internal A Set-Cookie line. `encode: false`: `val` is a base64url token, used as it is. */
 export function serializeData(name: string, val: string, data: CookieData, encode: boolean): string {
-  const options: SerializeOptions = {};
-  if (data.expires instanceof Date) options.expires = data.expires;
-  if (data.httpOnly) options.httpOnly = true;
-  if (data.secure === true) options.secure = true;
-  if (data.partitioned) options.partitioned = true;
-  if (data.priority !== undefined) options.priority = data.priority;
-  if (data.domain !== undefined) options.domain = data.domain;
-  if (data.path !== undefined) options.path = data.path;
+  if (encode) return serialize(name, val, options(data, true));
+  const key = `${name}\0${String(data.path)}\0${String(data.domain)}\0${data.httpOnly ? 1 : 0}${data.secure === true ? 1 : 0}${data.partitioned ? 1 : 0}\0${String(data.priority)}\0${String(data.sameSite)}`;
+  let suffix = suffixes.get(key);
+  if (suffix === undefined) {
+    const o = options(data, false);
+    o.encode = identity;
+    // Throws for a bad name, path or domain, as serialize would each time.
+    suffix = serialize(name, 'x', o).slice(name.length + 2);
+    if (suffixes.size >= 256) suffixes.clear();
+    suffixes.set(key, suffix);
+  }
+  const e = data.expires;
+  if (e instanceof Date && !Number.isFinite(e.valueOf())) throw new TypeError(`option expires is invalid: ${String(e)}`);
+  return e instanceof Date ? `${name}=${val}; Expires=${e.toUTCString()}${suffix}` : `${name}=${val}${suffix}`;
+}
+
+function options(data: CookieData, withExpires: boolean): SerializeOptions {
+  const o: SerializeOptions = {};
+  if (withExpires && data.expires instanceof Date) o.expires = data.expires;
+  if (data.httpOnly) o.httpOnly = true;
+  if (data.secure === true) o.secure = true;
+  if (data.partitioned) o.partitioned = true;
+  if (data.priority !== undefined) o.priority = data.priority;
+  if (data.domain !== undefined) o.domain = data.domain;
+  if (data.path !== undefined) o.path = data.path;
   const s = data.sameSite;
-  if (s !== undefined && s !== false && s !== 'auto') options.sameSite = s;
-  if (!encode) options.encode = identity;
-  return serialize(name, val, options);
+  if (s !== undefined && s !== false && s !== 'auto') o.sameSite = s;
+  return o;
 }
 
 function identity(s: string): string {

@@ -324,6 +324,8 @@ class RequestState implements RequestContext {
   writeHeadOrig: AnyFn | undefined;
   endOrig: AnyFn | undefined;
   endArgs: unknown[] = [];
+  memo: string | undefined;
+  memoFor: Session | undefined;
 
   constructor(
     readonly m: Shared,
@@ -361,11 +363,20 @@ class RequestState implements RequestContext {
   }
 
   isModified(sess: Session): boolean {
-    return this.originalId !== sess.id || this.originalHash !== hash(sess);
+    return this.originalId !== sess.id || this.originalHash !== this.hashOf(sess);
   }
 
   isSaved(sess: Session): boolean {
-    return this.originalId === sess.id && this.savedHash === hash(sess);
+    return this.originalId === sess.id && this.savedHash === this.hashOf(sess);
+  }
+
+  /**
+   * `hash(sess)`, reused while `end` runs synchronously (shouldSave, the save,
+   * then shouldSetCookie in writeHead): no app code can change the session in between.
+   */
+  hashOf(sess: Session): string {
+    if (this.memo !== undefined && this.memoFor === sess) return this.memo;
+    return hash(sess);
   }
 
   shouldDestroy(): boolean {
@@ -445,22 +456,28 @@ class RequestState implements RequestContext {
       sess.touch();
       this.touched = true;
     }
+    this.memo = hash(sess);
+    this.memoFor = sess;
     if (this.shouldSave()) {
-      this.savedHash = hash(sess);
+      this.savedHash = this.memo;
       if (m.memory !== null) {
         // Our MemoryStore: synchronous, no callback to allocate.
         try {
           m.memory.set(req.sessionID as string, sess);
         } catch (err) {
+          this.memo = undefined;
           this.after(true, err);
           return res;
         }
         return this.finish();
       }
+      // The store answers later: app code may run meanwhile.
+      this.memo = undefined;
       m.storeCall('set', [req.sessionID, sess], (err) => this.after(true, err));
       return res;
     }
     if (m.storeImplementsTouch && this.shouldTouch()) {
+      this.memo = undefined;
       m.storeCall('touch', [req.sessionID, sess], (err) => this.after(false, err));
       return res;
     }
@@ -470,7 +487,11 @@ class RequestState implements RequestContext {
   finish(): unknown {
     const res = this.res;
     res.end = this.endOrig as unknown as ServerResponse['end'];
-    return (this.endOrig as AnyFn).apply(res, this.endArgs);
+    try {
+      return (this.endOrig as AnyFn).apply(res, this.endArgs);
+    } finally {
+      this.memo = undefined;
+    }
   }
 
   after(fatal: boolean, err: unknown): void {
