@@ -89,4 +89,27 @@ describe('from the packed package', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
   checks(() => dir);
+
+  it('types: `import session = require(...)` (CommonJS) and `import session from` (ESM) both type-check', () => {
+    writeFileSync(join(dir, 'a.cts'), [
+      "import session = require('wasm-session/express-session');",
+      "const mw = session({ secret: 'x', resave: false, saveUninitialized: false, store: new session.MemoryStore() });",
+      'export const n: number = mw.length;',
+      '// @ts-expect-error resave is a boolean',
+      "session({ resave: 'yes' });",
+      '',
+    ].join('\n'));
+    writeFileSync(join(dir, 'b.mts'), [
+      "import session, { MemoryStore, type SessionData } from 'wasm-session/express-session';",
+      "declare module 'wasm-session/express-session' { interface SessionData { user: string } }",
+      "const d: Partial<SessionData> = { user: 'ada' };",
+      "session({ secret: 'x', store: new MemoryStore() });",
+      'export { d };',
+      '',
+    ].join('\n'));
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', 'a.cts', 'b.mts'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 60_000);
 });
