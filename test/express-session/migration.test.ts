@@ -98,6 +98,21 @@ describe('express-session → wasm-session/express-session', () => {
     expect(r.setCookies).toHaveLength(1);
   });
 
+  it('a Buffer secret works on both sides', async () => {
+    const secret = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
+    const legacy = await sessionApp(
+      realSession({ secret: secret as unknown as string, store: store(), resave: false, saveUninitialized: false }) as unknown as Middleware,
+    );
+    servers.push(legacy);
+    const { cookie } = await legacyLogin(new Client(legacy.url));
+    const compat = await compatApp({ secret });
+    const r = await rawRequest(compat.url, '/get', { headers: { cookie: `connect.sid=${cookie}` } });
+    expect(json<Snapshot>(r).data.user).toBe('ada');
+    const sealed = cookieNamed(r, 'connect.sid')?.value as string;
+    const again = await rawRequest(compat.url, '/get', { headers: { cookie: `connect.sid=${sealed}` } });
+    expect(json<Snapshot>(again).data.user).toBe('ada');
+  });
+
   it('badly signed, unsigned or other-secret legacy cookies are a fresh session', async () => {
     const legacy = await legacyApp();
     const { cookie, id } = await legacyLogin(new Client(legacy.url));
