@@ -1,0 +1,70 @@
+/**
+ * A drop-in for express-session 1.19: change the import, keep the store and
+ * every user's session.
+ *
+ * ```js
+ * const session = require('wasm-session/express-session'); // was require('express-session')
+ * app.use(session({ secret: process.env.SESSION_SECRET, resave: false, saveUninitialized: false, store }));
+ * app.get('/', (req, res) => { req.session.views = (req.session.views ?? 0) + 1; res.send(String(req.session.views)); });
+ * ```
+ *
+ * The same options, defaults, `req.session` and store records as
+ * express-session; the cookie is wasm-session's sealed token, and
+ * express-session's `s:` cookies are accepted and replaced (`legacyCookies`).
+ * See docs/express-session.md.
+ * @module
+ */
+import type { IncomingMessage } from 'node:http';
+import { Cookie } from './cookie.js';
+import { session as middleware, type SessionMiddleware, type SessionOptions } from './middleware.js';
+import { Session } from './session.js';
+import { MemoryStore, Store } from './store.js';
+
+export { Cookie, type CookieData, type CookieOptions } from './cookie.js';
+export { Session, type Callback, type SessionOwner } from './session.js';
+export { MemoryStore, Store, type SessionRecord } from './store.js';
+export type { SessionMiddleware, SessionOptions, SessionStoreLike } from './middleware.js';
+export type { Secret } from './secrets.js';
+
+/**
+ * The data of a session. Augment it for typed properties, as with express-session:
+ *
+ * ```ts
+ * declare module 'wasm-session/express-session' {
+ *   interface SessionData { user: { id: string } }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface SessionData {
+  cookie: Cookie;
+}
+
+/** `req.session` with the app's `SessionData`. */
+export type SessionWithData = Session & Partial<SessionData>;
+
+/** A request after the middleware ran: what express-session adds to `req`. */
+export interface SessionRequest extends IncomingMessage {
+  session: SessionWithData;
+  sessionID: string;
+  sessionStore: Store;
+}
+
+/** The factory with its constructors attached, as `require('express-session')` is. */
+export type SessionFactory = ((options?: SessionOptions) => SessionMiddleware) & {
+  readonly Store: typeof Store;
+  readonly MemoryStore: typeof MemoryStore;
+  readonly Session: typeof Session;
+  readonly Cookie: typeof Cookie;
+};
+
+/** `session(options)`: express-session's middleware factory (also the default export). */
+export const session: SessionFactory = Object.assign(
+  function session(options?: SessionOptions): SessionMiddleware {
+    return middleware(options);
+  },
+  { Store, MemoryStore, Session, Cookie },
+);
+
+// The default export is the drop-in: `import session from 'wasm-session/express-session'`.
+export default session;

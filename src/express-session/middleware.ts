@@ -1,0 +1,613 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createCodec } from '../crypto/index.js';
+import type { BackendChoice, Codec } from '../crypto/types.js';
+import { cookieValues } from '../manager/http.js';
+import { checkTimeout } from '../providers/deadline.js';
+import { callStoreRaw } from '../providers/express-store.js';
+import { Cookie, serializeData, type CookieOptions } from './cookie.js';
+import { codecSecrets, unsignLegacy, type Secret } from './secrets.js';
+import { CONTEXT, Session, createSession, type Callback, type RequestContext, type SessionOwner } from './session.js';
+import { MemoryStore, syncMemory, type SessionRecord } from './store.js';
+
+/**
+ * A session store as express-session uses it (connect-redis, connect-pg-simple,
+ * memorystore, ...): callback-style `get`/`set`/`destroy`, optional `touch`,
+ * and EventEmitter `on` for `connect`/`disconnect`.
+ */
+export interface SessionStoreLike {
+  get(sid: string, callback: (err: unknown, session?: SessionRecord | null) => void): unknown;
+  set(sid: string, session: object, callback?: (err?: unknown) => void): unknown;
+  destroy(sid: string, callback?: (err?: unknown) => void): unknown;
+  touch?(sid: string, session: object, callback?: (err?: unknown) => void): unknown;
+  on?(event: string, listener: (...args: unknown[]) => void): unknown;
+  generate?: (req: SessionOwner) => void;
+}
+
+/** express-session 1.19's options, plus `legacyCookies`, `timeout` and `backend`. */
+export interface SessionOptions {
+  /** Secret(s): the first seals new cookies, all open (rotation). Any length is accepted (short ones warn once). */
+  secret?: Secret | Secret[] | undefined;
+  /** Cookie name. Default `connect.sid`. */
+  name?: string | undefined;
+  /** @deprecated express-session's old name for `name`. */
+  key?: string | undefined;
+  /** Default: a new `MemoryStore`. */
+  store?: SessionStoreLike | undefined;
+  /** New session IDs; default 128 random bits as 22 base64url characters. */
+  genid?: ((req: IncomingMessage) => string) | undefined;
+  /** Trust `X-Forwarded-Proto` (true), never (false), or Express's `req.secure` (undefined). */
+  proxy?: boolean | undefined;
+  /** Save unmodified sessions back to the store. Default true (with a deprecation warning, as express-session). */
+  resave?: boolean | undefined;
+  /** Save new, unmodified sessions. Default true (with a deprecation warning). */
+  saveUninitialized?: boolean | undefined;
+  /** Send the cookie (and reset its expiry) on every response. Default false. */
+  rolling?: boolean | undefined;
+  /** What `req.session = null` (or `delete req.session`) does: `keep` (default) or `destroy` the stored session. */
+  unset?: 'keep' | 'destroy' | undefined;
+  cookie?: CookieOptions | ((req: IncomingMessage) => CookieOptions) | undefined;
+  /**
+   * Accept express-session's `s:`-signed cookies (signed with one of `secret`)
+   * and replace them with sealed ones. Default true; turn it off once every
+   * old cookie has expired (after `cookie.maxAge` has passed since the switch).
+   */
+  legacyCookies?: boolean | undefined;
+  /** Bound on each store call, ms; a store that does not answer in time is an error. Default 2000; 0 = none. */
+  timeout?: number | undefined;
+  /** Crypto backend of the cookie seal. Default `auto`. */
+  backend?: BackendChoice | undefined;
+}
+
+/** The request as the middleware sees it (`node:http` plus what Express adds). */
+type Req = IncomingMessage &
+  SessionOwner & {
+    originalUrl?: string;
+    secure?: boolean;
+    secret?: string;
+    sessionID?: string | undefined;
+    session?: Session | null | undefined;
+  };
+
+type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
+
+/** Connect/Express middleware. */
+export type SessionMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+const warned = new Set<string>();
+function deprecate(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(`express-session deprecated ${message}`, 'DeprecationWarning');
+}
+
+const defer = setImmediate;
+
+/**
+ * express-session's middleware, with a sealed cookie. See docs/express-session.md.
+ */
+export function session(options?: SessionOptions): SessionMiddleware {
+  const opts = options ?? {};
+  const cookieOptions = opts.cookie ?? {};
+  const generateId = opts.genid;
+  const name = opts.name || opts.key || 'connect.sid';
+  const store: SessionStoreLike = opts.store ?? new MemoryStore();
+  const trustProxy = opts.proxy;
+  let resaveSession = opts.resave;
+  const rollingSessions = Boolean(opts.rolling);
+  let saveUninitializedSession = opts.saveUninitialized;
+  const secretOption = opts.secret;
+  const timeout = checkTimeout(opts.timeout);
+  const legacy = opts.legacyCookies !== false;
+  const backend = opts.backend ?? 'auto';
+
+  if (generateId !== undefined && typeof generateId !== 'function') throw new TypeError('genid option must be a function');
+  if (resaveSession === undefined) {
+    deprecate('undefined resave option; provide resave option');
+    resaveSession = true;
+  }
+  if (saveUninitializedSession === undefined) {
+    deprecate('undefined saveUninitialized option; provide saveUninitialized option');
+    saveUninitializedSession = true;
+  }
+  const resave = resaveSession;
+  const saveUninitialized = saveUninitializedSession;
+  if (opts.unset && opts.unset !== 'destroy' && opts.unset !== 'keep') throw new TypeError('unset option must be "destroy" or "keep"');
+  const unsetDestroy = opts.unset === 'destroy';
+  if (Array.isArray(secretOption) && secretOption.length === 0) throw new TypeError('secret option array must contain one or more strings');
+  const secrets: Secret[] | null = secretOption ? (Array.isArray(secretOption) ? secretOption : [secretOption]) : null;
+  if (!secrets) deprecate('req.secret; provide secret option');
+
+  if (process.env.NODE_ENV === 'production' && store instanceof MemoryStore) {
+    console.warn(
+      'Warning: connect.session() MemoryStore is not\ndesigned for a production environment, as it will leak\nmemory, and will not scale past a single process.',
+    );
+  }
+
+  const mainCodec: Codec | null = secrets ? createCodec({ secrets: codecSecrets(secrets), name, backend }) : null;
+  // Without a `secret` option, express-session signs with cookie-parser's req.secret: a codec per such secret.
+  const codecs = new Map<string, Codec>();
+  const codecFor = (secret: string): Codec => {
+    let c = codecs.get(secret);
+    if (c === undefined) {
+      c = createCodec({ secrets: codecSecrets([secret]), name, backend });
+      codecs.set(secret, c);
+    }
+    return c;
+  };
+
+  const resolveCookie = (req: Req): CookieOptions => (typeof cookieOptions === 'function' ? cookieOptions(req) : cookieOptions);
+
+  /** A new session on `req` (express-session's `store.generate`). */
+  const generateFor = (req: Req, codec: Codec): Session => {
+    req.sessionID = generateId ? generateId(req) : codec.newSessionId();
+    const sess = new Session(req);
+    req.session = sess;
+    const co = resolveCookie(req);
+    sess.cookie = new Cookie(co);
+    const isSecure = issecure(req, trustProxy);
+    if (co.secure === 'auto') sess.cookie.secure = isSecure;
+    if (co.sameSite === 'auto') sess.cookie.sameSite = isSecure ? 'none' : 'lax';
+    return sess;
+  };
+  store.generate = (req: SessionOwner): void => {
+    const r = req as Req;
+    generateFor(r, mainCodec ?? codecFor(r.secret ?? ''));
+  };
+
+  const storeImplementsTouch = typeof store.touch === 'function';
+  const memory = syncMemory(store);
+
+  let storeReady = true;
+  if (typeof store.on === 'function') {
+    store.on('disconnect', () => {
+      storeReady = false;
+    });
+    store.on('connect', () => {
+      storeReady = true;
+    });
+  }
+
+  // Store access: synchronous for our own MemoryStore (the hot path), else through the callback with a deadline.
+  const storeGet = (sid: string, fn: (err: unknown, sess?: SessionRecord | null) => void): void => {
+    if (memory !== null) {
+      let sess: SessionRecord | undefined;
+      try {
+        sess = memory.get(sid);
+      } catch (err) {
+        fn(err);
+        return;
+      }
+      fn(null, sess);
+      return;
+    }
+    callStoreRaw<SessionRecord | null | undefined>(store, 'get', [sid], timeout).then(
+      (sess) => fn(null, sess),
+      (err: unknown) => fn(err),
+    );
+  };
+  const storeCall = (method: 'set' | 'destroy' | 'touch', args: unknown[], fn: Callback): void => {
+    if (memory !== null) {
+      try {
+        if (method === 'set') memory.set(args[0] as string, args[1] as object);
+        else if (method === 'touch') memory.touch(args[0] as string, args[1] as { cookie?: unknown });
+        else (store as MemoryStore).destroy(args[0] as string);
+      } catch (err) {
+        fn(err);
+        return;
+      }
+      fn();
+      return;
+    }
+    callStoreRaw<void>(store, method, args, timeout).then(
+      () => fn(),
+      (err: unknown) => fn(err),
+    );
+  };
+  // Calls made by the app (req.session.save(cb), ...) always answer asynchronously, as stores do.
+  const later =
+    (fn: Callback): Callback =>
+    (err?: unknown) =>
+      memory !== null ? process.nextTick(fn, err) : fn(err);
+
+  const shared: Shared = {
+    store,
+    memory,
+    name,
+    resave,
+    saveUninitialized,
+    rolling: rollingSessions,
+    unsetDestroy,
+    trustProxy,
+    storeImplementsTouch,
+    generateFor,
+    storeGet,
+    storeCall,
+    later,
+  };
+
+  return function sessionMiddleware(request: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
+    const req = request as Req;
+    // self-awareness
+    if (req.session) {
+      next();
+      return;
+    }
+    // Handle the request as if there were no session while the store is disconnected.
+    if (!storeReady) {
+      next();
+      return;
+    }
+    const originalPath = pathname(req.originalUrl ?? req.url ?? '/');
+    const resolvedCookieOptions = resolveCookie(req);
+    if (originalPath.indexOf(resolvedCookieOptions.path || '/') !== 0) {
+      next();
+      return;
+    }
+    if (!secrets && !req.secret) {
+      next(new Error('secret option required for sessions'));
+      return;
+    }
+    const reqSecrets: Secret[] = secrets ?? [req.secret as string];
+    const codec = mainCodec ?? codecFor(req.secret as string);
+
+    req.sessionStore = store;
+    const state = new RequestState(shared, req, res, next, codec);
+    const found = getcookie(req.headers.cookie, name, codec, legacy ? reqSecrets : null);
+    if (found !== undefined) {
+      state.cookieId = found.id;
+      state.replaceCookie = found.replace;
+    }
+    req.sessionID = state.cookieId;
+    req[CONTEXT] = state;
+    const hooked = res as Hooked;
+    hooked[STATE] = state;
+    state.writeHeadOrig = res.writeHead as unknown as AnyFn;
+    state.endOrig = res.end as unknown as AnyFn;
+    res.writeHead = hookedWriteHead as unknown as ServerResponse['writeHead'];
+    res.end = hookedEnd as unknown as ServerResponse['end'];
+
+    // generate a session if the browser doesn't send a sessionID
+    if (!req.sessionID) {
+      state.generated();
+      next();
+      return;
+    }
+    storeGet(req.sessionID, (err, sess) => state.loaded(err, sess));
+  };
+}
+
+/** What every request of one middleware shares. */
+interface Shared {
+  readonly store: SessionStoreLike;
+  readonly memory: ReturnType<typeof syncMemory>;
+  readonly name: string;
+  readonly resave: boolean;
+  readonly saveUninitialized: boolean;
+  readonly rolling: boolean;
+  readonly unsetDestroy: boolean;
+  readonly trustProxy: boolean | undefined;
+  readonly storeImplementsTouch: boolean;
+  generateFor(req: Req, codec: Codec): Session;
+  storeGet(sid: string, fn: (err: unknown, sess?: SessionRecord | null) => void): void;
+  storeCall(method: 'set' | 'destroy' | 'touch', args: unknown[], fn: Callback): void;
+  later(fn: Callback): Callback;
+}
+
+const STATE: unique symbol = Symbol('wasm-session/express-session response');
+type Hooked = ServerResponse & { [STATE]: RequestState };
+
+// Shared functions rather than closures per request: the state hangs off the response.
+function hookedWriteHead(this: Hooked, ...args: unknown[]): unknown {
+  return this[STATE].writeHead(this, args);
+}
+function hookedEnd(this: Hooked, ...args: unknown[]): unknown {
+  return this[STATE].end(this, args);
+}
+
+/**
+ * One request's session bookkeeping: express-session's closure variables
+ * (originalId, originalHash, savedHash, touched) and its shouldSave /
+ * shouldTouch / shouldSetCookie rules. Also the context the Session methods call.
+ */
+class RequestState implements RequestContext {
+  cookieId: string | undefined;
+  /** The response must carry a (new) sealed cookie even if nothing changed: a legacy or rotated cookie. */
+  replaceCookie = false;
+  originalHash: string | undefined;
+  originalId: string | undefined;
+  savedHash: string | undefined;
+  touched = false;
+  /** A save/destroy failed before the headers: no cookie, the error went to next(). */
+  failed = false;
+  headersFired = false;
+  ended = false;
+  writeHeadOrig: AnyFn | undefined;
+  endOrig: AnyFn | undefined;
+  endArgs: unknown[] = [];
+  memo: string | undefined;
+  memoFor: Session | undefined;
+
+  constructor(
+    readonly m: Shared,
+    readonly req: Req,
+    readonly res: ServerResponse,
+    readonly next: (err?: unknown) => void,
+    readonly codec: Codec,
+  ) {}
+
+  generated(): void {
+    const s = this.m.generateFor(this.req, this.codec);
+    this.originalId = this.req.sessionID;
+    this.originalHash = hash(s);
+  }
+
+  loaded(err: unknown, sess: SessionRecord | null | undefined): void {
+    if (err && (err as { code?: unknown }).code !== 'ENOENT') {
+      this.next(err);
+      return;
+    }
+    try {
+      if (err || !sess) {
+        this.generated();
+      } else {
+        const s = createSession(this.req, sess);
+        this.originalId = this.req.sessionID;
+        this.originalHash = hash(s);
+        if (!this.m.resave) this.savedHash = this.originalHash;
+      }
+    } catch (e) {
+      this.next(e);
+      return;
+    }
+    this.next();
+  }
+
+  isModified(sess: Session): boolean {
+    return this.originalId !== sess.id || this.originalHash !== this.hashOf(sess);
+  }
+
+  isSaved(sess: Session): boolean {
+    return this.originalId === sess.id && this.savedHash === this.hashOf(sess);
+  }
+
+  /**
+   * `hash(sess)`, reused while `end` runs synchronously (shouldSave, the save,
+   * then shouldSetCookie in writeHead): no app code can change the session in between.
+   */
+  hashOf(sess: Session): string {
+    if (this.memo !== undefined && this.memoFor === sess) return this.memo;
+    return hash(sess);
+  }
+
+  shouldDestroy(): boolean {
+    return Boolean(this.req.sessionID) && this.m.unsetDestroy && this.req.session == null;
+  }
+
+  shouldSave(): boolean {
+    const req = this.req;
+    // cannot set cookie without a session ID
+    if (typeof req.sessionID !== 'string') return false;
+    const sess = req.session as Session;
+    return !this.m.saveUninitialized && !this.savedHash && this.cookieId !== req.sessionID ? this.isModified(sess) : !this.isSaved(sess);
+  }
+
+  shouldTouch(): boolean {
+    return typeof this.req.sessionID === 'string' && this.cookieId === this.req.sessionID && !this.shouldSave();
+  }
+
+  shouldSetCookie(): boolean {
+    const req = this.req;
+    if (typeof req.sessionID !== 'string') return false;
+    const sess = req.session as Session;
+    if (this.cookieId !== req.sessionID) return this.m.saveUninitialized || this.isModified(sess);
+    return this.replaceCookie || this.m.rolling || (sess.cookie.expires != null && this.isModified(sess));
+  }
+
+  /** Set-Cookie just before the headers go out (on-headers' job in express-session). */
+  onHeaders(): void {
+    if (this.failed) return;
+    const req = this.req;
+    const sess = req.session;
+    if (!sess) return;
+    if (!this.shouldSetCookie()) return;
+    // only send secure cookies via https
+    if (sess.cookie.secure && !issecure(req, this.m.trustProxy)) return;
+    if (!this.touched) {
+      sess.touch();
+      this.touched = true;
+    }
+    try {
+      const line = serializeData(this.m.name, this.codec.seal(req.sessionID as string), sess.cookie.data, false);
+      const res = this.res;
+      const prev = res.getHeader('Set-Cookie');
+      res.setHeader('Set-Cookie', prev === undefined ? [line] : Array.isArray(prev) ? [...(prev as string[]), line] : [String(prev), line]);
+    } catch (err) {
+      defer(this.next, err);
+    }
+  }
+
+  writeHead(res: ServerResponse, args: unknown[]): unknown {
+    const orig = this.writeHeadOrig as AnyFn;
+    if (this.headersFired) return orig.apply(res, args);
+    this.headersFired = true;
+    // Headers given to writeHead are set first, so the app's own Set-Cookie and ours both go out.
+    const headerIndex = args.length > 1 && typeof args[1] === 'string' ? 2 : 1;
+    const headers = args.length > headerIndex ? args[headerIndex] : undefined;
+    if (typeof args[0] === 'number') res.statusCode = args[0];
+    if (headers !== undefined && headers !== null) applyHeaders(res, headers);
+    this.onHeaders();
+    return orig.apply(res, args.length > headerIndex ? args.slice(0, headerIndex) : args);
+  }
+
+  /** Saves (or destroys, or touches) before the response ends, so a failed save never goes out as a success. */
+  end(res: ServerResponse, args: unknown[]): unknown {
+    if (this.ended) return res;
+    this.ended = true;
+    this.endArgs = args;
+    const m = this.m;
+    const req = this.req;
+    if (this.shouldDestroy()) {
+      m.storeCall('destroy', [req.sessionID], (err) => this.after(true, err));
+      return res;
+    }
+    const sess = req.session;
+    if (!sess) return this.finish();
+    if (!this.touched) {
+      sess.touch();
+      this.touched = true;
+    }
+    this.memo = hash(sess);
+    this.memoFor = sess;
+    if (this.shouldSave()) {
+      this.savedHash = this.memo;
+      if (m.memory !== null) {
+        // Our MemoryStore: synchronous, no callback to allocate.
+        try {
+          m.memory.set(req.sessionID as string, sess);
+        } catch (err) {
+          this.memo = undefined;
+          this.after(true, err);
+          return res;
+        }
+        return this.finish();
+      }
+      // The store answers later: app code may run meanwhile.
+      this.memo = undefined;
+      m.storeCall('set', [req.sessionID, sess], (err) => this.after(true, err));
+      return res;
+    }
+    if (m.storeImplementsTouch && this.shouldTouch()) {
+      this.memo = undefined;
+      m.storeCall('touch', [req.sessionID, sess], (err) => this.after(false, err));
+      return res;
+    }
+    return this.finish();
+  }
+
+  finish(): unknown {
+    const res = this.res;
+    res.end = this.endOrig as unknown as ServerResponse['end'];
+    try {
+      return (this.endOrig as AnyFn).apply(res, this.endArgs);
+    } finally {
+      this.memo = undefined;
+    }
+  }
+
+  after(fatal: boolean, err: unknown): void {
+    if (err === undefined || err === null) {
+      this.finish();
+      return;
+    }
+    if (!fatal || this.res.headersSent) {
+      // The response is (partly) out already: finish it, then report (express-session's behaviour).
+      this.finish();
+      defer(this.next, err);
+      return;
+    }
+    this.failed = true;
+    this.res.end = this.endOrig as unknown as ServerResponse['end'];
+    this.next(err);
+  }
+
+  // RequestContext: what the Session methods call.
+  set(sess: Session, fn: Callback): void {
+    this.m.storeCall('set', [sess.id, sess], this.m.later(fn));
+  }
+  get(sid: string, fn: (err: unknown, sess?: Record<string, unknown> | null) => void): void {
+    const later = this.m.later;
+    this.m.storeGet(sid, (err, sess) => later(() => fn(err, sess))());
+  }
+  destroy(sid: string, fn: Callback): void {
+    this.m.storeCall('destroy', [sid], this.m.later(fn));
+  }
+  onSave(sess: Session): void {
+    this.savedHash = hash(sess);
+  }
+  onReload(): void {}
+  regenerate(fn: Callback): void {
+    this.destroy(this.req.sessionID as string, (err) => {
+      // Like express-session's store.generate: originalId stays, so the new session counts as modified.
+      this.m.generateFor(this.req, this.codec);
+      fn(err);
+    });
+  }
+}
+
+/** The session's data as JSON, without its cookie: what "modified" compares. */
+function hash(sess: Session): string {
+  const { cookie: _cookie, ...data } = sess;
+  return JSON.stringify(data);
+}
+
+/** The session ID from the request's cookie: a sealed token, or (with `legacySecrets`) an express-session `s:` cookie. */
+function getcookie(header: string | undefined, name: string, codec: Codec, legacySecrets: readonly Secret[] | null): { id: string; replace: boolean } | undefined {
+  const values = cookieValues(header, name);
+  if (values.length === 0) return undefined;
+  for (const v of values) {
+    const r = codec.openText(v);
+    // Opened under an older secret: re-seal under the first one.
+    if (r.ok && r.value.length > 0) return { id: r.value, replace: r.keyIndex > 0 };
+  }
+  if (legacySecrets !== null) {
+    for (const v of values) {
+      if (v.startsWith('s:')) {
+        const id = unsignLegacy(v.slice(2), legacySecrets);
+        if (id !== false && id.length > 0) return { id, replace: true };
+      }
+    }
+  }
+  return undefined;
+}
+
+function pathname(url: string): string {
+  const q = url.indexOf('?');
+  const p = q < 0 ? url : url.slice(0, q);
+  if (p.startsWith('/')) return p;
+  try {
+    return new URL(p).pathname;
+  } catch {
+    return '/';
+  }
+}
+
+function issecure(req: Req, trustProxy: boolean | undefined): boolean {
+  // socket is https server
+  if ((req.socket as { encrypted?: boolean } | undefined)?.encrypted) return true;
+  // do not trust proxy
+  if (trustProxy === false) return false;
+  // no explicit trust; try req.secure from express
+  if (trustProxy !== true) return req.secure === true;
+  // read the proto from x-forwarded-proto header
+  const h = req.headers['x-forwarded-proto'];
+  const header = (Array.isArray(h) ? h[0] : h) ?? '';
+  const index = header.indexOf(',');
+  const proto = index !== -1 ? header.slice(0, index).toLowerCase().trim() : header.toLowerCase().trim();
+  return proto === 'https';
+}
+
+function applyHeaders(res: ServerResponse, headers: unknown): void {
+  if (Array.isArray(headers)) {
+    // Raw lists may repeat a name (several Set-Cookie): the first replaces, the rest append, as writeHead would.
+    const seen = new Set<string>();
+    const put = (key: unknown, value: unknown): void => {
+      const k = String(key).toLowerCase();
+      if (seen.has(k)) res.appendHeader(k, value as string);
+      else res.setHeader(k, value as string);
+      seen.add(k);
+    };
+    if (headers.length > 0 && Array.isArray(headers[0])) {
+      for (const pair of headers as unknown[][]) put(pair[0], pair[1]);
+    } else {
+      // A flat list of raw headers: name, value, name, value...
+      for (let i = 0; i + 1 < headers.length; i += 2) put(headers[i], headers[i + 1]);
+    }
+    return;
+  }
+  if (typeof headers === 'object') {
+    for (const key of Object.keys(headers as object)) {
+      const v = (headers as Record<string, unknown>)[key];
+      if (v !== undefined) res.setHeader(key, v as string);
+    }
+  }
+}
