@@ -64,15 +64,21 @@ writeFileSync(
 );
 // Blocks that augment `wasm-session` (declare SessionData) get a program of
 // their own: an augmentation applies to every file of its program.
-const programs = [{ dir: out, blocks: [] }];
+// Blocks that load express-session's typings (its stores import them) share
+// one program: @types/express-session declares `req.session` too, and would
+// clash with wasm-session/express's declaration (see docs/adapters.md).
+const EXPRESS_SESSION_WORLD = /from ['"](express-session|connect-redis|connect-pg-simple|memorystore|wasm-session\/express-session|wasm-session\/express-store)['"]/;
+const programs = [{ dir: out, blocks: [] }, { dir: join(out, 'express-session'), blocks: [] }];
 blocks.forEach((b) => {
-  if (/declare module ['"]wasm-session['"]/.test(b.code)) programs.push({ dir: join(out, `augment-${programs.length}`), blocks: [b] });
+  if (/declare module ['"]wasm-session(\/[\w-]+)?['"]/.test(b.code)) programs.push({ dir: join(out, `augment-${programs.length}`), blocks: [b] });
+  else if (EXPRESS_SESSION_WORLD.test(b.code)) programs[1].blocks.push(b);
   else programs[0].blocks.push(b);
 });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 let failed = false;
 let n = 0;
 for (const program of programs) {
+  if (program.blocks.length === 0) continue;
   mkdirSync(program.dir, { recursive: true });
   const names = new Map();
   for (const b of program.blocks) {

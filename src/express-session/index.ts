@@ -30,9 +30,12 @@ export type { Secret } from './secrets.js';
  * The data of a session. Augment it for typed properties, as with express-session:
  *
  * ```ts
+ * import session from 'wasm-session/express-session';
+ *
  * declare module 'wasm-session/express-session' {
  *   interface SessionData { user: { id: string } }
  * }
+ * export const middleware = session({ secret: process.env.SESSION_SECRET! });
  * ```
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type

@@ -4,8 +4,13 @@
  *
  * ```ts
  * import { RedisStore } from 'connect-redis';
+ * import { createClient } from 'redis';
+ * import { Session } from 'wasm-session';
  * import { ExpressStoreProvider } from 'wasm-session/express-store';
- * const session = new Session(new ExpressStoreProvider(new RedisStore({ client })), config);
+ *
+ * const client = createClient();
+ * await client.connect();
+ * const session = new Session(new ExpressStoreProvider(new RedisStore({ client })), { cookieSecret: process.env.SESSION_SECRET! });
  * ```
  *
  * Records keep express-session's shape (`{ cookie: { originalMaxAge, expires, maxAge, ... }, ...data }`)
