@@ -1,8 +1,11 @@
 // express 5 + express-session on its MemoryStore (the default). Same handler.
+// BENCH_SESSION_MODULE=wasm-session/express-session: the same app with the one
+// import changed (the drop-in, on its own MemoryStore).
 import { createServer } from 'node:http';
 import express from 'express';
-import session from 'express-session';
 import { SECRET, listen } from './_common.js';
+
+const { default: session } = await import(process.env.BENCH_SESSION_MODULE ?? 'express-session');
 
 const app = express();
 app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, cookie: { maxAge: 86_400_000 } }));

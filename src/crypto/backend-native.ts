@@ -16,7 +16,7 @@
  */
 import { BackendUnavailableError, SessionError, TokenTooLargeError } from '../errors.js';
 import { DEFAULT_CLOCK_SKEW_MS, IV_LEN, SESSION_ID_LENGTH, TOKEN_MAX, checkCookieName, checkIssuedAt, normalizeSecrets, tokenLength } from './format.js';
-import { SEAL_WITH_IV } from './internal.js';
+import { ABI_REASONS, ABI_TOO_LARGE, SEAL_WITH_IV } from './internal.js';
 import type { Codec, CodecOptions, OpenFailure, OpenOptions, OpenResult, OpenTextResult } from './types.js';
 
 /** An N-API external owning one native handle. */
@@ -33,16 +33,7 @@ interface Binding {
 }
 
 const ID_BATCH = 64;
-const ERR_TOO_LARGE = -7;
 const ERR_NO_ENTROPY = -9;
-const REASONS: Record<number, OpenFailure> = {
-  [-1]: 'malformed',
-  [-2]: 'unsupported-version',
-  [-3]: 'unknown-key',
-  [-4]: 'bad-tag',
-  [-5]: 'expired',
-  [-6]: 'future',
-};
 
 const utf8Encoder = new TextEncoder();
 
@@ -144,7 +135,7 @@ export class NativeCodec implements Codec {
     const h = this.#handle();
     const r = iv ? this.#b.seal(h, value, issuedAt, iv) : this.#b.seal(h, value, issuedAt);
     if (typeof r === 'string') return r;
-    if (r === ERR_TOO_LARGE) throw tooLarge(typeof value === 'string' ? utf8Encoder.encode(value).length : value.length);
+    if (r === ABI_TOO_LARGE) throw tooLarge(typeof value === 'string' ? utf8Encoder.encode(value).length : value.length);
     if (r === ERR_NO_ENTROPY) throw new BackendUnavailableError('native seal failed: the OS returned no random bytes (getrandom)');
     throw new BackendUnavailableError(`native seal failed (${r}): value must be a string or a Uint8Array`);
   }
@@ -160,7 +151,7 @@ export class NativeCodec implements Codec {
   }
 
   #failure(n: number): OpenFailure {
-    const reason = REASONS[n];
+    const reason = ABI_REASONS[n];
     if (!reason) throw new BackendUnavailableError(`native open failed (${n})`);
     return reason;
   }

@@ -8,7 +8,7 @@
  */
 import { BackendUnavailableError, SessionError, TokenTooLargeError } from '../errors.js';
 import { IV_LEN, SESSION_ID_LENGTH, TOKEN_MAX, VALUE_MAX, checkCookieName, checkIssuedAt, normalizeSecrets, tokenLength, DEFAULT_CLOCK_SKEW_MS } from './format.js';
-import { SEAL_WITH_IV } from './internal.js';
+import { ABI_REASONS, ABI_TOO_LARGE, SEAL_WITH_IV } from './internal.js';
 import type { Codec, CodecOptions, OpenFailure, OpenOptions, OpenResult, OpenTextResult } from './types.js';
 
 interface CoreExports {
@@ -29,15 +29,6 @@ interface CoreExports {
 
 const IN_CAP = 8192;
 const ID_BATCH = 64;
-const ERR_TOO_LARGE = -7;
-const REASONS: Record<number, OpenFailure> = {
-  [-1]: 'malformed',
-  [-2]: 'unsupported-version',
-  [-3]: 'unknown-key',
-  [-4]: 'bad-tag',
-  [-5]: 'expired',
-  [-6]: 'future',
-};
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -320,7 +311,7 @@ export class WasmCodec implements Codec {
     } else {
       n = c.x.ws_seal(this.#ring, len, issuedAt);
     }
-    if (n === ERR_TOO_LARGE) throw tooLarge(len);
+    if (n === ABI_TOO_LARGE) throw tooLarge(len);
     if (n < 0) throw new BackendUnavailableError(`wasm seal failed (${n}): codec disposed?`);
     return c.readAscii(n);
   }
@@ -334,7 +325,7 @@ export class WasmCodec implements Codec {
     const maxAge = options?.maxAge;
     const n = c.x.ws_open(this.#ring, len, options?.now ?? Date.now(), maxAge === undefined || maxAge < 0 ? -1 : maxAge, this.#skew);
     if (n >= 0) return n;
-    const reason = REASONS[n];
+    const reason = ABI_REASONS[n];
     if (!reason) throw new BackendUnavailableError(`wasm open failed (${n}): codec disposed?`);
     return reason;
   }

@@ -9,18 +9,8 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from './servers.js';
+import { freePort, killAtExit } from './servers.js';
 
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 /** The directory with initdb and postgres (Debian keeps them out of PATH), or an error naming the package. */
 export function postgresBinDir(): string {
@@ -69,7 +59,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=40', '-c', 'shared_buffers=16MB'],
     { ...ids, env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  live.add(child);
+  const untrack = killAtExit(child);
   let output = '';
   const keep = (c: Buffer): void => {
     output = (output + c.toString('utf8')).slice(-4000);
@@ -79,7 +69,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   let exited = false;
   child.once('exit', () => {
     exited = true;
-    live.delete(child);
+    untrack();
   });
   const config: pg.PoolConfig = { host: '127.0.0.1', port, user: 'postgres', database: 'postgres' };
   const deadline = Date.now() + 30_000;

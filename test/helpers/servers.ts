@@ -13,6 +13,12 @@ import { HOST, bulkDone, findBinary, freePort, rawCommand } from './loopback.js'
 const live = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
 
+/** Kills `child` when the test process exits, if it is still running then (a backstop for a missed dispose). */
+export function killAtExit(child: ChildProcess): () => void {
+  live.add(child);
+  return () => live.delete(child);
+}
+
 process.once('exit', () => {
   for (const child of live) {
     try {
