@@ -19,7 +19,8 @@ export type SessionErrorCode =
   | 'ERR_CORRUPT_RECORD'
   | 'ERR_VALUE_TOO_LARGE'
   | 'ERR_INVALID_KEY'
-  | 'ERR_HEADERS_SENT';
+  | 'ERR_HEADERS_SENT'
+  | 'ERR_INVALID_COOKIE';
 
 /**
  * Marks this library's errors, across copies of the package in one process
@@ -147,5 +148,23 @@ export class InvalidKeyError extends SessionError {
 export class HeadersSentError extends SessionError {
   constructor(message = 'cannot set the session cookie: headers already sent') {
     super('ERR_HEADERS_SENT', message);
+  }
+}
+
+/**
+ * A cookie-carrying provider (`CookieProvider`) found the request's session
+ * cookies unusable: a chunk missing, extra, tampered with, or bound to
+ * another session. The manager answers it with a fresh session
+ * (`reason: 'invalid'`) and an `invalid` event; it never reaches the app.
+ */
+export class InvalidCookieError extends SessionError {
+  /** The cookie that failed. */
+  readonly cookieName: string;
+  /** Why, in the codec's terms (`bad-tag`, `malformed`, ...). */
+  readonly failure: 'malformed' | 'unsupported-version' | 'unknown-key' | 'bad-tag' | 'future';
+  constructor(cookieName: string, failure: InvalidCookieError['failure'], message: string) {
+    super('ERR_INVALID_COOKIE', message);
+    this.cookieName = cookieName;
+    this.failure = failure;
   }
 }
