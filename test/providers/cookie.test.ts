@@ -75,6 +75,12 @@ function handler(session: Session) {
           return send(413, { error: (err as SessionError).code });
         }
       }
+      if (url.pathname === '/write-head-first') {
+        // node:http with an explicit writeHead: the automatic save comes after the headers.
+        v.set('late', true);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ keys: v.keys() }));
+      }
       const blob = v.get<string>('blob');
       send(200, { isNew: store.isNew(), reason: store.reason, sid: store.sessionID(), keys: v.keys(), blobLength: blob?.length ?? 0, n: v.int('n') });
     } catch (err) {
@@ -314,6 +320,18 @@ describe('CookieProvider over HTTP', () => {
       ok(await c.get(`/blob?size=${size}`));
       expect(ok(await js.raw(header(await jarMap(c))))).toMatchObject({ isNew: false, blobLength: size });
     }
+  });
+
+  it('a change saved only after an explicit writeHead is refused with a typed error (HeadersSentError), not lost silently or a crash', async () => {
+    const ctx = await setup();
+    const c = ctx.client();
+    ok(await c.get('/incr'));
+    const late = await c.get('/write-head-first');
+    expect(late.status).toBe(200);
+    expect(valueNames(late)).toEqual([]);
+    expect(ctx.errors).toContain('ERR_HEADERS_SENT');
+    // The cookies the client has still hold the value as it was.
+    expect(ok(await c.get('/state'))).toMatchObject({ isNew: false, n: 1, keys: ['n'] });
   });
 
   it('refuses bad configuration with typed errors', () => {
