@@ -234,6 +234,15 @@ async function verifyAfter(row) {
   return Number(r.body) > 10;
 }
 
+/** Runs `fn` over `items`, at most `n` at a time. */
+async function inBatches(items, n, fn) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
+
 /**
  * Runs the HTTP part. opts: { rounds, duration, warmup, connections,
  * scalingConnections, scalingDuration, scalingRounds, redis, log, only }.
@@ -245,8 +254,11 @@ export async function runHttp(opts) {
   const redisPort = opts.redis?.port ?? null;
   const unavailable = {};
   log(`  starting ${rows.length} servers…`);
-  await Promise.all(
-    rows.map(async (row) => {
+  // A few at a time: ~30 Node processes booting at once on 2 shared cores can pass the 20 s start limit.
+  await inBatches(
+    rows,
+    4,
+    async (row) => {
       if (row.redis && !redisPort) {
         unavailable[row.id] = opts.redisReason ?? 'no Redis server';
         return;
@@ -260,7 +272,7 @@ export async function runHttp(opts) {
       }
       row.proc = s.proc;
       row.port = s.port;
-    }),
+    },
   );
   const live = rows.filter((r) => r.proc);
   for (const row of live) {
