@@ -28,9 +28,10 @@ export type SessionErrorCode =
  */
 const BRAND = Symbol.for('wasm-session.SessionError');
 
-export class SessionError extends Error {
-  readonly code: SessionErrorCode;
-  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
+export class SessionError<C extends SessionErrorCode = SessionErrorCode> extends Error {
+  /** Stable: branch on it (or use {@link isSessionError} with a code, which narrows). */
+  readonly code: C;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -42,113 +43,145 @@ export class SessionError extends Error {
   }
 }
 
-/**
- * True for an error thrown by this library (any copy of it). A foreign error
- * whose `code` merely starts with `ERR_` (Node's own, a client library's) is not one.
- */
-export function isSessionError(err: unknown): err is SessionError {
-  return (
-    err instanceof SessionError ||
-    (typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true && typeof (err as { code?: unknown }).code === 'string')
-  );
-}
-
 /** No secret, or an empty list of secrets, was given. */
-export class EmptySecretError extends SessionError {
+export class EmptySecretError extends SessionError<'ERR_EMPTY_SECRET'> {
   constructor(message = 'a cookie secret is required') {
     super('ERR_EMPTY_SECRET', message);
   }
 }
 
 /** A secret is too short to derive keys from safely (fewer than 32 characters). */
-export class WeakSecretError extends SessionError {
+export class WeakSecretError extends SessionError<'ERR_WEAK_SECRET'> {
   constructor(message: string) {
     super('ERR_WEAK_SECRET', message);
   }
 }
 
 /** A configuration option has a wrong type or an out-of-range value. */
-export class InvalidConfigError extends SessionError {
+export class InvalidConfigError extends SessionError<'ERR_INVALID_CONFIG'> {
   constructor(message: string) {
     super('ERR_INVALID_CONFIG', message);
   }
 }
 
 /** The requested crypto backend cannot run here (e.g. `wasm` without WebAssembly). */
-export class BackendUnavailableError extends SessionError {
+export class BackendUnavailableError extends SessionError<'ERR_BACKEND_UNAVAILABLE'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_BACKEND_UNAVAILABLE', message, options);
   }
 }
 
 /** Sealing this value would give a cookie longer than browsers keep (4096 chars). */
-export class TokenTooLargeError extends SessionError {
+export class TokenTooLargeError extends SessionError<'ERR_TOKEN_TOO_LARGE'> {
   constructor(message: string) {
     super('ERR_TOKEN_TOO_LARGE', message);
   }
 }
 
 /** A session value cannot be represented faithfully as JSON (BigInt, cycle, function...). */
-export class InvalidValueError extends SessionError {
+export class InvalidValueError extends SessionError<'ERR_INVALID_VALUE'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_INVALID_VALUE', message, options);
   }
 }
 
 /** `Value.add` of a key that already exists. */
-export class DuplicateKeyError extends SessionError {
+export class DuplicateKeyError extends SessionError<'ERR_DUPLICATE_KEY'> {
   constructor(key: string) {
     super('ERR_DUPLICATE_KEY', `session value already has key ${JSON.stringify(key)}`);
   }
 }
 
 /** The provider holds no session under this ID. */
-export class SessionNotFoundError extends SessionError {
+export class SessionNotFoundError extends SessionError<'ERR_SESSION_NOT_FOUND'> {
   constructor(message = 'session not found') {
     super('ERR_SESSION_NOT_FOUND', message);
   }
 }
 
 /** `Provider.new` was asked to create an ID that already exists (create-if-absent). */
-export class DuplicateIdError extends SessionError {
+export class DuplicateIdError extends SessionError<'ERR_DUPLICATE_ID'> {
   constructor(message = 'session id already exists') {
     super('ERR_DUPLICATE_ID', message);
   }
 }
 
 /** The session store could not be reached, or did not answer in time. */
-export class StoreUnavailableError extends SessionError {
+export class StoreUnavailableError extends SessionError<'ERR_STORE_UNAVAILABLE'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_STORE_UNAVAILABLE', message, options);
   }
 }
 
 /** A stored session record could not be decoded. The record is left as it is. */
-export class CorruptRecordError extends SessionError {
+export class CorruptRecordError extends SessionError<'ERR_CORRUPT_RECORD'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_CORRUPT_RECORD', message, options);
   }
 }
 
 /** A session record is larger than the store accepts (e.g. memcached's item size). */
-export class ValueTooLargeError extends SessionError {
+export class ValueTooLargeError extends SessionError<'ERR_VALUE_TOO_LARGE'> {
   constructor(message: string) {
     super('ERR_VALUE_TOO_LARGE', message);
   }
 }
 
 /** A store key breaks the store's rules (e.g. memcached: > 250 bytes, spaces, control chars). */
-export class InvalidKeyError extends SessionError {
+export class InvalidKeyError extends SessionError<'ERR_INVALID_KEY'> {
   constructor(message: string) {
     super('ERR_INVALID_KEY', message);
   }
 }
 
 /** A cookie had to be set after the response headers were already sent. */
-export class HeadersSentError extends SessionError {
+export class HeadersSentError extends SessionError<'ERR_HEADERS_SENT'> {
   constructor(message = 'cannot set the session cookie: headers already sent') {
     super('ERR_HEADERS_SENT', message);
   }
+}
+
+/** Each code's error class: what {@link isSessionError} narrows to. */
+export interface SessionErrorByCode {
+  ERR_EMPTY_SECRET: EmptySecretError;
+  ERR_WEAK_SECRET: WeakSecretError;
+  ERR_INVALID_CONFIG: InvalidConfigError;
+  ERR_BACKEND_UNAVAILABLE: BackendUnavailableError;
+  ERR_TOKEN_TOO_LARGE: TokenTooLargeError;
+  ERR_INVALID_VALUE: InvalidValueError;
+  ERR_DUPLICATE_KEY: DuplicateKeyError;
+  ERR_SESSION_NOT_FOUND: SessionNotFoundError;
+  ERR_DUPLICATE_ID: DuplicateIdError;
+  ERR_STORE_UNAVAILABLE: StoreUnavailableError;
+  ERR_CORRUPT_RECORD: CorruptRecordError;
+  ERR_VALUE_TOO_LARGE: ValueTooLargeError;
+  ERR_INVALID_KEY: InvalidKeyError;
+  ERR_HEADERS_SENT: HeadersSentError;
+  ERR_INVALID_COOKIE: InvalidCookieError;
+}
+
+/**
+ * True for an error thrown by this library, from any copy of the package in
+ * the process (two versions in node_modules: `instanceof` would miss the other
+ * copy's classes). With `code`, also checks the code and narrows to its class:
+ *
+ * ```ts
+ * import { isSessionError } from 'wasm-session';
+ *
+ * function status(err: unknown): number {
+ *   if (isSessionError(err, 'ERR_STORE_UNAVAILABLE')) return 503; // err: StoreUnavailableError here
+ *   return isSessionError(err) ? 400 : 500;
+ * }
+ * ```
+ * A foreign error whose `code` merely starts with `ERR_` (Node's own, a client library's) is not one.
+ */
+export function isSessionError(err: unknown): err is SessionError;
+export function isSessionError<C extends SessionErrorCode>(err: unknown, code: C): err is SessionErrorByCode[C];
+export function isSessionError(err: unknown, code?: SessionErrorCode): boolean {
+  const ours =
+    err instanceof SessionError ||
+    (typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true && typeof (err as { code?: unknown }).code === 'string');
+  return ours && (code === undefined || (err as SessionError).code === code);
 }
 
 /**
@@ -157,7 +190,7 @@ export class HeadersSentError extends SessionError {
  * another session. The manager answers it with a fresh session
  * (`reason: 'invalid'`) and an `invalid` event; it never reaches the app.
  */
-export class InvalidCookieError extends SessionError {
+export class InvalidCookieError extends SessionError<'ERR_INVALID_COOKIE'> {
   /** The cookie that failed. */
   readonly cookieName: string;
   /** Why, in the codec's terms (`bad-tag`, `malformed`, ...). */

@@ -5,7 +5,7 @@
 export { Session } from './manager/session.js';
 export { SessionStore } from './manager/store.js';
 export { Value, MAX_DEPTH } from './manager/value.js';
-export type { JsonValue, ValueChanges } from './manager/value.js';
+export type { JsonValue, ValueChanges, SessionData, DefaultSessionData, SessionKey, JsonInput, ValueInput, IsLoose } from './manager/value.js';
 export { MemoryProvider } from './providers/memory.js';
 export type { MemoryProviderOptions } from './providers/memory.js';
 export type { Provider, Storer, RestoreOptions, ProviderDefaults, CookieCapableProvider, CookieSetup, RequestCookies } from './providers/provider.js';

@@ -2,66 +2,16 @@
 // INFO commandstats snapshots. Says plainly when redis-server is missing.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+// One raw-socket helper for the tests and the bench.
+import { HOST, bulkDone, findBinary, freePort, rawCommand, resp } from '../../test/helpers/loopback.js';
 
-const HOST = '127.0.0.1';
+export { findBinary };
 
-export function findBinary(name) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** One RESP command over a fresh socket; resolves with the raw answer once `done(answer)`. */
+/** One Redis command over a fresh socket; resolves with the raw answer once `done(answer)`. */
 export function command(port, args, done, timeoutMs = 2000) {
-  const text = `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
-  return new Promise((resolve, reject) => {
-    let answer = '';
-    const sock = createConnection({ host: HOST, port });
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`redis on port ${port}: no answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    sock.setEncoding('utf8');
-    sock.on('connect', () => sock.write(text));
-    sock.on('data', (chunk) => {
-      answer += chunk;
-      if (done(answer)) {
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(answer);
-      }
-    });
-    sock.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-}
-
-function bulkDone(a) {
-  const m = /^\$(\d+)\r\n/.exec(a);
-  return m !== null && Buffer.byteLength(a) >= m[0].length + Number(m[1]) + 2;
+  return rawCommand(port, resp(args), done, timeoutMs);
 }
 
 /** INFO commandstats as { command: calls }. */

@@ -19,9 +19,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Session } from '../manager/session.js';
-import { assertSession, RequestSession } from './request-session.js';
+import { assertSession, RequestSession, type AnySession } from './request-session.js';
 
 export { RequestSession } from './request-session.js';
+export type { AnySession } from './request-session.js';
 
 declare global {
   // Express's own extension point for `req` (what @types/express-session uses too).
@@ -46,7 +47,7 @@ export type ExpressSessionMiddleware = (req: IncomingMessage, res: ServerRespons
  * `onStoreError: 'fail'`) goes to `next(err)`. Mounting it twice (app and
  * router) is harmless: the second one reuses the request's session.
  */
-export function expressSession(session: Session): ExpressSessionMiddleware {
+export function expressSession(session: AnySession): ExpressSessionMiddleware {
   assertSession(session, 'expressSession');
   return (req, res, next) => {
     const slot = req as IncomingMessage & { session?: unknown };

@@ -21,9 +21,10 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import type { SessionResponse } from '../manager/http.js';
 import type { Session } from '../manager/session.js';
-import { assertSession, RequestSession } from './request-session.js';
+import { assertSession, RequestSession, type AnySession } from './request-session.js';
 
 export { RequestSession } from './request-session.js';
+export type { AnySession } from './request-session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,7 +35,7 @@ declare module 'fastify' {
 
 export interface FastifySessionOptions {
   /** The app's session manager. */
-  session: Session;
+  session: AnySession;
 }
 
 /**
@@ -44,7 +45,7 @@ export interface FastifySessionOptions {
  * does not hook `reply.raw`: the `onSend` hook saves instead. A class, not an
  * object literal per request:
  * a literal with its own getter got a fresh hidden class each time, and cost
- * ~12 µs of CPU per request in GC and map churn (bench/profile).
+ * ~12 µs of CPU per request in GC and map churn (bench/tools/profile-server.js).
  */
 class ReplyResponse implements SessionResponse {
   readonly #reply: FastifyReply;

@@ -5,10 +5,10 @@
  * ```ts
  * import { Hono } from 'hono';
  * import { MemoryProvider, Session } from 'wasm-session';
- * import { honoSession, type HonoSessionEnv } from 'wasm-session/hono';
+ * import { honoSession } from 'wasm-session/hono';
  *
- * const app = new Hono<HonoSessionEnv>();
- * app.use(honoSession(new Session(new MemoryProvider(), { cookieSecret: SECRET })));
+ * const app = new Hono(); // c.get('session') is typed without an Env generic
+ * app.use(honoSession(new Session(new MemoryProvider(), { cookieSecret: process.env.SESSION_SECRET! })));
  * app.get('/', (c) => {
  *   const v = c.get('session').getValue();
  *   v.set('visits', v.int('visits') + 1);
@@ -19,13 +19,22 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { Session } from '../manager/session.js';
-import { assertSession } from './request-session.js';
+import { assertSession, type AnySession } from './request-session.js';
 import { startWeb, type WebSession } from './web.js';
 
 export { RequestSession } from './request-session.js';
+export type { AnySession } from './request-session.js';
 export { WebSession } from './web.js';
 
-/** The Hono `Env` the middleware provides: `c.get('session')`. */
+declare module 'hono' {
+  // Typed in a plain `new Hono()` too, with no Env generic (what `c.get` reads).
+  interface ContextVariableMap {
+    /** This request's session (set by `honoSession`). */
+    session: WebSession;
+  }
+}
+
+/** The Hono `Env` the middleware provides: `c.get('session')` (also typed without it, see ContextVariableMap). */
 export interface HonoSessionEnv {
   Variables: {
     /** This request's session (set by `honoSession`). */
@@ -38,7 +47,7 @@ export interface HonoSessionEnv {
  * has answered, saves it and appends its `Set-Cookie` lines to `c.res`
  * (next to the app's own). A failing store rejects into Hono's `onError`.
  */
-export function honoSession(session: Session): MiddlewareHandler<HonoSessionEnv> {
+export function honoSession(session: AnySession): MiddlewareHandler<HonoSessionEnv> {
   assertSession(session, 'honoSession');
   return async (c, next) => {
     // Mounted twice (app and route): the outer one commits.

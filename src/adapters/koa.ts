@@ -19,9 +19,10 @@
  */
 import type Koa from 'koa';
 import type { Session } from '../manager/session.js';
-import { assertSession, RequestSession } from './request-session.js';
+import { assertSession, RequestSession, type AnySession } from './request-session.js';
 
 export { RequestSession } from './request-session.js';
+export type { AnySession } from './request-session.js';
 
 declare module 'koa' {
   interface DefaultContext {
@@ -39,12 +40,13 @@ declare module 'koa' {
  * the manager's hooks on `ctx.res` just before the headers go out, next to
  * whatever `ctx.cookies.set` / `ctx.append('Set-Cookie')` put there.
  */
-export function koaSession(session: Session): Koa.Middleware {
+export function koaSession(session: AnySession): Koa.Middleware {
   assertSession(session, 'koaSession');
   return async (ctx, next) => {
     const existing: unknown = ctx.session;
     if (existing instanceof RequestSession) return next();
     const s = await RequestSession.start(session, ctx.req, ctx.res);
+    // ctx.session is typed by SessionData (declared once per app); a schema-typed Session's data matches it.
     ctx.session = s;
     try {
       await next();

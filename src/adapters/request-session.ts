@@ -9,8 +9,19 @@ import type { Session } from '../manager/session.js';
 import type { SessionStore } from '../manager/store.js';
 import type { SessionRequest, SessionResponse } from '../manager/http.js';
 import type { StartReason } from '../manager/events.js';
-import type { Value } from '../manager/value.js';
+import type { DefaultSessionData, Value } from '../manager/value.js';
 import type { Storer } from '../providers/provider.js';
+
+/**
+ * Any {@link Session}, whatever its data type (`Session<D>` is invariant in
+ * `D`): what the adapters accept. Handlers' `req.session` is typed by the
+ * app's declared `SessionData`.
+ */
+export interface AnySession {
+  start(req: SessionRequest, res: SessionResponse): Promise<unknown>;
+  refresh(req: SessionRequest, res: SessionResponse): Promise<unknown>;
+  destroy(req: SessionRequest, res: SessionResponse): Promise<void>;
+}
 
 /**
  * Fails fast (at app setup, not on the first request) when an adapter is
@@ -34,14 +45,14 @@ export function assertSession(session: unknown, where: string): asserts session 
  * It is a view: after `destroy()` it switches to the request's new, empty
  * session, so `getValue()` never hands out a destroyed session's data.
  */
-export class RequestSession implements Storer {
-  readonly #session: Session;
+export class RequestSession<D extends object = DefaultSessionData> implements Storer<D> {
+  readonly #session: Session<D>;
   readonly #req: SessionRequest;
   readonly #res: SessionResponse;
-  #store: SessionStore;
+  #store: SessionStore<D>;
 
   /** @internal Adapters make these with {@link RequestSession.start}. */
-  constructor(session: Session, req: SessionRequest, res: SessionResponse, store: SessionStore) {
+  constructor(session: Session<D>, req: SessionRequest, res: SessionResponse, store: SessionStore<D>) {
     this.#session = session;
     this.#req = req;
     this.#res = res;
@@ -53,12 +64,12 @@ export class RequestSession implements Storer {
    * Rejects only like `Session.start` does (`StoreUnavailableError` with `onStoreError: 'fail'`).
    * @internal
    */
-  static async start(session: Session, req: SessionRequest, res: SessionResponse): Promise<RequestSession> {
+  static async start<D extends object>(session: Session<D>, req: SessionRequest, res: SessionResponse): Promise<RequestSession<D>> {
     return new RequestSession(session, req, res, await session.start(req, res));
   }
 
   /** The underlying store of this request (changes after `destroy()`). */
-  get store(): SessionStore {
+  get store(): SessionStore<D> {
     return this.#store;
   }
 
@@ -68,12 +79,12 @@ export class RequestSession implements Storer {
   }
 
   /** The session's data; changes are saved before the response goes out. */
-  getValue(): Value {
+  getValue(): Value<D> {
     return this.#store.getValue();
   }
 
   /** Replaces the session's data with a copy of `v` and saves it. */
-  setValue(v: Value): Promise<void> {
+  setValue(v: Value<D>): Promise<void> {
     return this.#store.setValue(v);
   }
 

@@ -8,7 +8,7 @@
  * import { MemoryProvider, Session } from 'wasm-session';
  * import { startWeb } from 'wasm-session/web';
  *
- * const session = new Session(new MemoryProvider(), { cookieSecret: SECRET });
+ * const session = new Session(new MemoryProvider(), { cookieSecret: process.env.SESSION_SECRET! });
  * export default {
  *   async fetch(request: Request): Promise<Response> {
  *     const s = await startWeb(session, request);
@@ -23,9 +23,10 @@
 import type { Session } from '../manager/session.js';
 import type { SessionRequest, SessionResponse } from '../manager/http.js';
 import type { SessionStore } from '../manager/store.js';
-import { assertSession, RequestSession } from './request-session.js';
+import { assertSession, RequestSession, type AnySession } from './request-session.js';
 
 export { RequestSession } from './request-session.js';
+export type { AnySession } from './request-session.js';
 
 /** What `startWeb` reads from a request: only its `Cookie` header (a Fetch API `Request` fits). */
 export interface WebRequestLike {
@@ -112,7 +113,7 @@ const started = new WeakMap<Session, WeakMap<object, Promise<WebSession>>>();
  * again for the same request object returns the same session.
  * Rejects like `Session.start` (`StoreUnavailableError` with `onStoreError: 'fail'`).
  */
-export function startWeb(session: Session, request: WebRequestLike): Promise<WebSession> {
+export function startWeb(session: AnySession, request: WebRequestLike): Promise<WebSession> {
   assertSession(session, 'startWeb');
   let perRequest = started.get(session);
   if (perRequest === undefined) started.set(session, (perRequest = new WeakMap()));

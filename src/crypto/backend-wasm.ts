@@ -27,8 +27,6 @@ interface CoreExports {
   ws_new_ids(n: number): number;
 }
 
-/** Where the committed module lives, relative to this file in src/ and in dist/. */
-const WASM_URL = new URL('../../wasm/wasm_session_core.wasm', import.meta.url);
 const IN_CAP = 8192;
 const ID_BATCH = 64;
 const ERR_TOO_LARGE = -7;
@@ -124,54 +122,140 @@ function nodeFs(): typeof import('node:fs') | undefined {
   return proc?.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
 }
 
+/** What a runtime that cannot load the module file should do instead. */
+const USE_INIT = "import the module (`import wasm from 'wasm-session/wasm'`) and call `await initWasm(wasm)` first, or use backend 'js'";
+
+/**
+ * Where the committed module lives, relative to this file in src/ and in dist/.
+ * Computed only when the file is first needed: a bundled Worker has no
+ * `import.meta.url`, and loading the package must not fail there.
+ */
+function wasmUrl(): URL {
+  const base: unknown = import.meta.url;
+  if (typeof base !== 'string' || base === '') {
+    throw new BackendUnavailableError(`the wasm module's location is unknown here (no import.meta.url, e.g. a bundle): ${USE_INIT}`);
+  }
+  try {
+    return new URL('../../wasm/wasm_session_core.wasm', base);
+  } catch (cause) {
+    throw new BackendUnavailableError(`the wasm module's location is unknown here (import.meta.url is ${JSON.stringify(base)}): ${USE_INIT}`, { cause });
+  }
+}
+
+/** A failed read of the module file, with the likely fix. */
+function readFailure(url: URL, cause: unknown): BackendUnavailableError {
+  const name = (cause as { name?: unknown; code?: unknown } | null)?.name;
+  const code = (cause as { code?: unknown } | null)?.code;
+  // Deno without --allow-read: NotCapable (Deno 2) / PermissionDenied (Deno 1).
+  if (name === 'NotCapable' || name === 'PermissionDenied' || code === 'ERR_ACCESS_DENIED') {
+    return new BackendUnavailableError(`reading ${url.href} was refused (Deno: run with --allow-read, or \`import source wasm from 'wasm-session/wasm'\` and \`await initWasm(wasm)\`)`, { cause });
+  }
+  return new BackendUnavailableError(`could not read ${url.href} (bundled without the module file?): ${USE_INIT}`, { cause });
+}
+
+/** A refused or failed compile; Workers refuse every compile from bytes at run time. */
+function compileFailure(cause: unknown): BackendUnavailableError {
+  const refused = cause instanceof Error && /disallowed|not allowed|code generation/i.test(cause.message);
+  const why = refused ? 'this runtime refuses to compile WebAssembly from bytes (e.g. Cloudflare Workers)' : 'compiling the wasm module failed';
+  return new BackendUnavailableError(`${why}: ${USE_INIT}`, { cause });
+}
+
+function instantiate(module: WebAssembly.Module): Core {
+  try {
+    return new Core(module);
+  } catch (cause) {
+    throw new BackendUnavailableError('instantiating the wasm module failed (is it wasm-session\'s own wasm/wasm_session_core.wasm?)', { cause });
+  }
+}
+
 let core: Core | null = null;
-let loadError: unknown = null;
+/** The first synchronous load's failure, kept so later calls fail fast with the same explanation. */
+let loadError: BackendUnavailableError | null = null;
 
 /** True where WebAssembly exists at all (not under `node --jitless`). */
 export function wasmSupported(): boolean {
   return typeof WebAssembly === 'object' && typeof WebAssembly.Module === 'function';
 }
 
+function notSupported(): BackendUnavailableError {
+  return new BackendUnavailableError("WebAssembly is not available in this runtime (e.g. node --jitless): use backend 'js' (auto does)");
+}
+
 /**
- * Compiles the module synchronously (Node: from the file next to the package).
- * Throws `BackendUnavailableError` where that is impossible.
+ * Compiles the module synchronously (Node, Bun, Deno with --allow-read: from
+ * the file next to the package). Throws `BackendUnavailableError`, saying what
+ * to do, where that is impossible.
  */
 function coreSync(): Core {
   if (core) return core;
-  if (loadError) throw new BackendUnavailableError('the wasm backend failed to load', { cause: loadError });
-  if (!wasmSupported()) throw new BackendUnavailableError('WebAssembly is not available in this runtime (e.g. node --jitless)');
+  if (loadError) throw new BackendUnavailableError(loadError.message, { cause: loadError.cause });
+  if (!wasmSupported()) throw notSupported();
   try {
     const fs = nodeFs();
-    if (!fs) throw new Error('no synchronous file access here: call `await initWasm(bytes)` first');
-    core = new Core(new WebAssembly.Module(fs.readFileSync(WASM_URL)));
+    if (!fs) throw new BackendUnavailableError(`no synchronous file access here to read the wasm module: ${USE_INIT}`);
+    const url = wasmUrl();
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = fs.readFileSync(url);
+    } catch (cause) {
+      throw readFailure(url, cause);
+    }
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module(bytes);
+    } catch (cause) {
+      throw compileFailure(cause);
+    }
+    core = instantiate(module);
     return core;
-  } catch (cause) {
-    loadError = cause;
-    throw new BackendUnavailableError('the wasm backend failed to load', { cause });
+  } catch (e) {
+    loadError = e instanceof BackendUnavailableError ? e : new BackendUnavailableError('the wasm backend failed to load', { cause: e });
+    throw loadError;
   }
 }
 
 /**
  * Async initialisation, for runtimes that forbid synchronous compilation or
- * have no file system: pass the module's bytes (or a compiled module).
- * In Node nothing needs to be passed.
+ * have no file access: pass a compiled `WebAssembly.Module` (Cloudflare
+ * Workers: `import wasm from 'wasm-session/wasm'`) or the module's bytes.
+ * In Node, Bun and Deno (with --allow-read) nothing needs to be passed.
+ * Rejects with `BackendUnavailableError` (the runtime's error as `cause`).
+ * Codecs made before it keep the backend they got.
  */
 export async function initWasm(source?: BufferSource | WebAssembly.Module): Promise<void> {
   if (core) return;
-  if (!wasmSupported()) throw new BackendUnavailableError('WebAssembly is not available in this runtime');
+  if (!wasmSupported()) throw notSupported();
   let module: WebAssembly.Module;
-  if (source instanceof WebAssembly.Module) module = source;
-  else if (source) module = await WebAssembly.compile(source);
-  else {
+  if (source instanceof WebAssembly.Module) {
+    module = source;
+  } else if (source !== undefined) {
+    try {
+      module = await WebAssembly.compile(source);
+    } catch (cause) {
+      throw compileFailure(cause);
+    }
+  } else {
     const fs = nodeFs();
-    if (!fs) throw new BackendUnavailableError('no file system here: pass the module bytes to initWasm(bytes)');
-    module = await WebAssembly.compile(await fs.promises.readFile(WASM_URL));
+    if (!fs) throw new BackendUnavailableError(`initWasm() without a module needs file access, which this runtime lacks: ${USE_INIT}`);
+    const url = wasmUrl();
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = await fs.promises.readFile(url);
+    } catch (cause) {
+      throw readFailure(url, cause);
+    }
+    try {
+      module = await WebAssembly.compile(bytes);
+    } catch (cause) {
+      throw compileFailure(cause);
+    }
   }
-  core = new Core(module);
+  if (core) return; // a concurrent call got there first
+  core = instantiate(module);
   loadError = null;
 }
 
-/** Whether the wasm backend can be used right now (loading it if needed). */
+/** Whether the wasm backend can be used right now (loading it if needed). Never throws. */
 export function wasmAvailable(): boolean {
   try {
     coreSync();
@@ -181,8 +265,12 @@ export function wasmAvailable(): boolean {
   }
 }
 
-// A codec dropped without dispose() still releases its keys inside the module.
-const rings = new FinalizationRegistry<{ core: Core; ring: number }>(({ core: c, ring }) => c.x.ws_ring_free(ring));
+// A codec dropped without dispose() still releases its keys inside the module. Runtimes
+// without FinalizationRegistry (Cloudflare Workers at older compatibility dates): only dispose() frees.
+const rings =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<{ core: Core; ring: number }>(({ core: c, ring }) => c.x.ws_ring_free(ring))
+    : undefined;
 
 export class WasmCodec implements Codec {
   readonly backend = 'wasm' as const;
@@ -209,7 +297,7 @@ export class WasmCodec implements Codec {
       }
     }
     c.u8.fill(0, c.inPtr, c.inPtr + IN_CAP); // no secret left in the shared input buffer
-    rings.register(this, { core: c, ring: this.#ring }, this);
+    rings?.register(this, { core: c, ring: this.#ring }, this);
   }
 
   seal(value: Uint8Array | string, issuedAt: number = Date.now()): string {
@@ -279,7 +367,7 @@ export class WasmCodec implements Codec {
 
   dispose(): void {
     if (this.#ring === 0) return;
-    rings.unregister(this);
+    rings?.unregister(this);
     this.#core.x.ws_ring_free(this.#ring);
     this.#ring = 0;
     this.#ids = '';

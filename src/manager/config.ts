@@ -1,12 +1,14 @@
 import { InvalidConfigError } from '../errors.js';
 import { normalizeSecrets } from '../crypto/format.js';
 import type { BackendChoice } from '../crypto/types.js';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { SessionHooks } from './events.js';
+import type { DefaultSessionData } from './value.js';
 
 export type SameSite = 'lax' | 'strict' | 'none';
 
 /** What `Session` accepts. Durations are in seconds. See docs/manager.md for the full table. */
-export interface SessionConfig {
+export interface SessionConfig<D extends object = DefaultSessionData> {
   /** Name of the session cookie. Default `sid`. */
   cookieName?: string;
   /** One secret, or a list for rotation (the first seals, all open). Required; each ≥ 32 characters. */
@@ -48,6 +50,14 @@ export interface SessionConfig {
   clockSkewMs?: number;
   /** Event listeners, the same as calling `session.on(...)` for each. */
   hooks?: SessionHooks;
+  /**
+   * A Standard Schema (zod, valibot, arktype, ...) for the session's data. It
+   * types the Session (`get` returns the schema's output type) and checks each
+   * restored record: one that fails is `reason: 'corrupt'` (a new session; the
+   * record is left alone; `error` fires). Only restores are checked; `set`
+   * is checked by the types.
+   */
+  schema?: StandardSchemaV1<unknown, D>;
 }
 
 export interface ResolvedConfig {
@@ -67,6 +77,7 @@ export interface ResolvedConfig {
   readonly onStoreError: 'fail' | 'fresh';
   readonly backend: BackendChoice;
   readonly clockSkewMs: number | undefined;
+  readonly schema: StandardSchemaV1 | undefined;
 }
 
 export const DEFAULTS = {
@@ -84,7 +95,7 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const ATTRIBUTE = /^[\u0021-\u003A\u003C-\u007E]+$/;
 
 /** Validates `config` with typed errors, filling in defaults. Never echoes secrets. */
-export function resolveConfig(config: SessionConfig): ResolvedConfig {
+export function resolveConfig<D extends object>(config: SessionConfig<D>): ResolvedConfig {
   if (config === null || typeof config !== 'object') throw new InvalidConfigError('config must be an object');
   const cookieName = optString(config.cookieName, 'cookieName', DEFAULTS.cookieName);
   if (!COOKIE_NAME.test(cookieName)) throw new InvalidConfigError('cookieName must be a cookie token (letters, digits, !#$%&\'*+-.^_`|~)');
@@ -135,6 +146,7 @@ export function resolveConfig(config: SessionConfig): ResolvedConfig {
     onStoreError,
     backend,
     clockSkewMs,
+    schema: checkSchema(config.schema),
   };
 }
 
@@ -170,4 +182,13 @@ function optBool(value: unknown, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') throw new InvalidConfigError(`${name} must be a boolean`);
   return value;
+}
+
+function checkSchema(schema: unknown): StandardSchemaV1 | undefined {
+  if (schema === undefined) return undefined;
+  const std = (schema as { '~standard'?: { version?: unknown; validate?: unknown } } | null)?.['~standard'];
+  if (std?.version !== 1 || typeof std.validate !== 'function') {
+    throw new InvalidConfigError('schema must implement Standard Schema v1 (zod, valibot, arktype, ...): no ~standard.validate');
+  }
+  return schema as StandardSchemaV1;
 }

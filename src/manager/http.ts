@@ -1,4 +1,6 @@
-import { parse as parseCookie, serialize as serializeCookie, type SerializeOptions } from 'cookie';
+// The file, not the bare name: cookie 1.x is CommonJS with only a "main" field, which
+// esbuild's neutral platform ignores; a path needs no main field (no bundler flag for users).
+import { parse as parseCookie, serialize as serializeCookie, type SerializeOptions } from 'cookie/dist/index.js';
 
 /**
  * The request as the manager needs it: `node:http`'s IncomingMessage, or

@@ -1,13 +1,15 @@
-import { HeadersSentError, InvalidConfigError, InvalidCookieError, InvalidValueError, SessionError } from '../errors.js';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { CorruptRecordError, HeadersSentError, InvalidConfigError, InvalidCookieError, InvalidValueError, SessionError } from '../errors.js';
 import { createCodec } from '../crypto/index.js';
+import { TokenCache } from '../crypto/token-cache.js';
 import type { BackendName, Codec, OpenFailure } from '../crypto/types.js';
-import type { Provider } from '../providers/provider.js';
+import type { Provider, Storer } from '../providers/provider.js';
 import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config.js';
 import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionListener, type StartReason } from './events.js';
 import { cookieValues, dropSetCookie, putSetCookie, reconcileSetCookie, setCookieLine, takeWriteHeadCookies, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
 import { attributesLength, ManagerRequestCookies } from './request-cookies.js';
 import { SessionStore, errorCode, reportError, sidHint, type RequestState, type SessionCore } from './store.js';
-import { Value } from './value.js';
+import { Value, type DefaultSessionData } from './value.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 const EPOCH = new Date(0);
@@ -20,6 +22,9 @@ type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
  * The session manager: one per app (it holds the derived keys).
  *
  * ```ts
+ * import http from 'node:http';
+ * import { MemoryProvider, Session } from 'wasm-session';
+ *
  * const session = new Session(new MemoryProvider(), { cookieSecret: process.env.SESSION_SECRET! });
  * http.createServer(async (req, res) => {
  *   const store = await session.start(req, res);
@@ -28,11 +33,13 @@ type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
  * });
  * ```
  */
-export class Session {
+export class Session<D extends object = DefaultSessionData> {
   /** The validated configuration, with defaults filled in. */
   readonly config: ResolvedConfig;
   readonly #core: SessionCore;
   readonly #remember: Codec;
+  /** Session-cookie tokens that verified: a returning client's open is a lookup (see TokenCache). */
+  readonly #tokens: TokenCache;
   readonly #rememberAttrs: CookieAttributes;
   readonly #events = new SessionEmitter();
   /**
@@ -47,7 +54,7 @@ export class Session {
    * Throws `EmptySecretError`, `WeakSecretError` or `InvalidConfigError` for a
    * bad config, `BackendUnavailableError` when the requested backend cannot run.
    */
-  constructor(provider: Provider, config: SessionConfig) {
+  constructor(provider: Provider, config: SessionConfig<D>) {
     if (
       provider === null ||
       typeof provider !== 'object' ||
@@ -65,6 +72,7 @@ export class Session {
     const attrs: CookieAttributes = { path: c.cookiePath, domain: c.cookieDomain, secure: c.cookieSecure, sameSite: c.cookieSameSite };
     this.#rememberAttrs = attrs;
     this.#core = { config: c, codec, provider, events: this.#events, attrs };
+    this.#tokens = new TokenCache(codec, c.clockSkewMs === undefined ? {} : { clockSkewMs: c.clockSkewMs });
     provider.useDefaults?.({ ttl: c.sessionExpire });
     // Cookie-carrying providers (CookieProvider) derive their own keys from the secrets.
     provider.useCookies?.({
@@ -117,7 +125,12 @@ export class Session {
    * fails and `onStoreError` is `fail` (`StoreUnavailableError`: answer 503).
    * Calling it again for the same request returns the same store.
    */
-  start(req: SessionRequest, res: SessionResponse): Promise<SessionStore> {
+  start(req: SessionRequest, res: SessionResponse): Promise<SessionStore<D>> {
+    // Stores are built untyped; D is what the app declared (SessionData) or its schema checks.
+    return this.#startUntyped(req, res) as unknown as Promise<SessionStore<D>>;
+  }
+
+  #startUntyped(req: SessionRequest, res: SessionResponse): Promise<SessionStore> {
     const state = this.#stateFor(req, res);
     if (state.store !== null) return Promise.resolve(state.store);
     if (state.pending !== null) return state.pending;
@@ -141,7 +154,7 @@ export class Session {
    * created in the store at once and with its cookie set (the original's `New`).
    * A session the request had is left in the store: `destroy` it first to drop it.
    */
-  async new(req: SessionRequest, res: SessionResponse): Promise<SessionStore> {
+  async new(req: SessionRequest, res: SessionResponse): Promise<SessionStore<D>> {
     const state = this.#stateFor(req, res);
     if (state.pending !== null) await state.pending.catch(noop);
     if (res.headersSent === true) throw new HeadersSentError('cannot start a new session: headers already sent');
@@ -151,7 +164,7 @@ export class Session {
     const store = this.#fresh(state, null);
     await store.save();
     state.store = store;
-    return store;
+    return store as unknown as SessionStore<D>;
   }
 
   /**
@@ -159,7 +172,7 @@ export class Session {
    * removed from the store and a new cookie is set. Call it when privileges
    * change (login) to defeat session fixation.
    */
-  async refresh(req: SessionRequest, res: SessionResponse): Promise<SessionStore> {
+  async refresh(req: SessionRequest, res: SessionResponse): Promise<SessionStore<D>> {
     const store = await this.start(req, res);
     if (res.headersSent === true) throw new HeadersSentError('cannot refresh the session: headers already sent');
     await store.changeId();
@@ -222,6 +235,7 @@ export class Session {
 
   /** Releases the codecs' key material (WASM memory). The Session is unusable afterwards. */
   dispose(): void {
+    this.#tokens.clear();
     this.#core.codec.dispose();
     this.#remember.dispose();
   }
@@ -239,6 +253,7 @@ export class Session {
         const sid = opened.value;
         try {
           const storer = await provider.restore(sid, { touch: config.rolling });
+          if (config.schema !== undefined) await checkRecord(config.schema, storer);
           const store = new SessionStore(this.#core, state, {
             sid,
             issuedAt: opened.issuedAt,
@@ -309,7 +324,7 @@ export class Session {
     const options = maxAge > 0 ? { maxAge } : {};
     let failure: OpenFailure | undefined;
     for (const token of values) {
-      const r = codec.openText(token, options);
+      const r = codec === this.#core.codec ? this.#tokens.openText(token, options) : codec.openText(token, options);
       if (r.ok) return r;
       // `expired` says more than `invalid` when duplicates disagree.
       if (failure === undefined || r.reason === 'expired') failure = r.reason;
@@ -445,6 +460,21 @@ function failResponse(state: RequestState, end: AnyFn, args: unknown[]): void {
 }
 
 const FAIL_BODY = 'Internal Server Error\n';
+
+/**
+ * Checks a restored record against the Session's schema; a record that fails
+ * is corrupt for this app (CorruptRecordError: a new session, record left alone).
+ */
+async function checkRecord(schema: StandardSchemaV1, storer: Storer): Promise<void> {
+  let result = schema['~standard'].validate(storer.getValue().toJSON());
+  if (result instanceof Promise) result = await result;
+  if (result.issues === undefined) return;
+  const first = result.issues[0];
+  const path = first?.path?.map((p) => String(typeof p === 'object' ? p.key : p)).join('.') ?? '';
+  throw new CorruptRecordError(
+    `session record does not match the schema${path ? ` at ${path}` : ''}: ${first?.message ?? 'invalid'} (${result.issues.length} issue${result.issues.length === 1 ? '' : 's'})`,
+  );
+}
 
 function noop(): void {}
 

@@ -4,7 +4,7 @@ import type { Provider, Storer } from '../providers/provider.js';
 import type { ResolvedConfig } from './config.js';
 import type { SessionEmitter, SessionOperation, StartReason } from './events.js';
 import { putSetCookie, setCookieLine, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
-import type { Value } from './value.js';
+import type { DefaultSessionData, Value } from './value.js';
 
 /** What a store needs from its Session. @internal */
 export interface SessionCore {
@@ -65,13 +65,13 @@ export function errorCode(err: unknown): SessionErrorCode | undefined {
  * then the first save creates it in the store (`provider.new`, one write) and
  * its cookie is set before the response headers go out.
  */
-export class SessionStore implements Storer {
+export class SessionStore<D extends object = DefaultSessionData> implements Storer<D> {
   readonly #core: SessionCore;
   readonly #state: RequestState;
   #sid: string;
   #issuedAt: number;
   #storer: Storer | null;
-  #value: Value;
+  #value: Value<D>;
   readonly #isNew: boolean;
   readonly #reason: StartReason | null;
   #cookiePending: boolean;
@@ -91,7 +91,8 @@ export class SessionStore implements Storer {
     this.#sid = init.sid;
     this.#issuedAt = init.issuedAt;
     this.#storer = init.storer;
-    this.#value = init.value;
+    // Types claim the data's shape (SessionData, or a checked schema); providers keep it untyped.
+    this.#value = init.value as unknown as Value<D>;
     this.#isNew = init.isNew;
     this.#reason = init.reason;
     this.#cookiePending = init.cookiePending;
@@ -103,12 +104,12 @@ export class SessionStore implements Storer {
     return this.#sid;
   }
 
-  getValue(): Value {
+  getValue(): Value<D> {
     return this.#value;
   }
 
   /** Replaces the session's data with a copy of `v` and saves it (the whole record is rewritten). */
-  async setValue(v: Value): Promise<void> {
+  async setValue(v: Value<D>): Promise<void> {
     this.#value = v === this.#value ? v : v.clone();
     this.#value.markAllChanged();
     await this.save();
@@ -247,7 +248,7 @@ export class SessionStore implements Storer {
         throw this.#report('new', new HeadersSentError('a new session was changed after the response headers were sent; it was not saved (change it before writing, or call store.save() first)'));
       }
       try {
-        this.#storer = await provider.new(this.#sid, this.#value);
+        this.#storer = await provider.new(this.#sid, this.#untyped());
         break;
       } catch (err) {
         // Retry with a fresh ID, unless the client already has this one.
@@ -267,11 +268,16 @@ export class SessionStore implements Storer {
 
   async #write(storer: Storer): Promise<void> {
     try {
-      await storer.setValue(this.#value);
+      await storer.setValue(this.#untyped());
     } catch (err) {
       throw this.#report('save', err);
     }
     this.#value.markSaved();
+  }
+
+  /** The value as providers see it (their Storers are not typed by the app's data). */
+  #untyped(): Value {
+    return this.#value as unknown as Value;
   }
 
   #report(operation: SessionOperation, err: unknown): SessionError {

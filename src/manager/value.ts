@@ -3,6 +3,64 @@ import { CorruptRecordError, DuplicateKeyError, InvalidValueError } from '../err
 /** What JSON carries faithfully: what `Value.set` accepts. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * The shape of a session's data, for type checking. Empty by default:
+ * declare it once in the app and every entry point (`Session`, the adapters'
+ * `req.session` and the rest) is typed by it:
+ *
+ * ```ts
+ * import http from 'node:http';
+ * import { MemoryProvider, Session } from 'wasm-session';
+ *
+ * declare module 'wasm-session' {
+ *   interface SessionData { user: { id: string; roles: string[] }; cart: number[] }
+ * }
+ *
+ * const session = new Session(new MemoryProvider(), { cookieSecret: process.env.SESSION_SECRET! });
+ * http.createServer(async (req, res) => {
+ *   const user = (await session.start(req, res)).getValue().get('user'); // { id: string; roles: string[] } | undefined
+ *   res.end(user?.roles.join(',') ?? 'anonymous');
+ * });
+ * ```
+ *
+ * Then `getValue().get('user')` is `{ id: string; roles: string[] } | undefined`,
+ * and `set`/`add`/`del`/`has` take only these keys (`set` only values of the
+ * key's type that JSON can carry). Left empty, keys are any string and values
+ * `JsonValue`, checked at run time. Types claim, they don't check: a `schema`
+ * on the Session checks each restored record.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface SessionData {}
+
+/** The data type a `Value` has when none is given: {@link SessionData} once declared, else any string key to `JsonValue`. */
+export type DefaultSessionData = keyof SessionData extends never ? Record<string, JsonValue> : SessionData;
+
+/** The string keys of `D`. */
+export type SessionKey<D> = Extract<keyof D, string>;
+
+/** True for the loose default (string index), false for declared data. */
+export type IsLoose<D> = string extends keyof D ? true : false;
+
+/**
+ * `T` as `set` accepts it: what JSON carries faithfully. Functions, symbols,
+ * BigInt, `undefined` values, Dates, Maps, Sets and RegExps become `never`, so
+ * passing one is a compile error where TypeScript can see it.
+ */
+export type JsonInput<T> = T extends string | number | boolean | null
+  ? T
+  : T extends bigint | symbol | undefined | ((...args: never[]) => unknown)
+    ? never
+    : T extends Date | RegExp | Map<unknown, unknown> | Set<unknown> | Promise<unknown>
+      ? never
+      : T extends readonly (infer E)[]
+        ? readonly JsonInput<E>[]
+        : T extends object
+          ? { [P in keyof T]: JsonInput<Exclude<T[P], undefined>> }
+          : never;
+
+/** What `set(key, v)` takes: anything (checked at run time) for the loose default, else the key's type as JSON. */
+export type ValueInput<D, K extends keyof D> = IsLoose<D> extends true ? unknown : JsonInput<D[K]>;
+
 /** The changes since the last save, for providers that write only what changed (Redis). */
 export interface ValueChanges {
   /** `clean()` was called: every key not in `set` is gone. */
@@ -32,7 +90,7 @@ const WEAK_FALSE = new Set(['0', 'f', 'false', 'off', 'n', 'no', '']);
  * mutating an object after `set`, or one returned by `get`, changes nothing
  * stored until `set` is called again.
  */
-export class Value {
+export class Value<D extends object = DefaultSessionData> {
   #slots = new Map<string, Slot>();
   #set = new Map<string, string>();
   #deleted = new Set<string>();
@@ -49,7 +107,7 @@ export class Value {
   }
 
   /** Parses a record written by `serialize`. Throws `CorruptRecordError` on anything else. */
-  static deserialize(record: string): Value {
+  static deserialize<D extends object = DefaultSessionData>(record: string): Value<D> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(record);
@@ -59,7 +117,7 @@ export class Value {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new CorruptRecordError('session record is not a JSON object');
     }
-    const value = new Value();
+    const value = new Value<D>();
     for (const [key, v] of Object.entries(parsed as Record<string, JsonValue>)) {
       value.#slots.set(key, { json: JSON.stringify(v), decoded: v });
     }
@@ -67,8 +125,8 @@ export class Value {
   }
 
   /** Builds a Value from per-key JSON fields (a Redis hash). Throws `CorruptRecordError`. */
-  static fromFields(fields: Readonly<Record<string, string>>): Value {
-    const value = new Value();
+  static fromFields<D extends object = DefaultSessionData>(fields: Readonly<Record<string, string>>): Value<D> {
+    const value = new Value<D>();
     for (const key of Object.keys(fields)) {
       const json = fields[key] as string;
       let decoded: JsonValue;
@@ -82,16 +140,27 @@ export class Value {
     return value;
   }
 
-  has(key: string): boolean {
+  has(key: SessionKey<D>): boolean {
     return this.#slots.has(key);
   }
 
-  /** The value under `key`, or `undefined`. The type parameter is the caller's claim, not a check. */
-  get<T = JsonValue>(key: string): T | undefined {
+  /** The value under `key`, or `undefined` (typed by {@link SessionData} once declared). */
+  get<K extends SessionKey<D>>(key: K): D[K] | undefined;
+  /**
+   * Without declared {@link SessionData} only: the type parameter is the
+   * caller's claim, not a check (declare SessionData, or give the Session a
+   * `schema`, to have it checked).
+   */
+  get<T extends IsLoose<D> extends true ? unknown : never>(key: IsLoose<D> extends true ? string : never): T | undefined;
+  get(key: string): unknown {
+    return this.#get(key);
+  }
+
+  #get(key: string): JsonValue | undefined {
     const slot = this.#slots.get(key);
     if (!slot) return undefined;
     if (slot.decoded === undefined) slot.decoded = JSON.parse(slot.json) as JsonValue;
-    return slot.decoded as T;
+    return slot.decoded;
   }
 
   /**
@@ -99,7 +168,7 @@ export class Value {
    * faithfully, for a value nested deeper than {@link MAX_DEPTH}, and for a key
    * that is not a string or has a lone surrogate (no UTF-8 form).
    */
-  set(key: string, value: unknown): this {
+  set<K extends SessionKey<D>>(key: K, value: ValueInput<D, K>): this {
     checkKey(key);
     const json = encode(key, value);
     const slot = this.#slots.get(key);
@@ -111,13 +180,13 @@ export class Value {
   }
 
   /** Like `set`, but throws `DuplicateKeyError` when `key` exists. */
-  add(key: string, value: unknown): this {
+  add<K extends SessionKey<D>>(key: K, value: ValueInput<D, K>): this {
     checkKey(key);
     if (this.#slots.has(key)) throw new DuplicateKeyError(key);
     return this.set(key, value);
   }
 
-  del(key: string): boolean {
+  del(key: SessionKey<D>): boolean {
     checkKey(key);
     if (!this.#slots.delete(key)) return false;
     this.#set.delete(key);
@@ -177,8 +246,8 @@ export class Value {
   }
 
   /** Boolean, with the weak forms: "1/t/true/on/y/yes" (any case) and non-zero numbers are true. */
-  bool(key: string, fallback = false): boolean {
-    const v = this.get<JsonValue>(key);
+  bool(key: SessionKey<D>, fallback = false): boolean {
+    const v = this.#get(key);
     if (typeof v === 'boolean') return v;
     if (typeof v === 'number') return v !== 0;
     if (typeof v === 'string') {
@@ -190,19 +259,19 @@ export class Value {
   }
 
   /** Integer (numbers truncated, numeric strings parsed), else `fallback`. */
-  int(key: string, fallback = 0): number {
+  int(key: SessionKey<D>, fallback = 0): number {
     const n = this.#number(key);
     return n === undefined ? fallback : Math.trunc(n);
   }
 
-  float(key: string, fallback = 0): number {
+  float(key: SessionKey<D>, fallback = 0): number {
     const n = this.#number(key);
     return n === undefined ? fallback : n;
   }
 
   /** String (numbers and booleans converted), else `fallback`. */
-  string(key: string, fallback = ''): string {
-    const v = this.get<JsonValue>(key);
+  string(key: SessionKey<D>, fallback = ''): string {
+    const v = this.#get(key);
     if (typeof v === 'string') return v;
     if (typeof v === 'number' || typeof v === 'boolean') return String(v);
     return fallback;
@@ -244,15 +313,15 @@ export class Value {
    * A Value over per-key JSON this library produced itself (`fieldMap`):
    * nothing is parsed until `get`. Untrusted input goes through `fromFields`.
    */
-  static fromFieldMap(fields: ReadonlyMap<string, string>): Value {
-    const value = new Value();
+  static fromFieldMap<D extends object = DefaultSessionData>(fields: ReadonlyMap<string, string>): Value<D> {
+    const value = new Value<D>();
     for (const [key, json] of fields) value.#slots.set(key, { json });
     return value;
   }
 
   /** An independent copy; its change state is copied too. */
-  clone(): Value {
-    const copy = new Value();
+  clone(): Value<D> {
+    const copy = new Value<D>();
     for (const [key, slot] of this.#slots) copy.#slots.set(key, { json: slot.json });
     for (const [key, json] of this.#set) copy.#set.set(key, json);
     for (const key of this.#deleted) copy.#deleted.add(key);
@@ -261,7 +330,7 @@ export class Value {
   }
 
   #number(key: string): number | undefined {
-    const v = this.get<JsonValue>(key);
+    const v = this.#get(key);
     if (typeof v === 'number') return v;
     if (typeof v === 'boolean') return v ? 1 : 0;
     if (typeof v === 'string' && v.trim() !== '') {

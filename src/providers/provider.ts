@@ -1,5 +1,5 @@
 import type { BackendChoice } from '../crypto/types.js';
-import type { Value } from '../manager/value.js';
+import type { DefaultSessionData, Value } from '../manager/value.js';
 
 /**
  * One session in a store, as a provider hands it out.
@@ -8,16 +8,16 @@ import type { Value } from '../manager/value.js';
  * nothing else. Methods that reach the store are async and reject with a
  * `SessionError` (`ERR_STORE_UNAVAILABLE`, `ERR_CORRUPT_RECORD`, ...).
  */
-export interface Storer {
+export interface Storer<D extends object = DefaultSessionData> {
   /** The session ID (never logged by the library; treat it as a secret). */
   sessionID(): string;
   /** The data as loaded (or as last set). Sync: loading happened in `restore`/`new`. */
-  getValue(): Value;
+  getValue(): Value<D>;
   /**
    * Replaces the data and persists it. Providers that can write only what
    * changed read `v.changes()`; after a successful write call `v.markSaved()`.
    */
-  setValue(v: Value): Promise<void>;
+  setValue(v: Value<D>): Promise<void>;
   /** Slides the idle timeout (the store's TTL) forward. */
   touch(): Promise<void>;
 }

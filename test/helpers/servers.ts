@@ -5,12 +5,11 @@
  * what is left is killed when the test process exits.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { HOST, bulkDone, findBinary, freePort, rawCommand } from './loopback.js';
 
-const HOST = '127.0.0.1';
 const live = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
 
@@ -33,73 +32,18 @@ const PACKAGES: Record<string, string> = {
 
 /** Path of `name` on PATH, or an error naming the Debian package to install. */
 export function requireBinary(name: string): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const file = join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // keep looking
-    }
-  }
+  const file = findBinary(name);
+  if (file !== null) return file;
   const pkg = PACKAGES[name] ?? name;
   throw new Error(`${name} not found on PATH: apt-get install -y ${pkg}`);
 }
 
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, HOST, () => srv.close(() => resolve(true)));
-  });
-}
-
-/**
- * A free loopback port. With `busOffset`, `port + busOffset` is free too
- * (Redis Cluster's bus port is port + 10000).
- */
-export async function freePort(busOffset?: number): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    // Below the Linux ephemeral range, so outgoing connections do not take it meanwhile.
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    if (!(await canListen(port))) continue;
-    if (busOffset !== undefined && !(await canListen(port + busOffset))) continue;
-    return port;
-  }
-  throw new Error('no free loopback port found');
-}
+export { freePort, rawCommand };
 
 function tempDir(tag: string): string {
   const dir = mkdtempSync(join(tmpdir(), `wasm-session-${tag}-`));
   tempDirs.add(dir);
   return dir;
-}
-
-/** Sends `text` to HOST:port and collects the answer until `done(answer)`. */
-export function rawCommand(port: number, text: string, done: (answer: string) => boolean, timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let answer = '';
-    const sock = createConnection({ host: HOST, port });
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`no answer from port ${port} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    sock.setEncoding('utf8');
-    sock.on('connect', () => sock.write(text));
-    sock.on('data', (chunk: string) => {
-      answer += chunk;
-      if (done(answer)) {
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(answer);
-      }
-    });
-    sock.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15000): Promise<void> {
@@ -298,12 +242,6 @@ export async function memcachedSet(port: number, key: string, data: string, ttl 
     (a) => a.endsWith('\r\n'),
   );
   if (!answer.startsWith('STORED')) throw new Error(`memcached set failed: ${answer}`);
-}
-
-/** True once `a` holds a whole RESP bulk string. */
-function bulkDone(a: string): boolean {
-  const m = /^\$(\d+)\r\n/.exec(a);
-  return m !== null && Buffer.byteLength(a) >= m[0].length + Number(m[1]) + 2;
 }
 
 export interface RedisCluster {

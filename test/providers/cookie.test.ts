@@ -81,8 +81,7 @@ function handler(session: Session) {
         res.writeHead(200, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ keys: v.keys() }));
       }
-      const blob = v.get<string>('blob');
-      send(200, { isNew: store.isNew(), reason: store.reason, sid: store.sessionID(), keys: v.keys(), blobLength: blob?.length ?? 0, n: v.int('n') });
+      send(200, { isNew: store.isNew(), reason: store.reason, sid: store.sessionID(), keys: v.keys(), blobLength: v.string('blob').length, n: v.int('n') });
     } catch (err) {
       send(503, { error: err instanceof SessionError ? err.code : String(err) });
     }

@@ -2,7 +2,7 @@
 // ws_open, called directly on the shared instance) against the codec method
 // (loader: UTF-8 in, the call, latin1/UTF-8 out, result object), and the same
 // for the node and js backends. Tight loops, best of 5 batches.
-// node bench/profile/crypto-breakdown.js      (add --cpu-prof to profile)
+// node bench/tools/crypto-breakdown.js      (add --cpu-prof to profile)
 import { readFileSync } from 'node:fs';
 import { createCodec } from '../../dist/crypto/index.js';
 

@@ -1,6 +1,6 @@
 // CPU profile of one bench server under load:
-//   node bench/profile/profile-server.js <server file> [--new] [--path=/x] [--seconds=5] [--env=K=V,…]
-// e.g. node bench/profile/profile-server.js ws-memory.js
+//   node bench/tools/profile-server.js <server file> [--new] [--path=/x] [--seconds=5] [--env=K=V,…]
+// e.g. node bench/tools/profile-server.js ws-memory.js
 // Forks bench/servers/<file> with --cpu-prof, loads it with autocannon
 // (-c 50; returning requests carry a cookie from a first request unless --new),
 // stops it, and prints the top frames by self time and by total time.

@@ -2,7 +2,7 @@
 // request carrying the cookie, read + increment a counter, res.end (which
 // saves before "sending"). Fake req/res objects with the node:http surface
 // the manager uses. Prints µs per request per backend; run with
-// `node --cpu-prof bench/profile/manager-path.js wasm` to profile it.
+// `node --cpu-prof bench/tools/manager-path.js wasm` to profile it.
 import { MemoryProvider, Session } from '../../dist/index.js';
 
 const SECRET = 'benchmark secret, at least 32 characters long';

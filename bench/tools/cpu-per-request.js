@@ -1,5 +1,5 @@
 // Server CPU per request (process.cpuUsage over the requests served) for the given server files, 2 rounds of 3 s at -c 50:
-//   node bench/profile/cpu-per-request.js bench/servers/bare-http.js bench/servers/ws-memory.js …
+//   node bench/tools/cpu-per-request.js bench/servers/bare-http.js bench/servers/ws-memory.js …
 import { fork } from 'node:child_process';
 import { request } from 'node:http';
 import autocannon from 'autocannon';

@@ -1,6 +1,6 @@
 // Summary of a V8 .cpuprofile: top frames by self and total time, the share
 // of busy samples spent in wasm-session's own code, GC and socket writes.
-//   node bench/profile/summarize.js FILE.cpuprofile [top]
+//   node bench/tools/summarize.js FILE.cpuprofile [top]
 import { readFileSync } from 'node:fs';
 
 export function summarize(file, topN = 30) {
