@@ -1,4 +1,5 @@
-import { parse as parseCookie } from 'cookie';
+// The file, not the bare name (see http.ts): esbuild's neutral platform ignores cookie's "main".
+import { parse as parseCookie } from 'cookie/dist/index.js';
 import { HeadersSentError } from '../errors.js';
 import type { RequestCookies } from '../providers/provider.js';
 import { putSetCookie, setCookieLine, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';

@@ -10,7 +10,6 @@
  * chunks: chunks of two seals of one session never combine. The token around
  * it is format v1 (codec), whose `issuedAt` is the session's creation time.
  */
-import { randomFillSync } from 'node:crypto';
 import { OVERHEAD, TOKEN_MAX } from '../crypto/format.js';
 
 export const CHUNK_VERSION = 0x01;
@@ -69,10 +68,10 @@ const POOL_SEALS = 256;
 const pool = new Uint8Array(POOL_SEALS * SEAL_ID_LEN);
 let poolAt = pool.length;
 
-/** A fresh random sealId (from a refilled pool: one getrandom per 256 seals). */
+/** A fresh random sealId (from a refilled pool: one CSPRNG call per 256 seals). Web Crypto: every runtime has it. */
 export function newSealId(): Uint8Array {
   if (poolAt >= pool.length) {
-    randomFillSync(pool);
+    globalThis.crypto.getRandomValues(pool);
     poolAt = 0;
   }
   const id = pool.slice(poolAt, poolAt + SEAL_ID_LEN);

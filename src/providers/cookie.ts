@@ -14,7 +14,7 @@
  */
 import { DuplicateIdError, HeadersSentError, InvalidConfigError, InvalidCookieError, SessionNotFoundError, ValueTooLargeError, isSessionError } from '../errors.js';
 import { createCodec, tokenLength } from '../crypto/index.js';
-import type { BackendChoice, Codec, OpenFailure } from '../crypto/types.js';
+import type { BackendChoice, Codec, CodecOptions, OpenFailure } from '../crypto/types.js';
 import { Value } from '../manager/value.js';
 import { CHUNK_HEADER, checkChunk, chunkCapacity, chunkName, encodeChunk, newSealId } from './cookie-chunks.js';
 import type { CookieCapableProvider, CookieSetup, Provider, RequestCookies, RestoreOptions, Storer } from './provider.js';
@@ -126,7 +126,7 @@ export class CookieProvider implements CookieCapableProvider {
     const base = { secrets: setup.secrets, name: codecName, ...(setup.clockSkewMs === undefined ? {} : { clockSkewMs: setup.clockSkewMs }) };
     const choice = this.#options.backend ?? 'auto';
     const small = createCodec({ ...base, backend: choice === 'auto' ? setup.backend : choice });
-    const large = choice === 'auto' && small.backend !== 'node' ? createCodec({ ...base, backend: 'node' }) : small;
+    const large = choice === 'auto' && small.backend !== 'node' ? nodeCodecOr(small, base) : small;
     this.#revocation?.useDefaults?.({ ttl: setup.cookieExpire });
     this.#ready = { name, names, capacity, small, large, cookieExpire: setup.cookieExpire, clockSkewMs: setup.clockSkewMs };
   }
@@ -163,6 +163,16 @@ export class CookieProvider implements CookieCapableProvider {
   #setup(): Ready {
     if (this.#ready === null) throw unbound();
     return this.#ready;
+  }
+}
+
+/** node:crypto's codec for large values, or `fallback` where there is no node:crypto (Workers, browsers). */
+function nodeCodecOr(fallback: Codec, base: Omit<CodecOptions, 'backend'>): Codec {
+  try {
+    return createCodec({ ...base, backend: 'node' });
+  } catch (err) {
+    if (isSessionError(err, 'ERR_BACKEND_UNAVAILABLE')) return fallback;
+    throw err;
   }
 }
 
