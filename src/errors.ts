@@ -19,7 +19,8 @@ export type SessionErrorCode =
   | 'ERR_CORRUPT_RECORD'
   | 'ERR_VALUE_TOO_LARGE'
   | 'ERR_INVALID_KEY'
-  | 'ERR_HEADERS_SENT';
+  | 'ERR_HEADERS_SENT'
+  | 'ERR_INVALID_COOKIE';
 
 /**
  * Marks this library's errors, across copies of the package in one process
@@ -156,6 +157,7 @@ export interface SessionErrorByCode {
   ERR_VALUE_TOO_LARGE: ValueTooLargeError;
   ERR_INVALID_KEY: InvalidKeyError;
   ERR_HEADERS_SENT: HeadersSentError;
+  ERR_INVALID_COOKIE: InvalidCookieError;
 }
 
 /**
@@ -180,4 +182,22 @@ export function isSessionError(err: unknown, code?: SessionErrorCode): boolean {
     err instanceof SessionError ||
     (typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true && typeof (err as { code?: unknown }).code === 'string');
   return ours && (code === undefined || (err as SessionError).code === code);
+}
+
+/**
+ * A cookie-carrying provider (`CookieProvider`) found the request's session
+ * cookies unusable: a chunk missing, extra, tampered with, or bound to
+ * another session. The manager answers it with a fresh session
+ * (`reason: 'invalid'`) and an `invalid` event; it never reaches the app.
+ */
+export class InvalidCookieError extends SessionError<'ERR_INVALID_COOKIE'> {
+  /** The cookie that failed. */
+  readonly cookieName: string;
+  /** Why, in the codec's terms (`bad-tag`, `malformed`, ...). */
+  readonly failure: 'malformed' | 'unsupported-version' | 'unknown-key' | 'bad-tag' | 'future';
+  constructor(cookieName: string, failure: InvalidCookieError['failure'], message: string) {
+    super('ERR_INVALID_COOKIE', message);
+    this.cookieName = cookieName;
+    this.failure = failure;
+  }
 }

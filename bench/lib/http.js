@@ -50,6 +50,17 @@ export const ROWS = [
   { id: 'fastify-wasm-session-native-returning', label: 'fastify + wasm-session plugin, memory, native', file: 'fastify-wasm-session.js', env: { BENCH_BACKEND: 'native' }, mode: 'returning' },
   { id: 'fastify-wasm-session-returning', label: 'fastify + wasm-session plugin, memory, wasm', file: 'fastify-wasm-session.js', mode: 'returning' },
   { id: 'fastify-secure-session-returning', label: 'fastify + @fastify/secure-session', file: 'fastify-secure-session.js', mode: 'returning', cookieStore: true },
+  // Sessions with no store: the value sealed in the cookie, opened and re-sealed on every request.
+  { id: 'ws-cookie-200b-returning', label: 'wasm-session, CookieProvider, 200 B value', file: 'ws-cookie.js', env: { BENCH_VALUE_BYTES: '200' }, mode: 'returning', cookieStore: true },
+  { id: 'iron-session-200b-returning', label: 'iron-session (node:http), 200 B value', file: 'iron-session.js', env: { BENCH_VALUE_BYTES: '200' }, mode: 'returning', cookieStore: true },
+  { id: 'fastify-ws-cookie-200b-returning', label: 'fastify + wasm-session plugin, CookieProvider, 200 B value', file: 'fastify-wasm-session.js', env: { BENCH_PROVIDER: 'cookie', BENCH_VALUE_BYTES: '200' }, mode: 'returning', cookieStore: true },
+  { id: 'fastify-secure-session-200b-returning', label: 'fastify + @fastify/secure-session, 200 B value', file: 'fastify-secure-session.js', env: { BENCH_VALUE_BYTES: '200' }, mode: 'returning', cookieStore: true },
+  { id: 'ws-cookie-2600b-returning', label: 'wasm-session, CookieProvider, 2600 B value', file: 'ws-cookie.js', env: { BENCH_VALUE_BYTES: '2600' }, mode: 'returning', cookieStore: true },
+  { id: 'iron-session-2600b-returning', label: 'iron-session (node:http), 2600 B value (about its largest)', file: 'iron-session.js', env: { BENCH_VALUE_BYTES: '2600' }, mode: 'returning', cookieStore: true },
+  { id: 'ws-cookie-3k-returning', label: 'wasm-session, CookieProvider, 3072 B value', file: 'ws-cookie.js', env: { BENCH_VALUE_BYTES: '3072' }, mode: 'returning', cookieStore: true },
+  { id: 'iron-session-3k-returning', label: 'iron-session (node:http), 3072 B value', file: 'iron-session.js', env: { BENCH_VALUE_BYTES: '3072' }, mode: 'returning', cookieStore: true },
+  { id: 'fastify-ws-cookie-3k-returning', label: 'fastify + wasm-session plugin, CookieProvider, 3072 B value', file: 'fastify-wasm-session.js', env: { BENCH_PROVIDER: 'cookie', BENCH_VALUE_BYTES: '3072' }, mode: 'returning', cookieStore: true },
+  { id: 'fastify-secure-session-3k-returning', label: 'fastify + @fastify/secure-session, 3072 B value', file: 'fastify-secure-session.js', env: { BENCH_VALUE_BYTES: '3072' }, mode: 'returning', cookieStore: true },
 ];
 
 /** Rows of the req/s-against-connections series. */
@@ -233,6 +244,15 @@ async function verifyAfter(row) {
   return Number(r.body) > 10;
 }
 
+/** Runs `fn` over `items`, at most `n` at a time. */
+async function inBatches(items, n, fn) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
+
 /**
  * Runs the HTTP part. opts: { rounds, duration, warmup, connections,
  * scalingConnections, scalingDuration, scalingRounds, redis, log, only }.
@@ -244,8 +264,11 @@ export async function runHttp(opts) {
   const redisPort = opts.redis?.port ?? null;
   const unavailable = {};
   log(`  starting ${rows.length} servers…`);
-  await Promise.all(
-    rows.map(async (row) => {
+  // A few at a time: ~30 Node processes booting at once on 2 shared cores can pass the 20 s start limit.
+  await inBatches(
+    rows,
+    4,
+    async (row) => {
       if (row.redis && !redisPort) {
         unavailable[row.id] = opts.redisReason ?? 'no Redis server';
         return;
@@ -259,7 +282,7 @@ export async function runHttp(opts) {
       }
       row.proc = s.proc;
       row.port = s.port;
-    }),
+    },
   );
   const live = rows.filter((r) => r.proc);
   for (const row of live) {

@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { CorruptRecordError, HeadersSentError, InvalidConfigError, InvalidValueError, SessionError } from '../errors.js';
+import { CorruptRecordError, HeadersSentError, InvalidConfigError, InvalidCookieError, InvalidValueError, SessionError } from '../errors.js';
 import { createCodec } from '../crypto/index.js';
 import { TokenCache } from '../crypto/token-cache.js';
 import type { BackendName, Codec, OpenFailure } from '../crypto/types.js';
@@ -7,6 +7,7 @@ import type { Provider, Storer } from '../providers/provider.js';
 import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config.js';
 import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionListener, type StartReason } from './events.js';
 import { cookieValues, dropSetCookie, putSetCookie, reconcileSetCookie, setCookieLine, takeWriteHeadCookies, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
+import { attributesLength, ManagerRequestCookies } from './request-cookies.js';
 import { SessionStore, errorCode, reportError, sidHint, type RequestState, type SessionCore } from './store.js';
 import { Value, type DefaultSessionData } from './value.js';
 
@@ -73,6 +74,16 @@ export class Session<D extends object = DefaultSessionData> {
     this.#core = { config: c, codec, provider, events: this.#events, attrs };
     this.#tokens = new TokenCache(codec, c.clockSkewMs === undefined ? {} : { clockSkewMs: c.clockSkewMs });
     provider.useDefaults?.({ ttl: c.sessionExpire });
+    // Cookie-carrying providers (CookieProvider) derive their own keys from the secrets.
+    provider.useCookies?.({
+      secrets: c.cookieSecret,
+      cookieName: c.cookieName,
+      rememberName: c.rememberName,
+      cookieExpire: c.cookieExpire,
+      backend: c.backend,
+      clockSkewMs: c.clockSkewMs,
+      attributesLength: attributesLength(attrs, c.cookieExpire),
+    });
     if (config.hooks) {
       for (const name of ['invalid', 'expired', 'unknown', 'error'] as const) {
         const hook = config.hooks[name];
@@ -190,7 +201,7 @@ export class Session<D extends object = DefaultSessionData> {
     this.#putLine(state, this.config.cookieName, setCookieLine(this.config.cookieName, '', this.#core.attrs, 0, EPOCH));
     if (sid === null) return;
     try {
-      await this.#core.provider.destroy(sid);
+      await state.provider.destroy(sid);
     } catch (err) {
       throw this.#report(state, 'destroy', err, sid);
     }
@@ -230,7 +241,8 @@ export class Session<D extends object = DefaultSessionData> {
   }
 
   async #start(state: RequestState): Promise<SessionStore> {
-    const { config, provider } = this.#core;
+    const { config } = this.#core;
+    const provider = state.provider;
     let reason: StartReason = 'absent';
     if (!state.ignoreCookie) {
       const opened = this.#open(state.req, this.#core.codec, config.cookieName, config.cookieExpire);
@@ -259,6 +271,11 @@ export class Session<D extends object = DefaultSessionData> {
           if (code === 'ERR_SESSION_NOT_FOUND') {
             if (this.#events.has('unknown')) this.#events.emit('unknown', { req: state.req, cookieName: config.cookieName, sidHint: sidHint(sid) });
             reason = 'unknown';
+          } else if (code === 'ERR_INVALID_COOKIE') {
+            // A cookie-carrying provider's cookies did not open (tampered, missing or mixed chunks).
+            const e = err as InvalidCookieError;
+            this.#emitInvalid(state.req, e.cookieName, e.failure);
+            reason = 'invalid';
           } else if (code === 'ERR_CORRUPT_RECORD') {
             // A new ID for the client; the record stays for inspection; the app hears of it.
             this.#report(state, 'restore', err, sid);
@@ -339,7 +356,11 @@ export class Session<D extends object = DefaultSessionData> {
     const slot = req as unknown as Record<symbol, RequestState | undefined>;
     let state = slot[this.#key] ?? this.#states.get(req);
     if (state === undefined) {
-      state = { req, res, store: null, pending: null, lines: new Map(), ignoreCookie: false, ending: false };
+      const lines = new Map<string, string>();
+      const provider = this.#core.provider;
+      // A cookie-carrying provider gets a view bound to this request's cookies.
+      const bound = provider.forRequest === undefined ? provider : provider.forRequest(new ManagerRequestCookies(req, res, lines, this.#core.attrs));
+      state = { req, res, provider: bound, store: null, pending: null, lines, ignoreCookie: false, ending: false };
       if (Object.isExtensible(req)) slot[this.#key] = state;
       else this.#states.set(req, state);
       hookResponse(state, this.#core);

@@ -19,6 +19,8 @@ export interface SessionCore {
 export interface RequestState {
   readonly req: SessionRequest;
   readonly res: SessionResponse;
+  /** The provider for this request: the Session's, or its per-request view (`Provider.forRequest`). */
+  readonly provider: Provider;
   store: SessionStore | null;
   /** A `start` in flight (so concurrent `start`s on one request share it). */
   pending: Promise<SessionStore> | null;
@@ -202,7 +204,8 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
   /** @internal Gives the session a new ID (`session.refresh`). */
   async changeId(): Promise<void> {
     while (this.#saving) await this.#saving.catch(noop);
-    const { codec, provider } = this.#core;
+    const { codec } = this.#core;
+    const provider = this.#state.provider;
     if (this.#dead) return;
     if (this.#storer !== null && !this.#ephemeral) {
       for (let attempt = 1; ; attempt++) {
@@ -237,8 +240,8 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
   }
 
   async #create(): Promise<void> {
-    const { codec, provider } = this.#core;
-    const res = this.#state.res;
+    const { codec } = this.#core;
+    const { provider, res } = this.#state;
     for (let attempt = 1; ; attempt++) {
       if (!this.#cookieWritten && res.headersSent === true) {
         // Creating it now would leave a record no cookie points to.

@@ -1,3 +1,4 @@
+import type { BackendChoice } from '../crypto/types.js';
 import type { DefaultSessionData, Value } from '../manager/value.js';
 
 /**
@@ -52,4 +53,69 @@ export interface Provider {
   destroy(sid: string): Promise<void>;
   /** Optional: receives the Session's defaults (the TTL when the provider has none of its own). */
   useDefaults?(defaults: ProviderDefaults): void;
+  /** Optional (cookie-carrying providers): the Session's cookie setup, once at construction. See {@link CookieCapableProvider}. */
+  useCookies?(setup: CookieSetup): void;
+  /** Optional (cookie-carrying providers): a view of this provider bound to one request's cookies. See {@link CookieCapableProvider}. */
+  forRequest?(cookies: RequestCookies): Provider;
+}
+
+/**
+ * What the Session tells a cookie-carrying provider at construction
+ * (`Provider.useCookies`): the secrets and cookie settings it derives its own
+ * keys and cookie lifetimes from. Only providers that implement `useCookies`
+ * get it.
+ */
+export interface CookieSetup {
+  /** The Session's `cookieSecret` list (first seals, all open). Derive keys of your own from it; never log it. */
+  readonly secrets: readonly string[];
+  /** The session (ID) cookie's name. */
+  readonly cookieName: string;
+  /** The remember-me cookie's name. */
+  readonly rememberName: string;
+  /** Absolute session lifetime in seconds (0 = browser-session cookies, no absolute limit). */
+  readonly cookieExpire: number;
+  /** The Session's crypto backend choice. */
+  readonly backend: BackendChoice;
+  readonly clockSkewMs: number | undefined;
+  /**
+   * Characters a Set-Cookie line adds to `name=value` with the Session's
+   * attributes (Path, Domain, Max-Age, Expires, HttpOnly, Secure, SameSite),
+   * at their longest: `name.length + 1 + value.length + attributesLength`
+   * bounds the whole line.
+   */
+  readonly attributesLength: number;
+}
+
+/**
+ * One request's cookies, as the manager hands them to `Provider.forRequest`:
+ * read the request's `Cookie` header, queue `Set-Cookie` lines on the
+ * response through the manager (so they are merged with the app's, dropped
+ * from a failed response, and reach every adapter).
+ */
+export interface RequestCookies {
+  /** Every value of cookie `name` on the request, in order (duplicates included). */
+  get(name: string): readonly string[];
+  /**
+   * Sets cookie `name` with the Session's attributes, expiring at `expiresAt`
+   * (ms since epoch; `undefined` = a browser-session cookie). Replaces a line
+   * set for `name` earlier in this response. Throws `HeadersSentError` once
+   * the headers are out (the value would be lost).
+   */
+  set(name: string, value: string, expiresAt: number | undefined): void;
+  /** Expires cookie `name` on the client (a no-op once the headers are out). */
+  clear(name: string): void;
+  /** True once the response headers are out. */
+  readonly headersSent: boolean;
+}
+
+/**
+ * Optional capabilities of a provider that keeps sessions in cookies rather
+ * than (only) in a store, such as `CookieProvider`. The manager calls
+ * `useCookies` once at construction and `forRequest` once per request, and
+ * then uses the returned provider for that request's `new`, `restore`,
+ * `refresh` and `destroy`.
+ */
+export interface CookieCapableProvider extends Provider {
+  useCookies(setup: CookieSetup): void;
+  forRequest(cookies: RequestCookies): Provider;
 }

@@ -33,6 +33,7 @@ function makeApp(session: Session, remembered: Remembered): Promise<RunningApp> 
 }
 
 adapterSuite('express', makeApp);
+adapterSuite('express', makeApp, 'cookie');
 
 describe('express specifics', () => {
   it('mounted on the app and again on a Router, the session is started once', async () => {

@@ -35,6 +35,7 @@ async function makeApp(session: Session, remembered: Remembered): Promise<Runnin
 }
 
 adapterSuite('fastify', makeApp);
+adapterSuite('fastify', makeApp, 'cookie');
 
 describe('fastify specifics', () => {
   it('a failing save becomes an error reply, without a cookie for the unsaved session', async () => {

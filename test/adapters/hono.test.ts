@@ -29,6 +29,7 @@ function makeApp(session: Session, remembered: Remembered): Promise<RunningApp> 
 }
 
 adapterSuite('hono', makeApp);
+adapterSuite('hono', makeApp, 'cookie');
 
 describe('hono / web specifics', () => {
   it('a Response with immutable headers (Response.redirect) is copied, and carries the cookie', async () => {

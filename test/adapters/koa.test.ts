@@ -27,6 +27,7 @@ function makeApp(session: Session, remembered: Remembered): Promise<RunningApp> 
 }
 
 adapterSuite('koa', makeApp);
+adapterSuite('koa', makeApp, 'cookie');
 
 describe('koa specifics', () => {
   it("a failing save goes through Koa's error handling (app 'error' event, error response)", async () => {

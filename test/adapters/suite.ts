@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../src/manager/session.js';
+import { CookieProvider } from '../../src/providers/cookie.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
 import type { Provider } from '../../src/providers/provider.js';
 import { SessionError, StoreUnavailableError } from '../../src/errors.js';
@@ -60,11 +61,31 @@ function tamper(token: string): string {
   return token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
 }
 
-export function adapterSuite(label: string, makeApp: MakeApp): void {
-  describe(`adapter: ${label}`, () => {
+/**
+ * Which provider the suite runs on: `memory` (a MemoryProvider shared by the
+ * suite's Sessions), or `cookie` (a CookieProvider per Session, revoking into
+ * one shared MemoryProvider, so replayed cookies of refreshed or destroyed
+ * sessions are refused as with a store).
+ */
+export type SuiteProvider = 'memory' | 'cookie';
+
+/** Every cookie a client holds, as a Cookie header (what a replay sends). */
+function cookieHeader(c: Client): Promise<string> {
+  return c.jar.getCookieString(c.base);
+}
+
+/** Copies every cookie of `from` into `to` (a browser moving to another server of the same site). */
+async function copyCookies(from: Client, to: Client): Promise<void> {
+  for (const cookie of await from.jar.getCookies(from.base)) await to.setCookie(cookie.key, cookie.value);
+}
+
+export function adapterSuite(label: string, makeApp: MakeApp, kind: SuiteProvider = 'memory'): void {
+  describe(`adapter: ${label}${kind === 'cookie' ? ' + CookieProvider' : ''}`, () => {
     let app: RunningApp;
     let session: Session;
     let provider: MemoryProvider;
+    /** The provider for one more Session of the suite (sharing the suite's store). */
+    const providerFor = (): Provider => (kind === 'memory' ? provider : new CookieProvider({ revocation: provider }));
     const remembered: Remembered = new Map();
     const client = (): Client => new Client(app.url);
     const body = (res: TestResponse): AppState => {
@@ -74,7 +95,7 @@ export function adapterSuite(label: string, makeApp: MakeApp): void {
 
     beforeAll(async () => {
       provider = new MemoryProvider();
-      session = new Session(provider, { cookieSecret: SECRET, backend: 'js' });
+      session = new Session(providerFor(), { cookieSecret: SECRET, backend: 'js' });
       app = await makeApp(session, remembered);
     });
     afterAll(async () => {
@@ -105,21 +126,21 @@ export function adapterSuite(label: string, makeApp: MakeApp): void {
     it('refresh (login) gives a new ID, keeps the data, and the old cookie stops working', async () => {
       const c = client();
       const before = body(await c.get('/count'));
-      const oldCookie = await c.cookie('sid');
+      const oldCookies = await cookieHeader(c);
       const login = await c.request('/login?user=bob', { method: 'POST' });
       const after = body(login);
       expect(after).toMatchObject({ user: 'bob', count: 1 });
       expect(after.sid).not.toBe(before.sid);
       expect(cookiesNamed(login, 'sid')).toHaveLength(1);
       expect(body(await c.get('/peek'))).toMatchObject({ user: 'bob', count: 1, isNew: false, sid: after.sid });
-      const stale = body(await rawRequest(app.url, '/peek', { headers: { cookie: `sid=${oldCookie}` } }));
+      const stale = body(await rawRequest(app.url, '/peek', { headers: { cookie: oldCookies } }));
       expect(stale).toMatchObject({ isNew: true, reason: 'unknown', user: null });
     });
 
     it('destroy (logout) expires the cookie and removes the session from the store', async () => {
       const c = client();
       await c.request('/login?user=carol', { method: 'POST' });
-      const cookie = await c.cookie('sid');
+      const cookies = await cookieHeader(c);
       const out = await c.request('/logout', { method: 'POST' });
       const after = body(out);
       expect(after).toMatchObject({ user: null, count: 0, isNew: true });
@@ -128,7 +149,12 @@ export function adapterSuite(label: string, makeApp: MakeApp): void {
       expect(expired?.maxAge).toBe(0);
       expect(await c.cookie('sid')).toBeUndefined();
       expect(body(await c.get('/peek'))).toMatchObject({ user: null, isNew: true, reason: 'absent' });
-      const replay = body(await rawRequest(app.url, '/peek', { headers: { cookie: `sid=${cookie}` } }));
+      if (kind === 'cookie') {
+        // Every value cookie is expired too.
+        for (const line of out.setCookies.filter((l) => l.startsWith('sid.data'))) expect(line).toMatch(/Max-Age=0/);
+        expect(await c.cookie('sid.data')).toBeUndefined();
+      }
+      const replay = body(await rawRequest(app.url, '/peek', { headers: { cookie: cookies } }));
       expect(replay).toMatchObject({ isNew: true, reason: 'unknown', user: null });
     });
 
@@ -182,21 +208,28 @@ export function adapterSuite(label: string, makeApp: MakeApp): void {
       const c = client();
       const before = body(await c.get('/count'));
       const oldToken = (await c.cookie('sid')) ?? '';
-      const rotated = new Session(provider, { cookieSecret: [NEW_SECRET, SECRET], backend: 'js' });
+      const oldValue = await c.cookie('sid.data');
+      const rotated = new Session(providerFor(), { cookieSecret: [NEW_SECRET, SECRET], backend: 'js' });
       const next = await makeApp(rotated, new Map());
       try {
         const rc = new Client(next.url);
-        await rc.setCookie('sid', oldToken);
+        await copyCookies(c, rc);
         const res = await rc.get('/peek');
         expect(body(res)).toMatchObject({ isNew: false, count: 1, sid: before.sid });
         const resealed = cookieNamed(res, 'sid')?.value;
         expect(resealed).toBeDefined();
         expect(resealed).not.toBe(oldToken);
-        // Only the new secret opens the new cookie.
-        const onlyNew = new Session(provider, { cookieSecret: NEW_SECRET, backend: 'js' });
+        if (kind === 'cookie') {
+          // The value cookie is re-sealed in the same response.
+          const value = cookieNamed(res, 'sid.data')?.value;
+          expect(value).toBeDefined();
+          expect(value).not.toBe(oldValue);
+        }
+        // Only the new secret opens the new cookie(s).
+        const onlyNew = new Session(providerFor(), { cookieSecret: NEW_SECRET, backend: 'js' });
         const check = await makeApp(onlyNew, new Map());
         try {
-          const fresh = await rawRequest(check.url, '/peek', { headers: { cookie: `sid=${resealed}` } });
+          const fresh = await rawRequest(check.url, '/peek', { headers: { cookie: await cookieHeader(rc) } });
           expect(body(fresh)).toMatchObject({ isNew: false, count: 1 });
         } finally {
           await check.close();
@@ -223,7 +256,9 @@ export function adapterSuite(label: string, makeApp: MakeApp): void {
     });
 
     it('a store failure at start goes through the framework error handling', async () => {
-      const failing = new Session(failingProvider('restore'), { cookieSecret: SECRET, backend: 'js' });
+      // With cookies, the store that fails is the revocation store.
+      const failingStore = kind === 'memory' ? failingProvider('restore') : new CookieProvider({ revocation: failingProvider('restore') });
+      const failing = new Session(failingStore, { cookieSecret: SECRET, backend: 'js' });
       const errors: string[] = [];
       failing.on('error', (e) => errors.push((e.error as SessionError).code));
       const bad = await makeApp(failing, new Map());
@@ -231,8 +266,7 @@ export function adapterSuite(label: string, makeApp: MakeApp): void {
         // A valid cookie (same secret), so the manager asks the failing store.
         const good = client();
         body(await good.get('/count'));
-        const cookie = (await good.cookie('sid')) ?? '';
-        const res = await rawRequest(bad.url, '/peek', { headers: { cookie: `sid=${cookie}` } });
+        const res = await rawRequest(bad.url, '/peek', { headers: { cookie: await cookieHeader(good) } });
         expect(res.status).toBeGreaterThanOrEqual(500);
         expect(errors).toContain('ERR_STORE_UNAVAILABLE');
       } finally {

@@ -54,6 +54,18 @@ describe.each(['browser', 'neutral', 'node'] as const)('esbuild --platform=%s', 
     expect(s2.getValue().int('n')).toBe(7);
     session.dispose();
 
+    // CookieProvider bundles too, and runs without node:crypto's large-value codec where there is none.
+    const cm = m as unknown as { CookieProvider: typeof import('../../src/providers/cookie.js').CookieProvider };
+    const stateless = new m.Session(new cm.CookieProvider(), { cookieSecret: SECRET });
+    const c1 = await m.startWeb(stateless, new Request('http://x/'));
+    c1.getValue().set('big', 'x'.repeat(5000));
+    const lines = (await c1.commit(new Response('ok'))).headers.getSetCookie();
+    const jar = lines.map((l) => l.split(';')[0]).join('; ');
+    const c2 = await m.startWeb(stateless, new Request('http://x/', { headers: { cookie: jar } }));
+    expect(c2.isNew()).toBe(false);
+    expect(c2.getValue().string('big')).toHaveLength(5000);
+    stateless.dispose();
+
     await m.initWasm(readFileSync(join(ROOT, 'wasm/wasm_session_core.wasm')));
     const after = new m.Session(new m.MemoryProvider(), { cookieSecret: SECRET });
     expect(after.backend).toBe('wasm');
