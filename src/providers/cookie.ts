@@ -38,8 +38,9 @@ export interface CookieProviderOptions {
   revocation?: Provider;
   /**
    * Crypto backend for the value cookies. Default `auto`: the Session's
-   * backend for small values, `node` (node:crypto, AES-NI) from 512 bytes of
-   * plaintext, where the benchmark shows software AES falling behind.
+   * backend (`native` where the addon loads: fastest at every size); with
+   * software AES (`wasm`, `js`), `node` (node:crypto, AES-NI) from 512 bytes
+   * of plaintext, where the benchmark shows software AES falling behind.
    */
   backend?: BackendChoice;
 }
@@ -126,7 +127,8 @@ export class CookieProvider implements CookieCapableProvider {
     const base = { secrets: setup.secrets, name: codecName, ...(setup.clockSkewMs === undefined ? {} : { clockSkewMs: setup.clockSkewMs }) };
     const choice = this.#options.backend ?? 'auto';
     const small = createCodec({ ...base, backend: choice === 'auto' ? setup.backend : choice });
-    const large = choice === 'auto' && small.backend !== 'node' ? nodeCodecOr(small, base) : small;
+    // Native (AES-NI in the addon) is fastest at every size; software AES (wasm, js) loses to node:crypto on big values.
+    const large = choice === 'auto' && small.backend !== 'node' && small.backend !== 'native' ? nodeCodecOr(small, base) : small;
     this.#revocation?.useDefaults?.({ ttl: setup.cookieExpire });
     this.#ready = { name, names, capacity, small, large, cookieExpire: setup.cookieExpire, clockSkewMs: setup.clockSkewMs };
   }
