@@ -19,7 +19,9 @@ export type SessionErrorCode =
   | 'ERR_CORRUPT_RECORD'
   | 'ERR_VALUE_TOO_LARGE'
   | 'ERR_INVALID_KEY'
-  | 'ERR_HEADERS_SENT';
+  | 'ERR_HEADERS_SENT'
+  | 'ERR_UNSUPPORTED'
+  | 'ERR_SESSION_MOVED';
 
 /**
  * Marks this library's errors, across copies of the package in one process
@@ -147,5 +149,25 @@ export class InvalidKeyError extends SessionError {
 export class HeadersSentError extends SessionError {
   constructor(message = 'cannot set the session cookie: headers already sent') {
     super('ERR_HEADERS_SENT', message);
+  }
+}
+
+/** The provider lacks an optional capability (e.g. `session.login` on a provider without a user index). */
+export class UnsupportedError extends SessionError {
+  constructor(message: string) {
+    super('ERR_UNSUPPORTED', message);
+  }
+}
+
+/**
+ * A save reached a session ID that was renewed meanwhile: `alias` (opaque,
+ * from the manager) names the new ID. The manager redirects the save; apps
+ * never see it.
+ */
+export class SessionMovedError extends SessionError {
+  readonly alias: string;
+  constructor(alias: string) {
+    super('ERR_SESSION_MOVED', 'session ID was renewed; the save goes to the new ID');
+    this.alias = alias;
   }
 }

@@ -1,12 +1,13 @@
 import { HeadersSentError, InvalidConfigError, InvalidValueError, SessionError } from '../errors.js';
 import { createCodec } from '../crypto/index.js';
 import type { BackendName, Codec, OpenFailure } from '../crypto/types.js';
-import type { Provider } from '../providers/provider.js';
+import type { MetaStorer, Provider } from '../providers/provider.js';
 import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config.js';
 import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionListener, type StartReason } from './events.js';
 import { cookieValues, dropSetCookie, putSetCookie, reconcileSetCookie, setCookieLine, takeWriteHeadCookies, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
 import { SessionStore, errorCode, reportError, sidHint, type RequestState, type SessionCore } from './store.js';
 import { Value } from './value.js';
+import { destroyUserSessions, listUserSessions, loginMeta, usersOf, type DestroyUserSessionsOptions, type LoginOptions, type UserSessionInfo, type UserSessionsOptions } from './users.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 const EPOCH = new Date(0);
@@ -184,6 +185,60 @@ export class Session {
   }
 
   /**
+   * Logs the request's session in as `userId`: a new session ID (as `refresh`:
+   * the data kept, the old ID destroyed, against session fixation) bound to
+   * the user and indexed under it, with its cookie set. `label` is shown in
+   * `userSessions`. Rejects with `UnsupportedError` when the provider has no
+   * user index, `InvalidValueError` for an empty userId.
+   */
+  async login(req: SessionRequest, res: SessionResponse, userId: string, options?: LoginOptions): Promise<SessionStore> {
+    const meta = loginMeta(userId, options);
+    usersOf(this.#core);
+    const store = await this.start(req, res);
+    if (res.headersSent === true) throw new HeadersSentError('cannot log in: headers already sent');
+    await store.bind(meta);
+    return store;
+  }
+
+  /** `destroy`, and the session leaves its user's index. */
+  async logout(req: SessionRequest, res: SessionResponse): Promise<void> {
+    const state = this.#stateFor(req, res);
+    if (state.pending !== null) await state.pending.catch(noop);
+    const store = state.store ?? (state.ignoreCookie ? null : await this.start(req, res).catch(() => null));
+    const userId = store?.userId() ?? null;
+    const sid = store?.storedId() ?? null;
+    const users = this.#core.provider.users;
+    if (userId === null || sid === null || users === undefined) return this.destroy(req, res);
+    store?.kill();
+    state.store = null;
+    state.ignoreCookie = true;
+    this.#putLine(state, this.config.cookieName, setCookieLine(this.config.cookieName, '', this.#core.attrs, 0, EPOCH));
+    try {
+      await users.logout(sid, userId);
+    } catch (err) {
+      throw this.#report(state, 'destroy', err, sid);
+    }
+  }
+
+  /**
+   * The user's live sessions (`sidHint`, `createdAt`, `lastSeenAt`, `label`,
+   * `current`), oldest first; never a usable session ID. Pass the request's
+   * store as `current` to mark it. Entries of sessions that expired are pruned.
+   */
+  userSessions(userId: string, options?: UserSessionsOptions): Promise<UserSessionInfo[]> {
+    return listUserSessions(this.#core, userId, options);
+  }
+
+  /**
+   * Destroys every session of `userId` (but `keep`'s: "log out other devices")
+   * and resolves with how many. From then on none of them restores on any app
+   * server, and a request that had restored one cannot save it back.
+   */
+  destroyUserSessions(userId: string, options?: DestroyUserSessionsOptions): Promise<number> {
+    return destroyUserSessions(this.#core, userId, options);
+  }
+
+  /**
    * Sets the remember-me cookie carrying `psk` (the app's pre-shared key, e.g.
    * a random token it maps to a user), sealed under the remember keys.
    */
@@ -234,6 +289,7 @@ export class Session {
             value: storer.getValue(),
             isNew: false,
             reason: null,
+            meta: (storer as Partial<MetaStorer>).meta?.() ?? null,
             // Opened under an older secret: re-seal under the first one, same issuedAt (rotation completes itself).
             cookiePending: opened.keyIndex > 0,
           });

@@ -1,5 +1,5 @@
 import type { Value } from '../manager/value.js';
-import type { Storer } from './provider.js';
+import type { MetaStorer, SessionMeta } from './provider.js';
 
 /** What a provider does for the Storers it hands out. */
 export interface StorerBackend {
@@ -13,15 +13,29 @@ export interface StorerBackend {
 }
 
 /** The Storer of the bundled providers: the per-store work lives in the provider. */
-export class ProviderStorer implements Storer {
+export class ProviderStorer implements MetaStorer {
   readonly #backend: StorerBackend;
   readonly #sid: string;
   #value: Value;
+  readonly #meta: SessionMeta | null;
+  readonly #alias: string | null;
 
-  constructor(backend: StorerBackend, sid: string, value: Value) {
+  constructor(backend: StorerBackend, sid: string, value: Value, meta: SessionMeta | null = null, alias: string | null = null) {
     this.#backend = backend;
     this.#sid = sid;
     this.#value = value;
+    this.#meta = meta;
+    this.#alias = alias;
+  }
+
+  /** The record's metadata (user binding, ID issue time), or `null`. */
+  meta(): SessionMeta | null {
+    return this.#meta;
+  }
+
+  /** The renewal alias the record holds, or `null` for an ordinary session. */
+  alias(): string | null {
+    return this.#alias;
   }
 
   sessionID(): string {
