@@ -19,6 +19,8 @@ export interface UsersSuiteOptions {
   shortTtl: number;
   /** Sessions in the pruning test (the issue asks for 1,000). */
   pruneCount?: number;
+  /** Index entries the store holds for `userId` (raw), to check pruning really shrinks it. */
+  indexSize?(provider: Provider, userId: string): Promise<number>;
 }
 
 interface Entry {
@@ -169,7 +171,8 @@ export function usersSuite(label: string, opts: UsersSuiteOptions): void {
 
     it(`index entries of sessions that expired on their own are pruned (${opts.pruneCount ?? 1000} sessions of one user)`, async () => {
       const n = opts.pruneCount ?? 1000;
-      const { session } = await serve({ sessionExpire: opts.shortTtl }, opts.provider(opts.shortTtl));
+      const provider = opts.provider(opts.shortTtl);
+      const { session } = await serve({ sessionExpire: opts.shortTtl }, provider);
       const u = `grace-${Math.random()}`;
       // login without HTTP (1,000 requests over HTTP would only slow the test): fake req/res
       for (let i = 0; i < n; i += 50) {
@@ -184,6 +187,7 @@ export function usersSuite(label: string, opts: UsersSuiteOptions): void {
       expect(await session.userSessions(u)).toHaveLength(n);
       await sleep(opts.shortTtl * 1000 + 1500);
       expect(await session.userSessions(u)).toEqual([]);
+      if (opts.indexSize) expect(await opts.indexSize(provider, u)).toBe(0);
       expect(await session.destroyUserSessions(u)).toBe(0);
     }, 60_000);
   });
