@@ -65,7 +65,7 @@ export class Session {
     const attrs: CookieAttributes = { path: c.cookiePath, domain: c.cookieDomain, secure: c.cookieSecure, sameSite: c.cookieSameSite };
     this.#rememberAttrs = attrs;
     this.#core = { config: c, codec, provider, events: this.#events, attrs };
-    provider.useDefaults?.({ ttl: c.sessionExpire });
+    provider.useDefaults?.({ ttl: c.sessionExpire, lifetime: c.cookieExpire });
     if (config.hooks) {
       for (const name of ['invalid', 'expired', 'unknown', 'error'] as const) {
         const hook = config.hooks[name];

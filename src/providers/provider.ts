@@ -30,6 +30,8 @@ export interface RestoreOptions {
 export interface ProviderDefaults {
   /** The idle timeout in seconds (the Session's `sessionExpire`); 0 = no TTL. */
   ttl: number;
+  /** The longest a session lives in seconds (the Session's `cookieExpire`); 0 = no limit. What a user index's TTL is. */
+  lifetime?: number;
 }
 
 /**

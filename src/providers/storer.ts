@@ -8,7 +8,7 @@ export interface StorerBackend {
    * if it is gone: a late save must not resurrect a destroyed session).
    * `replace`: the value is not the one handed out, so it replaces everything.
    */
-  save(sid: string, value: Value, replace: boolean): Promise<void> | void;
+  save(sid: string, value: Value, replace: boolean, meta: SessionMeta | null): Promise<void> | void;
   touch(sid: string): Promise<void> | void;
 }
 
@@ -47,7 +47,7 @@ export class ProviderStorer implements MetaStorer {
   }
 
   async setValue(v: Value): Promise<void> {
-    await this.#backend.save(this.#sid, v, v !== this.#value);
+    await this.#backend.save(this.#sid, v, v !== this.#value, this.#meta);
     v.markSaved();
     this.#value = v;
   }
