@@ -1,4 +1,4 @@
-import { HeadersSentError, InvalidConfigError, InvalidValueError, SessionError } from '../errors.js';
+import { HeadersSentError, InvalidConfigError, InvalidValueError, SessionError, SessionNotFoundError } from '../errors.js';
 import { createCodec } from '../crypto/index.js';
 import type { BackendName, Codec, OpenFailure } from '../crypto/types.js';
 import type { MetaStorer, Provider } from '../providers/provider.js';
@@ -7,6 +7,7 @@ import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionL
 import { cookieValues, dropSetCookie, putSetCookie, reconcileSetCookie, setCookieLine, takeWriteHeadCookies, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
 import { SessionStore, errorCode, reportError, sidHint, type RequestState, type SessionCore } from './store.js';
 import { Value } from './value.js';
+import { afterRestore } from './renewal.js';
 import { destroyUserSessions, listUserSessions, loginMeta, usersOf, type DestroyUserSessionsOptions, type LoginOptions, type UserSessionInfo, type UserSessionsOptions } from './users.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -281,19 +282,30 @@ export class Session {
       } else if (opened.ok) {
         const sid = opened.value;
         try {
-          const storer = await provider.restore(sid, { touch: config.rolling });
+          let storer = await provider.restore(sid, { touch: config.rolling });
+          let current = sid;
+          let meta = (storer as Partial<MetaStorer>).meta?.() ?? null;
+          let moved = false;
+          // Renewal (renewAfter), or an old ID's alias within its grace: see renewal.ts.
+          if (config.renewAfter > 0 || (storer as Partial<MetaStorer>).alias?.() != null) {
+            const r = await afterRestore(this.#core, state.req, sid, storer, opened.issuedAt);
+            if (r === null) throw new SessionNotFoundError();
+            ({ storer, meta, moved } = r);
+            current = r.sid;
+          }
           const store = new SessionStore(this.#core, state, {
-            sid,
+            sid: current,
             issuedAt: opened.issuedAt,
             storer,
             value: storer.getValue(),
             isNew: false,
             reason: null,
-            meta: (storer as Partial<MetaStorer>).meta?.() ?? null,
+            meta,
             // Opened under an older secret: re-seal under the first one, same issuedAt (rotation completes itself).
-            cookiePending: opened.keyIndex > 0,
+            // A new ID (renewed): its cookie, with the same issuedAt (the absolute lifetime is kept).
+            cookiePending: opened.keyIndex > 0 || moved,
           });
-          if (opened.keyIndex > 0) store.writeCookie();
+          if (opened.keyIndex > 0 || moved) store.writeCookie();
           return store;
         } catch (err) {
           const code = errorCode(err);

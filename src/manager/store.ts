@@ -1,4 +1,5 @@
-import { HeadersSentError, StoreUnavailableError, UnsupportedError, isSessionError, type SessionError, type SessionErrorCode } from '../errors.js';
+import { HeadersSentError, SessionNotFoundError, StoreUnavailableError, UnsupportedError, isSessionError, type SessionError, type SessionErrorCode, type SessionMovedError } from '../errors.js';
+import { aliasTarget } from './renewal.js';
 import type { Codec } from '../crypto/types.js';
 import type { Provider, SessionMeta, Storer } from '../providers/provider.js';
 import type { ResolvedConfig } from './config.js';
@@ -309,11 +310,33 @@ export class SessionStore implements Storer {
 
   async #write(storer: Storer): Promise<void> {
     try {
-      await storer.setValue(this.#value);
+      try {
+        await storer.setValue(this.#value);
+      } catch (err) {
+        if (errorCode(err) !== 'ERR_SESSION_MOVED') throw err;
+        await this.#redirect(err as SessionMovedError);
+      }
     } catch (err) {
       throw this.#report('save', err);
     }
     this.#value.markSaved();
+  }
+
+  /**
+   * The ID was renewed by another request meanwhile: the save (only this
+   * request's changes) goes to the new ID, and the client gets its cookie.
+   */
+  async #redirect(moved: SessionMovedError): Promise<void> {
+    const target = aliasTarget(this.#core, moved.alias);
+    const attach = this.#core.provider.attach;
+    if (target === null || attach === undefined) throw new SessionNotFoundError('session was renewed and its new ID cannot be reached');
+    const storer = attach.call(this.#core.provider, target, this.#value);
+    await storer.setValue(this.#value);
+    this.#storer = storer;
+    this.#sid = target;
+    this.#cookiePending = true;
+    this.#cookieWritten = false;
+    this.writeCookie();
   }
 
   #report(operation: SessionOperation, err: unknown): SessionError {

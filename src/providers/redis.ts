@@ -86,7 +86,8 @@ return 1`;
 const RESTORE_TOUCH_LUA = `
 local h = redis.call('HGETALL', KEYS[1])
 local ttl = tonumber(ARGV[1])
-if ttl > 0 and #h > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+-- A renewal alias keeps its grace TTL: touching must not stretch it.
+if ttl > 0 and #h > 0 and redis.call('HEXISTS', KEYS[1], '${ALIAS_FIELD}') == 0 then redis.call('EXPIRE', KEYS[1], ttl) end
 return h`;
 
 // The user index of one user: a hash, field = a session key's hash, value = entry JSON.
@@ -121,7 +122,7 @@ return h`;
 // Versioned names: another copy of this library on the same client may define different scripts.
 const CMD_NEW = 'wasmSessionNew1';
 const CMD_SAVE = 'wasmSessionSave2';
-const CMD_RESTORE_TOUCH = 'wasmSessionRestoreTouch1';
+const CMD_RESTORE_TOUCH = 'wasmSessionRestoreTouch2';
 const CMD_INDEX_ADD = 'wasmSessionIndexAdd1';
 const CMD_DESTROY = 'wasmSessionDestroy1';
 const CMD_FREEZE = 'wasmSessionFreeze1';
@@ -375,6 +376,49 @@ export class RedisProvider implements Provider, StorerBackend {
     // Now and then, prune a big index here too (listing prunes it anyway): bounded work per login.
     if (Number(size) >= PRUNE_EVERY && Number(size) % PRUNE_EVERY === 0) await this.#list(userId, options);
     return new ProviderStorer(this, newSid, stored, meta);
+  }
+
+  /**
+   * Renewal: copy to `newSid` (with the new metadata), then freeze `sid` as an
+   * alias (one script: from then on saves to it are redirected) and apply to
+   * `newSid` what concurrent saves wrote to `sid` between the copy and the
+   * freeze. Two keys, two slots: no cross-slot script.
+   */
+  async renew(sid: string, newSid: string, options: RenewOptions): Promise<MetaStorer | { alias: string } | null> {
+    const copied = options.value.fields();
+    const args: string[] = [];
+    for (const key of Object.keys(copied)) args.push(key, copied[key] as string);
+    args.push(META_FIELD, encodeMeta(options.meta));
+    const newKey = this.keyFor(newSid);
+    const created = await this.#run(this.#scripts[CMD_NEW](newKey, this.#ttl, ...args), 'refresh');
+    if (Number(created) !== 1) throw new DuplicateIdError();
+    const frozen = (await this.#run(this.#scripts[CMD_FREEZE](this.keyFor(sid), options.alias, this.#hash(newSid), Math.max(1, options.grace)), 'refresh')) as unknown[];
+    const state = Number(frozen[0]);
+    if (state !== 1) {
+      await this.#run(this.#client.del(newKey), 'refresh');
+      return state === 0 ? { alias: String(frozen[1]) } : null;
+    }
+    const extra = newExtra();
+    const value = toValue(frozen.slice(1), extra) ?? new Value();
+    const now = extra.fields;
+    const sets: string[] = [];
+    const dels: string[] = [];
+    for (const key of Object.keys(now)) if (copied[key] !== now[key]) sets.push(key, now[key] as string);
+    for (const key of Object.keys(copied)) if (!(key in now)) dels.push(key);
+    if (sets.length > 0 || dels.length > 0) {
+      await this.#run(this.#scripts[CMD_SAVE](newKey, this.#ttl, '0', sets.length / 2, ...sets, ...dels), 'refresh');
+    }
+    const userId = options.meta.userId;
+    if (userId !== undefined) {
+      const entry = encodeEntry({ sidHint: hintOf(newSid), loginAt: options.meta.loginAt ?? Date.now(), label: options.meta.label ?? null });
+      await this.#run(this.#scripts[CMD_INDEX_ADD](this.indexKey(userId), this.#hash(newSid), entry, 0, this.#hash(sid)), 'refresh');
+    }
+    return new ProviderStorer(this, newSid, value, options.meta);
+  }
+
+  /** A Storer for `sid` holding `value` (a save redirected from a renewed ID). */
+  attach(sid: string, value: Value): Storer {
+    return new ProviderStorer(this, sid, value);
   }
 
   async #list(userId: string, _options: IndexOptions): Promise<IndexedSession[]> {

@@ -4,7 +4,8 @@ import { Session } from '../../src/manager/session.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
 import { SECRET, fakeRes, usersSuite } from './suite.js';
 
-usersSuite('memory', { provider: (ttl) => new MemoryProvider(ttl === undefined ? {} : { ttl }), shortTtl: 1, indexSize: async (p, u) => (p as MemoryProvider).indexSize(u) });
+usersSuite('memory', { provider: (ttl) => new MemoryProvider(ttl === undefined ? {} : { ttl }), perKeyMerge: true,
+  shortTtl: 1, indexSize: async (p, u) => (p as MemoryProvider).indexSize(u) });
 
 describe('memory provider user index', () => {
   it('an evicted session leaves its user index (no unbounded growth)', async () => {

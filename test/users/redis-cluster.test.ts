@@ -24,6 +24,7 @@ afterAll(async () => {
 let n = 0;
 usersSuite('redis cluster (3 masters)', {
   provider: (ttl) => new RedisProvider(client, { prefix: `c${++n}:`, ...(ttl === undefined ? {} : { ttl }) }),
+  perKeyMerge: true,
   shortTtl: 1,
   pruneCount: 300,
   indexSize: async (p, userId) => client.hlen((p as RedisProvider).indexKey(userId)),

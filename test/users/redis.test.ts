@@ -8,7 +8,8 @@ import { SECRET, fakeRes, usersSuite } from './suite.js';
 const redis = redisPerFile();
 let n = 0;
 
-usersSuite('redis', { provider: (ttl) => new RedisProvider(redis.client, { prefix: `u${++n}:`, ...(ttl === undefined ? {} : { ttl }) }), shortTtl: 1,
+usersSuite('redis', { provider: (ttl) => new RedisProvider(redis.client, { prefix: `u${++n}:`, ...(ttl === undefined ? {} : { ttl }) }), perKeyMerge: true,
+  shortTtl: 1,
   indexSize: async (p, userId) => redis.client.hlen((p as RedisProvider).indexKey(userId)),
 });
 

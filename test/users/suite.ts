@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionConfig } from '../../src/manager/config.js';
 import { Session } from '../../src/manager/session.js';
 import type { Provider } from '../../src/providers/provider.js';
-import { Client, json, listen, sleep, type TestResponse, type TestServer } from '../helpers/http.js';
+import { Client, cookieNamed, json, listen, sleep, type TestResponse, type TestServer } from '../helpers/http.js';
 import { usersApp, type UserBody } from './app.js';
 
 export const SECRET = 'users-suite-secret-0123456789-abcdefghij';
@@ -19,6 +19,8 @@ export interface UsersSuiteOptions {
   shortTtl: number;
   /** Sessions in the pruning test (the issue asks for 1,000). */
   pruneCount?: number;
+  /** Concurrent saves to one session merge per key (memory, Redis); memcached is last-write-wins. */
+  perKeyMerge: boolean;
   /** Index entries the store holds for `userId` (raw), to check pruning really shrinks it. */
   indexSize?(provider: Provider, userId: string): Promise<number>;
 }
@@ -162,6 +164,67 @@ export function usersSuite(label: string, opts: UsersSuiteOptions): void {
       expect(after.data).toEqual({});
       expect(json<Entry[]>(await other.get(`/list?user=${u}`))).toEqual([]);
     });
+
+    it('renewal (renewAfter 1, renewGrace 2): a new ID after 1 s with data, user and lifetime kept; the old cookie works within the grace, then not', async () => {
+      const { url } = await serve({ renewAfter: 1, renewGrace: 2 });
+      const a = new Client(url);
+      const u = `henry-${Math.random()}`;
+      const login = await a.get(`/login?user=${u}&label=tablet`);
+      const first = body(login);
+      const firstCookie = cookieNamed(login, 'sid');
+      const oldValue = await a.cookie('sid');
+      body(await a.get('/set?x=1'));
+      expect(cookieNamed(await a.get('/state'), 'sid')).toBeUndefined(); // young ID: no new cookie
+      await sleep(1300);
+      const renewedRes = await a.get('/set?y=2');
+      const renewed = body(renewedRes);
+      const newCookie = cookieNamed(renewedRes, 'sid');
+      expect(newCookie, 'a renewed ID comes with its cookie').toBeDefined();
+      expect(renewed).toMatchObject({ isNew: false, userId: u, data: { x: '1', y: '2' } });
+      expect(renewed.sid).not.toBe(first.sid);
+      // the absolute lifetime is kept: same deadline as the login cookie (second precision)
+      expect(Math.abs(newCookie!.expires!.getTime() - firstCookie!.expires!.getTime())).toBeLessThanOrEqual(1000);
+      // the old cookie within the grace: the same session, and the new cookie
+      const late = new Client(url);
+      await late.setCookie('sid', oldValue!);
+      const lateRes = await late.get('/set?z=3');
+      const lateBody = body(lateRes);
+      expect(lateBody).toMatchObject({ isNew: false, userId: u, sid: renewed.sid });
+      expect(cookieNamed(lateRes, 'sid')).toBeDefined();
+      expect(body(await a.get('/state')).data).toEqual({ x: '1', y: '2', z: '3' });
+      // still one session in the listing, under its new ID
+      const list = json<Entry[]>(await a.get(`/list?user=${u}`));
+      expect(list).toHaveLength(1);
+      expect(list[0]).toMatchObject({ label: 'tablet', current: true });
+      // after the grace the old ID is dead
+      await sleep(2500);
+      const stale = new Client(url);
+      await stale.setCookie('sid', oldValue!);
+      const dead = body(await stale.get('/state'));
+      expect(dead.isNew).toBe(true);
+      expect(dead.userId).toBe(null);
+      // revocation reaches the renewed session
+      expect(json<{ destroyed: number }>(await stale.get(`/revoke?user=${u}`)).destroyed).toBe(1);
+      expect(body(await a.get('/state')).isNew).toBe(true);
+    }, 30_000);
+
+    if (opts.perKeyMerge) {
+      it('20 concurrent requests across a renewal lose no write', async () => {
+        const { url } = await serve({ renewAfter: 1, renewGrace: 5 });
+        const a = new Client(url);
+        const u = `ivy-${Math.random()}`;
+        body(await a.get(`/login?user=${u}`));
+        body(await a.get('/set?base=1'));
+        await sleep(1300);
+        const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => a.get(`/slow-set?ms=${(i % 5) * 20}&k${i}=${i}`)));
+        for (const r of responses) expect(body(r).userId).toBe(u);
+        const expected: Record<string, string> = { base: '1' };
+        for (let i = 0; i < 20; i++) expected[`k${i}`] = String(i);
+        const after = body(await a.get('/state'));
+        expect(after.data).toEqual(expected);
+        expect(json<Entry[]>(await a.get(`/list?user=${u}`))).toHaveLength(1);
+      }, 30_000);
+    }
 
     it('invalid user IDs are refused with a typed error', async () => {
       const { url } = await serve();
