@@ -16,6 +16,7 @@ import {
   DuplicateIdError,
   InvalidConfigError,
   SessionError,
+  SessionMovedError,
   SessionNotFoundError,
   StoreUnavailableError,
   ValueTooLargeError,
@@ -24,7 +25,7 @@ import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
 import { DEFAULT_PREFIX, checkMemcacheKey, checkMemcachePrefix, storeKey } from './keys.js';
 import { decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf } from './meta.js';
-import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
+import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
 
 /** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
@@ -139,24 +140,32 @@ const HEAD = '#ws1 ';
 interface Decoded {
   value: Value;
   meta: SessionMeta | null;
+  /** A renewal alias: the sealed new ID, its key hash, and when the grace ends (Unix s; GAT would stretch the TTL). */
+  alias?: { a: string; n: string; e: number };
 }
 
 function encodeRecord(v: Value, meta: SessionMeta | null): string {
   return meta === null ? v.serialize() : `${HEAD}{"m":${encodeMeta(meta)}}\n${v.serialize()}`;
 }
 
+function encodeAlias(alias: string, target: string, until: number): string {
+  return `${HEAD}${JSON.stringify({ a: alias, n: target, e: until })}\n{}`;
+}
+
 function decodeRecord(text: string): Decoded {
   if (!text.startsWith(HEAD)) return { value: Value.deserialize(text), meta: null };
   const nl = text.indexOf('\n');
   if (nl < 0) throw new CorruptRecordError('session record header has no end');
-  let head: { m?: unknown };
+  let head: { m?: unknown; a?: unknown; n?: unknown; e?: unknown };
   try {
-    head = JSON.parse(text.slice(HEAD.length, nl)) as { m?: unknown };
+    head = JSON.parse(text.slice(HEAD.length, nl)) as typeof head;
   } catch (cause) {
     throw new CorruptRecordError('session record header is not JSON', { cause });
   }
   const meta = head.m !== undefined ? decodeMeta(JSON.stringify(head.m)) : null;
-  return { value: Value.deserialize(text.slice(nl + 1)), meta };
+  const out: Decoded = { value: Value.deserialize(text.slice(nl + 1)), meta };
+  if (typeof head.a === 'string' && typeof head.n === 'string' && typeof head.e === 'number') out.alias = { a: head.a, n: head.n, e: head.e };
+  return out;
 }
 
 /** Attempts of a check-and-set update of a user index before giving up. */
@@ -252,8 +261,82 @@ export class MemcacheProvider implements Provider, StorerBackend {
     const res = options.touch
       ? await this.#op(OP_GAT, this.keyFor(sid), this.#expiry(), Buffer.alloc(0), 'restore')
       : await this.#op(OP_GET, this.keyFor(sid), Buffer.alloc(0), Buffer.alloc(0), 'restore');
-    const { value, meta } = this.#decodeRecord(res);
+    const { value, meta, alias } = this.#decodeRecord(res);
+    // Kept for the save: a check-and-set REPLACE cannot overwrite a renewal alias written meanwhile.
+    if (res.header.cas !== undefined) this.#cas.set(value, res.header.cas);
+    if (alias !== undefined) {
+      if (alias.e <= Date.now() / 1000) throw new SessionNotFoundError(); // the grace is over
+      return new ProviderStorer(this, sid, value, meta, alias.a);
+    }
     return meta === null ? new ProviderStorer(this, sid, value) : new ProviderStorer(this, sid, value, meta);
+  }
+
+  /** The CAS of each restored Value's record (see `save`). */
+  readonly #cas = new WeakMap<Value, Buffer>();
+
+  /**
+   * Renewal: ADD the new ID with the data, then turn the old item into an
+   * alias with check-and-set (a save that lands in between makes it retry, with
+   * the fresher data copied over), then move the index entry.
+   */
+  async renew(sid: string, newSid: string, options: RenewOptions): Promise<MetaStorer | { alias: string } | null> {
+    const newKey = this.keyFor(newSid);
+    const oldKey = this.keyFor(sid);
+    let value = options.value;
+    const status = await this.#store(OP_ADD, newKey, value, 'refresh', options.meta);
+    if (status === ST_EXISTS || status === ST_NOT_STORED) throw new DuplicateIdError();
+    let copied = value.serialize();
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.#op(OP_GET, oldKey, Buffer.alloc(0), Buffer.alloc(0), 'refresh');
+      if ((res.header.status ?? ST_OK) === ST_NOT_FOUND) {
+        await this.destroy(newSid);
+        return null;
+      }
+      const old = this.#decodeRecord(res);
+      if (old.alias !== undefined) {
+        await this.destroy(newSid);
+        return { alias: old.alias.a };
+      }
+      if (old.value.serialize() !== copied) {
+        value = old.value;
+        copied = value.serialize();
+        await this.#store(OP_REPLACE, newKey, value, 'refresh', options.meta);
+      }
+      const grace = Math.max(1, options.grace);
+      const body = Buffer.from(encodeAlias(options.alias, this.#hash(newSid), Math.floor(Date.now() / 1000) + grace), 'utf8');
+      const frozen = (await this.#op(OP_REPLACE, oldKey, this.#extras(grace + 1), body, 'refresh', res.header.cas)).header.status ?? ST_OK;
+      if (frozen === ST_OK) break;
+      if ((frozen !== ST_EXISTS && frozen !== ST_NOT_FOUND) || attempt >= CAS_ATTEMPTS) throw this.#statusError(frozen, 'refresh');
+    }
+    const userId = options.meta.userId;
+    if (userId !== undefined) {
+      const entry = encodeEntry({ sidHint: hintOf(newSid), loginAt: options.meta.loginAt ?? Date.now(), label: options.meta.label ?? null });
+      const oldHash = this.#hash(sid);
+      const newHash = this.#hash(newSid);
+      await this.#indexUpdate(userId, 0, (e) => {
+        delete e[oldHash];
+        e[newHash] = entry;
+      });
+    }
+    return new ProviderStorer(this, newSid, value, options.meta);
+  }
+
+  /**
+   * A Storer for `sid` holding `value` (a save redirected from a renewed ID):
+   * the whole record is written (last write wins, as every memcached save),
+   * keeping the target's binding.
+   */
+  attach(sid: string, value: Value): Storer {
+    return {
+      sessionID: () => sid,
+      getValue: () => value,
+      touch: () => this.touch(sid),
+      setValue: async (v) => {
+        const current = this.#decodeRecord(await this.#op(OP_GET, this.keyFor(sid), Buffer.alloc(0), Buffer.alloc(0), 'save'));
+        await this.save(sid, v, true, current.meta);
+        v.markSaved();
+      },
+    };
   }
 
   /**
@@ -282,7 +365,20 @@ export class MemcacheProvider implements Provider, StorerBackend {
    * session destroyed or expired meanwhile is not brought back).
    */
   async save(sid: string, v: Value, _replace = false, meta: SessionMeta | null = null): Promise<void> {
-    const status = await this.#store(OP_REPLACE, this.keyFor(sid), v, 'save', meta);
+    const key = this.keyFor(sid);
+    const cas = this.#cas.get(v);
+    let status = await this.#store(OP_REPLACE, key, v, 'save', meta, cas);
+    if (status === ST_EXISTS && cas !== undefined) {
+      // Changed since this request restored it: a renewal alias redirects the save; anything else is
+      // another save, and the last write wins as ever.
+      this.#cas.delete(v);
+      const res = await this.#op(OP_GET, key, Buffer.alloc(0), Buffer.alloc(0), 'save');
+      if ((res.header.status ?? ST_OK) === ST_OK) {
+        const alias = decodeRecord(res.val.toString('utf8')).alias;
+        if (alias !== undefined) throw new SessionMovedError(alias.a);
+      }
+      status = await this.#store(OP_REPLACE, key, v, 'save', meta);
+    }
     if (status === ST_NOT_FOUND || status === ST_NOT_STORED) {
       throw new SessionNotFoundError('session expired or was destroyed before it was saved');
     }
@@ -297,7 +393,7 @@ export class MemcacheProvider implements Provider, StorerBackend {
   }
 
   /** ADD/SET/REPLACE of the serialized Value; returns the status (OK or a "no" the caller interprets). */
-  async #store(opcode: number, key: string, v: Value, what: string, meta: SessionMeta | null = null): Promise<number> {
+  async #store(opcode: number, key: string, v: Value, what: string, meta: SessionMeta | null = null, cas?: Buffer): Promise<number> {
     const body = Buffer.from(encodeRecord(v, meta), 'utf8');
     const size = body.length + Buffer.byteLength(key) + ITEM_OVERHEAD;
     if (size > this.#maxItemSize) {
@@ -307,8 +403,9 @@ export class MemcacheProvider implements Provider, StorerBackend {
     }
     const extras = Buffer.alloc(8); // flags (0) + expiry
     this.#expiry().copy(extras, 4);
-    const res = await this.#op(opcode, key, extras, body, what);
+    const res = await this.#op(opcode, key, extras, body, what, cas);
     const status = res.header.status ?? ST_OK;
+    if (status === ST_OK && cas !== undefined && res.header.cas !== undefined) this.#cas.set(v, res.header.cas);
     if (status === ST_OK || status === ST_EXISTS || status === ST_NOT_FOUND || status === ST_NOT_STORED) {
       return status;
     }
