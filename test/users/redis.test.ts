@@ -40,3 +40,30 @@ describe('redis user index layout', () => {
     await expect(store.save()).rejects.toMatchObject({ code: 'ERR_INVALID_KEY' });
   });
 });
+
+describe('redis: what a user-bound session costs per request', () => {
+  it('a returning request costs what an anonymous one does: one script call, plus one when it changed something', async () => {
+    const p = new RedisProvider(redis.client, { prefix: 'cost:' });
+    const s = new Session(p, { cookieSecret: SECRET, backend: 'node' });
+    const res = fakeRes();
+    await s.login({ headers: {} }, res, 'cost-user');
+    const cookie = (res.getHeader('set-cookie') as string[])[0]!.split(';')[0]!;
+    let commands = 0;
+    const client = redis.client as unknown as { sendCommand: (...a: unknown[]) => unknown };
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = (...a: unknown[]) => {
+      commands++;
+      return send(...a);
+    };
+    try {
+      const store = await s.start({ headers: { cookie } }, fakeRes());
+      expect(store.userId()).toBe('cost-user');
+      expect(commands).toBe(1);
+      store.getValue().set('n', 1);
+      await store.save();
+      expect(commands).toBe(2);
+    } finally {
+      client.sendCommand = send;
+    }
+  });
+});
