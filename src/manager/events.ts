@@ -10,7 +10,7 @@ export type StartReason =
   | 'invalid'
   /** A cookie older than `cookieExpire` (the absolute lifetime). */
   | 'expired'
-  /** A valid cookie whose session the store no longer has (idle timeout, destroyed, evicted). */
+  /** A valid cookie whose session the store no longer has (idle timeout, destroyed, revoked by `destroyUserSessions`, evicted, a renewed ID past its grace). */
   | 'unknown'
   /** The store holds a record for this cookie that it cannot decode (left as it is; see the `error` event). */
   | 'corrupt'
