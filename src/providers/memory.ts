@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { DuplicateIdError, InvalidConfigError, SessionMovedError, SessionNotFoundError, ValueTooLargeError } from '../errors.js';
 import { Value } from '../manager/value.js';
 import { decodeMeta, encodeMeta, hintOf, type IndexEntry } from './meta.js';
-import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
+import type { IndexedSession, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
 
 /**
