@@ -40,6 +40,8 @@ export function usersApp(session: Session): (req: IncomingMessage, res: ServerRe
           const n = await session.destroyUserSessions(q.get('user') ?? store.userId() ?? '', q.has('keep') ? { keep: store } : {});
           return send(res, 200, { destroyed: n });
         }
+        case '/refresh':
+          return send(res, 200, state(await session.refresh(req, res)));
         case '/set':
           for (const [k, v] of q) store.getValue().set(k, v);
           return send(res, 200, state(store));

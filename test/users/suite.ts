@@ -142,8 +142,15 @@ export function usersSuite(label: string, opts: UsersSuiteOptions): void {
       expect(json<Entry[]>(await b.get(`/list?user=${u}`))).toEqual([]);
       expect(json<Entry[]>(await b.get(`/list?user=${w}`))).toHaveLength(1);
       // refresh of a bound session keeps the binding and the index in step
-      const s = body(await b.get('/state'));
+      const before = await b.cookie('sid');
+      const s = body(await b.get('/refresh'));
       expect(s.userId).toBe(w);
+      const oldId = new Client(url);
+      await oldId.setCookie('sid', before!);
+      expect(body(await oldId.get('/state')).isNew).toBe(true);
+      const listed = json<Entry[]>(await b.get(`/list?user=${w}`));
+      expect(listed).toHaveLength(1);
+      expect(listed[0]!.current).toBe(true);
       expect(json<{ destroyed: number }>(await a.get(`/revoke?user=${w}`)).destroyed).toBe(1);
       expect(body(await b.get('/state')).isNew).toBe(true);
     });
