@@ -311,7 +311,7 @@ export class Session {
           const code = errorCode(err);
           if (code === 'ERR_SESSION_NOT_FOUND') {
             if (this.#events.has('unknown')) this.#events.emit('unknown', { req: state.req, cookieName: config.cookieName, sidHint: sidHint(sid) });
-            reason = 'unknown';
+            reason = (await wasRevoked(provider, sid)) ? 'revoked' : 'unknown';
           } else if (code === 'ERR_CORRUPT_RECORD') {
             // A new ID for the client; the record stays for inspection; the app hears of it.
             this.#report(state, 'restore', err, sid);
@@ -494,5 +494,16 @@ function failResponse(state: RequestState, end: AnyFn, args: unknown[]): void {
 const FAIL_BODY = 'Internal Server Error\n';
 
 function noop(): void {}
+
+/** A tombstone check, only after a restore found nothing; a failing check just says `unknown`. */
+async function wasRevoked(provider: Provider, sid: string): Promise<boolean> {
+  const users = provider.users;
+  if (users?.revoked === undefined) return false;
+  try {
+    return await users.revoked(sid);
+  } catch {
+    return false;
+  }
+}
 
 export type { SessionHooks };

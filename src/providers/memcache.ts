@@ -78,6 +78,7 @@ export interface MemjsClient {
 
 // Binary protocol opcodes and statuses used here.
 const OP_GET = 0x00;
+const OP_SET = 0x01;
 const OP_ADD = 0x02;
 const OP_REPLACE = 0x03;
 const OP_DELETE = 0x04;
@@ -207,7 +208,18 @@ export class MemcacheProvider implements Provider, StorerBackend {
       },
       list: (userId, options) => this.#list(userId, options),
       destroy: (userId, refs) => this.#destroyRefs(userId, refs),
+      revoked: async (sid) => {
+        const res = await this.#op(OP_GET, this.#revokedKey(this.#hash(sid)), Buffer.alloc(0), Buffer.alloc(0), 'restore');
+        return (res.header.status ?? ST_OK) === ST_OK;
+      },
     };
+  }
+
+  /** A revocation tombstone: its own key, never written into by a save. */
+  #revokedKey(ref: string): string {
+    const key = this.#prefix + 'revoked:' + ref;
+    checkMemcacheKey(key);
+    return key;
   }
 
   /**
@@ -548,6 +560,9 @@ export class MemcacheProvider implements Provider, StorerBackend {
   }
 
   async #destroyRefs(userId: string, refs: readonly string[]): Promise<number> {
+    // Tombstones first (for reason 'revoked'), as long as an idle session could have lived.
+    const tomb = this.#ttl > 0 ? this.#ttl : this.#indexTtl > 0 ? this.#indexTtl : 86_400;
+    await Promise.all(refs.map((ref) => this.#op(OP_SET, this.#revokedKey(ref), this.#extras(tomb), Buffer.from('1'), 'destroy')));
     const statuses = await Promise.all(refs.map(async (ref) => (await this.#op(OP_DELETE, this.#prefix + ref, Buffer.alloc(0), Buffer.alloc(0), 'destroy')).header.status ?? ST_OK));
     await this.#indexUpdate(userId, 0, (e) => {
       for (const ref of refs) delete e[ref];

@@ -50,6 +50,8 @@ export class MemoryProvider implements Provider, StorerBackend {
   readonly #index = new Map<string, Map<string, IndexEntry>>();
   /** The user index (`session.login` and friends). */
   readonly users: UserIndex;
+  /** Tombstones of sessions `destroyUserSessions` destroyed (for `reason: 'revoked'`), as long as the idle timeout. */
+  readonly #revoked = new LRUCache<string, true>({ max: 10_000, ttlAutopurge: false, allowStale: false });
 
   constructor(options: MemoryProviderOptions = {}) {
     const max = options.max ?? 10_000;
@@ -86,9 +88,11 @@ export class MemoryProvider implements Provider, StorerBackend {
         this.#index.get(userId)?.delete(sid);
       },
       list: async (userId) => this.#list(userId),
+      revoked: async (sid) => this.#revoked.has(sid),
       destroy: async (userId, refs) => {
         let n = 0;
         for (const sid of refs) {
+          this.#revoked.set(sid, true, { ttl: this.#ttlMs > 0 ? this.#ttlMs : REVOKED_FALLBACK_MS });
           if (this.#cache.has(sid)) n++;
           this.#cache.delete(sid);
           this.#index.get(userId)?.delete(sid);
@@ -282,6 +286,8 @@ export class MemoryProvider implements Provider, StorerBackend {
 }
 
 const DEFAULT_MAX_SIZE = 64 * 1024 * 1024;
+/** How long a revocation tombstone lasts when sessions have no idle timeout. */
+const REVOKED_FALLBACK_MS = 86_400_000;
 const DEFAULT_MAX_ENTRY_SIZE = 1024 * 1024;
 /** Per-key cost beside the characters (Map entry, string headers), and per record. */
 const KEY_OVERHEAD = 64;

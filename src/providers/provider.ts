@@ -138,6 +138,12 @@ export interface UserIndex {
    * and a save racing with it cannot write one back.
    */
   destroy(userId: string, refs: readonly string[]): Promise<number>;
+  /**
+   * Optional: whether `sid` was destroyed by `destroy` recently (a tombstone
+   * beside the session key, kept for the idle timeout). Asked only when a
+   * restore found nothing, so `start` can say `reason: 'revoked'`.
+   */
+  revoked?(sid: string): Promise<boolean>;
 }
 
 /** Options of {@link RenewingProvider.renew}. */

@@ -238,7 +238,13 @@ export class RedisProvider implements Provider, StorerBackend {
       },
       list: (userId, options) => this.#list(userId, options),
       destroy: (userId, refs) => this.#destroyRefs(userId, refs),
+      revoked: async (sid) => Number(await this.#run(this.#client.exists(this.#revokedKey(this.#hash(sid))), 'restore')) === 1,
     };
+  }
+
+  /** A revocation tombstone: its own key (another slot than the session's), never written into by a save. */
+  #revokedKey(ref: string): string {
+    return this.#prefix + 'revoked:' + ref;
   }
 
   /** The user index (`session.login` and friends): a hash per user at `prefix + 'user:' + sha256hex(userId)`. */
@@ -270,7 +276,11 @@ export class RedisProvider implements Provider, StorerBackend {
 
   useDefaults(defaults: ProviderDefaults): void {
     if (!this.#ttlFixed) this.#ttl = checkTtl(defaults.ttl);
+    if (defaults.lifetime !== undefined) this.#lifetime = defaults.lifetime;
   }
+
+  /** The Session's cookieExpire (the longest a session lives), for tombstones when there is no idle TTL. */
+  #lifetime = 0;
 
   async new(sid: string, initial?: Value): Promise<Storer> {
     const value = initial ?? new Value();
@@ -446,6 +456,9 @@ export class RedisProvider implements Provider, StorerBackend {
   }
 
   async #destroyRefs(userId: string, refs: readonly string[]): Promise<number> {
+    // Tombstones first (for reason 'revoked'), as long as an idle session could have lived.
+    const tomb = this.#ttl > 0 ? this.#ttl : this.#lifetime > 0 ? this.#lifetime : 86_400;
+    await Promise.all(refs.map((ref) => this.#run(this.#client.set(this.#revokedKey(ref), '1', 'EX', tomb), 'destroy')));
     const results = await Promise.all(
       refs.map(async (ref) => {
         const [n, target] = (await this.#run(this.#scripts[CMD_DESTROY](this.#prefix + ref), 'destroy')) as [number, string | null | false];

@@ -93,7 +93,7 @@ export function usersSuite(label: string, opts: UsersSuiteOptions): void {
       for (const n of [na, nb]) {
         expect(n.isNew).toBe(true);
         expect(n.userId).toBe(null);
-        expect(['revoked', 'unknown']).toContain(n.reason);
+        expect(n.reason).toBe('revoked');
         expect(n.data).toEqual({});
       }
       expect(body(await c.get('/state'))).toMatchObject({ isNew: false, userId: v });
@@ -168,6 +168,7 @@ export function usersSuite(label: string, opts: UsersSuiteOptions): void {
       expect(r.status).toBe(200); // the response goes out; the save is refused
       const after = body(await a.get('/state'));
       expect(after.isNew).toBe(true);
+      expect(after.reason).toBe('revoked');
       expect(after.data).toEqual({});
       expect(json<Entry[]>(await other.get(`/list?user=${u}`))).toEqual([]);
     });
