@@ -20,7 +20,9 @@ export type SessionErrorCode =
   | 'ERR_VALUE_TOO_LARGE'
   | 'ERR_INVALID_KEY'
   | 'ERR_HEADERS_SENT'
-  | 'ERR_INVALID_COOKIE';
+  | 'ERR_INVALID_COOKIE'
+  | 'ERR_UNSUPPORTED'
+  | 'ERR_SESSION_MOVED';
 
 /**
  * Marks this library's errors, across copies of the package in one process
@@ -158,6 +160,8 @@ export interface SessionErrorByCode {
   ERR_INVALID_KEY: InvalidKeyError;
   ERR_HEADERS_SENT: HeadersSentError;
   ERR_INVALID_COOKIE: InvalidCookieError;
+  ERR_UNSUPPORTED: UnsupportedError;
+  ERR_SESSION_MOVED: SessionMovedError;
 }
 
 /**
@@ -199,5 +203,25 @@ export class InvalidCookieError extends SessionError<'ERR_INVALID_COOKIE'> {
     super('ERR_INVALID_COOKIE', message);
     this.cookieName = cookieName;
     this.failure = failure;
+  }
+}
+
+/** The provider lacks an optional capability (e.g. `session.login` on a provider without a user index). */
+export class UnsupportedError extends SessionError<'ERR_UNSUPPORTED'> {
+  constructor(message: string) {
+    super('ERR_UNSUPPORTED', message);
+  }
+}
+
+/**
+ * A save reached a session ID that was renewed meanwhile: `alias` (opaque,
+ * from the manager) names the new ID. The manager redirects the save; apps
+ * never see it.
+ */
+export class SessionMovedError extends SessionError<'ERR_SESSION_MOVED'> {
+  readonly alias: string;
+  constructor(alias: string) {
+    super('ERR_SESSION_MOVED', 'session ID was renewed; the save goes to the new ID');
+    this.alias = alias;
   }
 }

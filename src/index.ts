@@ -8,7 +8,24 @@ export { Value, MAX_DEPTH } from './manager/value.js';
 export type { JsonValue, ValueChanges, SessionData, DefaultSessionData, SessionKey, JsonInput, ValueInput, IsLoose } from './manager/value.js';
 export { MemoryProvider } from './providers/memory.js';
 export type { MemoryProviderOptions } from './providers/memory.js';
-export type { Provider, Storer, RestoreOptions, ProviderDefaults, CookieCapableProvider, CookieSetup, RequestCookies } from './providers/provider.js';
+export type {
+  Provider,
+  Storer,
+  RestoreOptions,
+  ProviderDefaults,
+  SessionMeta,
+  MetaStorer,
+  IndexedSession,
+  IndexOptions,
+  UserIndex,
+  RenewOptions,
+  RenewingProvider,
+  CookieCapableProvider,
+  CookieSetup,
+  RequestCookies,
+} from './providers/provider.js';
+export type { LoginOptions, UserSessionInfo, UserSessionsOptions, DestroyUserSessionsOptions, StoreRef } from './manager/users.js';
+export { MAX_USER_ID, MAX_LABEL } from './manager/users.js';
 export { ProviderStorer } from './providers/storer.js';
 export type { StorerBackend } from './providers/storer.js';
 export type { SessionConfig, ResolvedConfig, SameSite } from './manager/config.js';

@@ -12,8 +12,18 @@ const session = new Session(new MemoryProvider({ max: 100_000 }), { cookieSecret
 if (session.backend !== backend) throw new Error(`asked for ${backend}, got ${session.backend}`);
 session.on('error', (e) => console.error('session error', e.operation, e.error.message));
 
+// BENCH_USER=1: the first request logs in (session.login), so returning requests carry a user-bound session.
+const asUser = process.env.BENCH_USER === '1';
+
 const server = createServer(async (req, res) => {
-  const store = await session.start(req, res);
+  let store = await session.start(req, res);
+  if (asUser) {
+    if (store.isNew()) store = await session.login(req, res, 'bench-user', { label: 'autocannon' });
+    else if (store.userId() !== 'bench-user') {
+      res.statusCode = 500; // the binding did not come back: the row fails its checks
+      return res.end('no user');
+    }
+  }
   const v = store.getValue();
   const n = v.int('n') + 1;
   v.set('n', n);

@@ -19,10 +19,20 @@ if (backend === 'native' && !nativeAvailable()) unavailable('the native addon is
 const session = new Session(new RedisProvider(redis, { prefix: 'bench:ws:' }), { cookieSecret: SECRET, backend });
 session.on('error', (e) => console.error('session error', e.operation, e.error.message));
 
+// BENCH_USER=1: the first request logs in (session.login), so returning requests carry a user-bound session.
+const asUser = process.env.BENCH_USER === '1';
+
 const server = createServer(async (req, res) => {
   let store;
   try {
     store = await session.start(req, res);
+    if (asUser) {
+      if (store.isNew()) store = await session.login(req, res, 'bench-user', { label: 'autocannon' });
+      else if (store.userId() !== 'bench-user') {
+        res.statusCode = 500; // the binding did not come back: the row fails its checks
+        return res.end('no user');
+      }
+    }
   } catch {
     res.statusCode = 503;
     res.end();

@@ -11,6 +11,7 @@ import type { SessionRequest, SessionResponse } from '../manager/http.js';
 import type { StartReason } from '../manager/events.js';
 import type { DefaultSessionData, Value } from '../manager/value.js';
 import type { Storer } from '../providers/provider.js';
+import type { LoginOptions, UserSessionInfo } from '../manager/users.js';
 
 /**
  * Any {@link Session}, whatever its data type (`Session<D>` is invariant in
@@ -149,6 +150,34 @@ export class RequestSession<D extends object = DefaultSessionData> implements St
   async destroy(): Promise<void> {
     await this.#session.destroy(this.#req, this.#res);
     this.#store = await this.#session.start(this.#req, this.#res);
+  }
+
+  /** `session.login`: a new ID bound to `userId` and indexed under it (label: shown in listings). */
+  async login(userId: string, options?: LoginOptions): Promise<void> {
+    this.#store = await this.#session.login(this.#req, this.#res, userId, options);
+  }
+
+  /** `session.logout`: destroy, and leave the user's index. Afterwards this object holds a new, empty session. */
+  async logout(): Promise<void> {
+    await this.#session.logout(this.#req, this.#res);
+    this.#store = await this.#session.start(this.#req, this.#res);
+  }
+
+  /** The bound user, or `null`. */
+  userId(): string | null {
+    return this.#store.userId();
+  }
+
+  /** The bound user's live sessions, this one marked `current` (`[]` when no user is bound). */
+  async userSessions(): Promise<UserSessionInfo[]> {
+    const userId = this.#store.userId();
+    return userId === null ? [] : this.#session.userSessions(userId, { current: this.#store });
+  }
+
+  /** Logs the bound user out of every other session ("log out other devices"); resolves with how many. */
+  async destroyOtherSessions(): Promise<number> {
+    const userId = this.#store.userId();
+    return userId === null ? 0 : this.#session.destroyUserSessions(userId, { keep: this.#store });
   }
 
   /** Sets the remember-me cookie carrying `psk` (a random token the app maps to a user). */

@@ -58,6 +58,14 @@ export interface SessionConfig<D extends object = DefaultSessionData> {
    * is checked by the types.
    */
   schema?: StandardSchemaV1<unknown, D>;
+  /**
+   * Renew the session ID of a restored session whose ID is older than this many seconds (OWASP's
+   * periodic renewal): data, user binding and absolute lifetime kept. 0 = off (default).
+   * Needs a provider with `renew` (the bundled ones).
+   */
+  renewAfter?: number;
+  /** Seconds the old ID keeps restoring the renewed session (concurrent requests, slow tabs). Default 30. */
+  renewGrace?: number;
 }
 
 export interface ResolvedConfig {
@@ -78,6 +86,8 @@ export interface ResolvedConfig {
   readonly backend: BackendChoice;
   readonly clockSkewMs: number | undefined;
   readonly schema: StandardSchemaV1 | undefined;
+  readonly renewAfter: number;
+  readonly renewGrace: number;
 }
 
 export const DEFAULTS = {
@@ -87,6 +97,7 @@ export const DEFAULTS = {
   cookieSameSite: 'lax',
   rememberExpire: 2_592_000,
   sessionExpire: 1_800,
+  renewGrace: 30,
 } as const;
 
 // RFC 6265 token: what a cookie name may contain.
@@ -121,6 +132,17 @@ export function resolveConfig<D extends object>(config: SessionConfig<D>): Resol
   // Browsers drop SameSite=None cookies that are not Secure: fail at startup, not silently in production.
   if (cookieSameSite === 'none' && !cookieSecure) throw new InvalidConfigError('cookieSameSite "none" requires cookieSecure: true');
 
+  // Cookie name prefixes (RFC 6265bis): browsers drop a __Host- cookie that is not Secure, Path=/ and
+  // host-only, and a __Secure- cookie that is not Secure. Refuse at construction rather than lose it silently.
+  for (const [name, label] of [[cookieName, 'cookieName'], [rememberName, 'rememberName']] as const) {
+    if (name.startsWith('__Host-') && (!cookieSecure || cookiePath !== '/' || cookieDomain !== undefined)) {
+      throw new InvalidConfigError(`${label} "${name}" (__Host- prefix) requires cookieSecure: true, cookiePath: '/' and no cookieDomain`);
+    }
+    if (name.startsWith('__Secure-') && !cookieSecure) {
+      throw new InvalidConfigError(`${label} "${name}" (__Secure- prefix) requires cookieSecure: true`);
+    }
+  }
+
   const onStoreError = config.onStoreError ?? 'fail';
   if (onStoreError !== 'fail' && onStoreError !== 'fresh') throw new InvalidConfigError('onStoreError must be fail or fresh');
   const backend = config.backend ?? 'auto';
@@ -147,6 +169,8 @@ export function resolveConfig<D extends object>(config: SessionConfig<D>): Resol
     backend,
     clockSkewMs,
     schema: checkSchema(config.schema),
+    renewAfter: seconds(config.renewAfter, 'renewAfter', 0, 'seconds', MAX_COOKIE_EXPIRE),
+    renewGrace: seconds(config.renewGrace, 'renewGrace', DEFAULTS.renewGrace, 'seconds', 86_400),
   };
 }
 

@@ -10,8 +10,10 @@ export type StartReason =
   | 'invalid'
   /** A cookie older than `cookieExpire` (the absolute lifetime). */
   | 'expired'
-  /** A valid cookie whose session the store no longer has (idle timeout, destroyed, evicted). */
+  /** A valid cookie whose session the store no longer has (idle timeout, destroyed, revoked by `destroyUserSessions`, evicted, a renewed ID past its grace). */
   | 'unknown'
+  /** A valid cookie of a session that `destroyUserSessions` destroyed ("you were logged out on all devices"). */
+  | 'revoked'
   /** The store holds a record for this cookie that it cannot decode (left as it is; see the `error` event). */
   | 'corrupt'
   /** The store failed and `onStoreError` is `fresh`: this session is never saved and sends no cookie. */

@@ -1,15 +1,17 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { CorruptRecordError, HeadersSentError, InvalidConfigError, InvalidCookieError, InvalidValueError, SessionError } from '../errors.js';
+import { CorruptRecordError, HeadersSentError, InvalidConfigError, InvalidCookieError, InvalidValueError, SessionError, SessionNotFoundError } from '../errors.js';
 import { createCodec } from '../crypto/index.js';
 import { TokenCache } from '../crypto/token-cache.js';
 import type { BackendName, Codec, OpenFailure } from '../crypto/types.js';
-import type { Provider, Storer } from '../providers/provider.js';
+import type { MetaStorer, Provider, Storer } from '../providers/provider.js';
 import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config.js';
 import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionListener, type StartReason } from './events.js';
 import { cookieValues, dropSetCookie, putSetCookie, reconcileSetCookie, setCookieLine, takeWriteHeadCookies, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
 import { attributesLength, ManagerRequestCookies } from './request-cookies.js';
 import { SessionStore, errorCode, reportError, sidHint, type RequestState, type SessionCore } from './store.js';
 import { Value, type DefaultSessionData } from './value.js';
+import { afterRestore } from './renewal.js';
+import { destroyUserSessions, listUserSessions, loginMeta, usersOf, type DestroyUserSessionsOptions, type LoginOptions, type UserSessionInfo, type UserSessionsOptions } from './users.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 const EPOCH = new Date(0);
@@ -73,7 +75,7 @@ export class Session<D extends object = DefaultSessionData> {
     this.#rememberAttrs = attrs;
     this.#core = { config: c, codec, provider, events: this.#events, attrs };
     this.#tokens = new TokenCache(codec, c.clockSkewMs === undefined ? {} : { clockSkewMs: c.clockSkewMs });
-    provider.useDefaults?.({ ttl: c.sessionExpire });
+    provider.useDefaults?.({ ttl: c.sessionExpire, lifetime: c.cookieExpire });
     // Cookie-carrying providers (CookieProvider) derive their own keys from the secrets.
     provider.useCookies?.({
       secrets: c.cookieSecret,
@@ -208,6 +210,60 @@ export class Session<D extends object = DefaultSessionData> {
   }
 
   /**
+   * Logs the request's session in as `userId`: a new session ID (as `refresh`:
+   * the data kept, the old ID destroyed, against session fixation) bound to
+   * the user and indexed under it, with its cookie set. `label` is shown in
+   * `userSessions`. Rejects with `UnsupportedError` when the provider has no
+   * user index, `InvalidValueError` for an empty userId.
+   */
+  async login(req: SessionRequest, res: SessionResponse, userId: string, options?: LoginOptions): Promise<SessionStore<D>> {
+    const meta = loginMeta(userId, options);
+    usersOf(this.#core);
+    const store = await this.start(req, res);
+    if (res.headersSent === true) throw new HeadersSentError('cannot log in: headers already sent');
+    await store.bind(meta);
+    return store;
+  }
+
+  /** `destroy`, and the session leaves its user's index. */
+  async logout(req: SessionRequest, res: SessionResponse): Promise<void> {
+    const state = this.#stateFor(req, res);
+    if (state.pending !== null) await state.pending.catch(noop);
+    const store = state.store ?? (state.ignoreCookie ? null : await this.start(req, res).catch(() => null));
+    const userId = store?.userId() ?? null;
+    const sid = store?.storedId() ?? null;
+    const users = this.#core.provider.users;
+    if (userId === null || sid === null || users === undefined) return this.destroy(req, res);
+    store?.kill();
+    state.store = null;
+    state.ignoreCookie = true;
+    this.#putLine(state, this.config.cookieName, setCookieLine(this.config.cookieName, '', this.#core.attrs, 0, EPOCH));
+    try {
+      await users.logout(sid, userId);
+    } catch (err) {
+      throw this.#report(state, 'destroy', err, sid);
+    }
+  }
+
+  /**
+   * The user's live sessions (`sidHint`, `createdAt`, `lastSeenAt`, `label`,
+   * `current`), oldest first; never a usable session ID. Pass the request's
+   * store as `current` to mark it. Entries of sessions that expired are pruned.
+   */
+  userSessions(userId: string, options?: UserSessionsOptions): Promise<UserSessionInfo[]> {
+    return listUserSessions(this.#core, userId, options);
+  }
+
+  /**
+   * Destroys every session of `userId` (but `keep`'s: "log out other devices")
+   * and resolves with how many. From then on none of them restores on any app
+   * server, and a request that had restored one cannot save it back.
+   */
+  destroyUserSessions(userId: string, options?: DestroyUserSessionsOptions): Promise<number> {
+    return destroyUserSessions(this.#core, userId, options);
+  }
+
+  /**
    * Sets the remember-me cookie carrying `psk` (the app's pre-shared key, e.g.
    * a random token it maps to a user), sealed under the remember keys.
    */
@@ -252,25 +308,37 @@ export class Session<D extends object = DefaultSessionData> {
       } else if (opened.ok) {
         const sid = opened.value;
         try {
-          const storer = await provider.restore(sid, { touch: config.rolling });
+          let storer = await provider.restore(sid, { touch: config.rolling });
+          let current = sid;
+          let meta = (storer as Partial<MetaStorer>).meta?.() ?? null;
+          let moved = false;
+          // Renewal (renewAfter), or an old ID's alias within its grace: see renewal.ts.
+          if (config.renewAfter > 0 || (storer as Partial<MetaStorer>).alias?.() != null) {
+            const r = await afterRestore(this.#core, state.req, sid, storer, opened.issuedAt);
+            if (r === null) throw new SessionNotFoundError();
+            ({ storer, meta, moved } = r);
+            current = r.sid;
+          }
           if (config.schema !== undefined) await checkRecord(config.schema, storer);
           const store = new SessionStore(this.#core, state, {
-            sid,
+            sid: current,
             issuedAt: opened.issuedAt,
             storer,
             value: storer.getValue(),
             isNew: false,
             reason: null,
+            meta,
             // Opened under an older secret: re-seal under the first one, same issuedAt (rotation completes itself).
-            cookiePending: opened.keyIndex > 0,
+            // A new ID (renewed): its cookie, with the same issuedAt (the absolute lifetime is kept).
+            cookiePending: opened.keyIndex > 0 || moved,
           });
-          if (opened.keyIndex > 0) store.writeCookie();
+          if (opened.keyIndex > 0 || moved) store.writeCookie();
           return store;
         } catch (err) {
           const code = errorCode(err);
           if (code === 'ERR_SESSION_NOT_FOUND') {
             if (this.#events.has('unknown')) this.#events.emit('unknown', { req: state.req, cookieName: config.cookieName, sidHint: sidHint(sid) });
-            reason = 'unknown';
+            reason = (await wasRevoked(provider, sid)) ? 'revoked' : 'unknown';
           } else if (code === 'ERR_INVALID_COOKIE') {
             // A cookie-carrying provider's cookies did not open (tampered, missing or mixed chunks).
             const e = err as InvalidCookieError;
@@ -477,5 +545,16 @@ async function checkRecord(schema: StandardSchemaV1, storer: Storer): Promise<vo
 }
 
 function noop(): void {}
+
+/** A tombstone check, only after a restore found nothing; a failing check just says `unknown`. */
+async function wasRevoked(provider: Provider, sid: string): Promise<boolean> {
+  const users = provider.users;
+  if (users?.revoked === undefined) return false;
+  try {
+    return await users.revoked(sid);
+  } catch {
+    return false;
+  }
+}
 
 export type { SessionHooks };

@@ -1,6 +1,7 @@
-import { HeadersSentError, StoreUnavailableError, isSessionError, type SessionError, type SessionErrorCode } from '../errors.js';
+import { HeadersSentError, SessionNotFoundError, StoreUnavailableError, UnsupportedError, isSessionError, type SessionError, type SessionErrorCode, type SessionMovedError } from '../errors.js';
+import { aliasTarget } from './renewal.js';
 import type { Codec } from '../crypto/types.js';
-import type { Provider, Storer } from '../providers/provider.js';
+import type { Provider, SessionMeta, Storer } from '../providers/provider.js';
 import type { ResolvedConfig } from './config.js';
 import type { SessionEmitter, SessionOperation, StartReason } from './events.js';
 import { putSetCookie, setCookieLine, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
@@ -43,6 +44,8 @@ export interface StoreInit {
   /** The client needs (a fresh) cookie for this session. */
   cookiePending: boolean;
   ephemeral?: boolean;
+  /** The record's metadata (user binding, ID issue time), from a provider that keeps it. */
+  meta?: SessionMeta | null;
 }
 
 const MAX_ID_ATTEMPTS = 3;
@@ -83,6 +86,7 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
   #saving: Promise<void> | null = null;
   /** The request failed: changes are not saved automatically (an explicit `save()` still is). */
   #discarded = false;
+  #meta: SessionMeta | null;
 
   /** @internal Made by `Session`; apps get stores from `session.start`. */
   constructor(core: SessionCore, state: RequestState, init: StoreInit) {
@@ -97,6 +101,17 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     this.#reason = init.reason;
     this.#cookiePending = init.cookiePending;
     this.#ephemeral = init.ephemeral === true;
+    this.#meta = init.meta ?? null;
+  }
+
+  /** The user this session is bound to (`session.login`), or `null`. */
+  userId(): string | null {
+    return this.#meta?.userId ?? null;
+  }
+
+  /** @internal The record's metadata. */
+  get meta(): SessionMeta | null {
+    return this.#meta;
   }
 
   /** The session ID. Treat it as a secret: it is the session. */
@@ -207,6 +222,8 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     const { codec } = this.#core;
     const provider = this.#state.provider;
     if (this.#dead) return;
+    // A bound session keeps its binding, and its user's index must follow the new ID.
+    if (this.#meta?.userId !== undefined && this.#storer !== null && !this.#ephemeral) return this.bind(this.#meta);
     if (this.#storer !== null && !this.#ephemeral) {
       for (let attempt = 1; ; attempt++) {
         const newSid = codec.newSessionId();
@@ -223,6 +240,35 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
       this.#sid = codec.newSessionId();
     }
     // A new ID is a new cookie, and a new absolute lifetime (as the original's Refresh).
+    this.#issuedAt = Date.now();
+    this.#cookiePending = true;
+    this.#cookieWritten = false;
+    this.writeCookie();
+  }
+
+  /**
+   * @internal `session.login`: a new ID bound to `meta.userId` (the data kept,
+   * the old ID destroyed), indexed under the user, with its cookie set.
+   */
+  async bind(meta: SessionMeta): Promise<void> {
+    while (this.#saving) await this.#saving.catch(noop);
+    const { codec, provider, config } = this.#core;
+    const users = provider.users;
+    if (users === undefined) throw new UnsupportedError('this provider has no user index (Provider.users): login needs one of the bundled providers, or a provider that implements UserIndex');
+    if (this.#dead || this.#ephemeral) throw new HeadersSentError('cannot log in: this session was destroyed or cannot be saved');
+    const stored = this.#storer !== null;
+    for (let attempt = 1; ; attempt++) {
+      const newSid = codec.newSessionId();
+      try {
+        this.#storer = await users.login(stored ? this.#sid : null, newSid, this.#untyped(), meta, { indexTtl: config.cookieExpire });
+        this.#sid = newSid;
+        break;
+      } catch (err) {
+        if (errorCode(err) === 'ERR_DUPLICATE_ID' && attempt < MAX_ID_ATTEMPTS) continue;
+        throw this.#report('refresh', err);
+      }
+    }
+    this.#meta = meta;
     this.#issuedAt = Date.now();
     this.#cookiePending = true;
     this.#cookieWritten = false;
@@ -268,7 +314,12 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
 
   async #write(storer: Storer): Promise<void> {
     try {
-      await storer.setValue(this.#untyped());
+      try {
+        await storer.setValue(this.#untyped());
+      } catch (err) {
+        if (errorCode(err) !== 'ERR_SESSION_MOVED') throw err;
+        await this.#redirect(err as SessionMovedError);
+      }
     } catch (err) {
       throw this.#report('save', err);
     }
@@ -278,6 +329,23 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
   /** The value as providers see it (their Storers are not typed by the app's data). */
   #untyped(): Value {
     return this.#value as unknown as Value;
+  }
+
+  /**
+   * The ID was renewed by another request meanwhile: the save (only this
+   * request's changes) goes to the new ID, and the client gets its cookie.
+   */
+  async #redirect(moved: SessionMovedError): Promise<void> {
+    const target = aliasTarget(this.#core, moved.alias);
+    const attach = this.#core.provider.attach;
+    if (target === null || attach === undefined) throw new SessionNotFoundError('session was renewed and its new ID cannot be reached');
+    const storer = attach.call(this.#core.provider, target, this.#untyped());
+    await storer.setValue(this.#untyped());
+    this.#storer = storer;
+    this.#sid = target;
+    this.#cookiePending = true;
+    this.#cookieWritten = false;
+    this.writeCookie();
   }
 
   #report(operation: SessionOperation, err: unknown): SessionError {

@@ -16,6 +16,7 @@ import {
   DuplicateIdError,
   InvalidConfigError,
   SessionError,
+  SessionMovedError,
   SessionNotFoundError,
   StoreUnavailableError,
   ValueTooLargeError,
@@ -23,7 +24,8 @@ import {
 import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
 import { DEFAULT_PREFIX, checkMemcacheKey, checkMemcachePrefix, storeKey } from './keys.js';
-import type { Provider, ProviderDefaults, RestoreOptions, Storer } from './provider.js';
+import { decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf } from './meta.js';
+import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
 
 /** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
@@ -54,7 +56,7 @@ export interface MemcacheProviderOptions {
 
 /** What a memjs response looks like (memjs `Response`). */
 export interface MemjsResponse {
-  header: { status?: number; opcode?: number };
+  header: { status?: number; opcode?: number; cas?: Buffer };
   extras: Buffer;
   val: Buffer;
 }
@@ -76,6 +78,7 @@ export interface MemjsClient {
 
 // Binary protocol opcodes and statuses used here.
 const OP_GET = 0x00;
+const OP_SET = 0x01;
 const OP_ADD = 0x02;
 const OP_REPLACE = 0x03;
 const OP_DELETE = 0x04;
@@ -97,7 +100,7 @@ const STATUS_TEXT: Record<number, string> = {
   0x86: 'temporary failure',
 };
 
-function frame(opcode: number, seq: number, key: string, extras: Buffer, value: Buffer): Buffer {
+function frame(opcode: number, seq: number, key: string, extras: Buffer, value: Buffer, cas?: Buffer): Buffer {
   const keyBuf = Buffer.from(key, 'utf8');
   const buf = Buffer.alloc(24 + extras.length + keyBuf.length + value.length);
   buf.writeUInt8(0x80, 0); // request magic
@@ -106,6 +109,7 @@ function frame(opcode: number, seq: number, key: string, extras: Buffer, value: 
   buf.writeUInt8(extras.length, 4);
   buf.writeUInt32BE(extras.length + keyBuf.length + value.length, 8);
   buf.writeUInt32BE(seq >>> 0, 12); // opaque: memjs matches responses by it
+  if (cas !== undefined) cas.copy(buf, 16, 0, 8); // check-and-set: only if the item is unchanged
   extras.copy(buf, 24);
   keyBuf.copy(buf, 24 + extras.length);
   value.copy(buf, 24 + extras.length + keyBuf.length);
@@ -126,6 +130,47 @@ function checkMemcacheTtl(ttl: number): number {
   }
   return ttl;
 }
+
+/**
+ * A record with metadata (a bound session) starts with this header line:
+ * `#ws1 {"m":{...}}\n` then the Value's JSON. A plain record is the Value's
+ * JSON alone, as before, so records without a user are unchanged.
+ */
+const HEAD = '#ws1 ';
+
+interface Decoded {
+  value: Value;
+  meta: SessionMeta | null;
+  /** A renewal alias: the sealed new ID, its key hash, and when the grace ends (Unix s; GAT would stretch the TTL). */
+  alias?: { a: string; n: string; e: number };
+}
+
+function encodeRecord(v: Value, meta: SessionMeta | null): string {
+  return meta === null ? v.serialize() : `${HEAD}{"m":${encodeMeta(meta)}}\n${v.serialize()}`;
+}
+
+function encodeAlias(alias: string, target: string, until: number): string {
+  return `${HEAD}${JSON.stringify({ a: alias, n: target, e: until })}\n{}`;
+}
+
+function decodeRecord(text: string): Decoded {
+  if (!text.startsWith(HEAD)) return { value: Value.deserialize(text), meta: null };
+  const nl = text.indexOf('\n');
+  if (nl < 0) throw new CorruptRecordError('session record header has no end');
+  let head: { m?: unknown; a?: unknown; n?: unknown; e?: unknown };
+  try {
+    head = JSON.parse(text.slice(HEAD.length, nl)) as typeof head;
+  } catch (cause) {
+    throw new CorruptRecordError('session record header is not JSON', { cause });
+  }
+  const meta = head.m !== undefined ? decodeMeta(JSON.stringify(head.m)) : null;
+  const out: Decoded = { value: Value.deserialize(text.slice(nl + 1)), meta };
+  if (typeof head.a === 'string' && typeof head.n === 'string' && typeof head.e === 'number') out.alias = { a: head.a, n: head.n, e: head.e };
+  return out;
+}
+
+/** Attempts of a check-and-set update of a user index before giving up. */
+const CAS_ATTEMPTS = 16;
 
 function mapMemcacheError(err: unknown): SessionError {
   const message = err instanceof Error ? err.message : String(err);
@@ -152,6 +197,47 @@ export class MemcacheProvider implements Provider, StorerBackend {
       throw new InvalidConfigError(`maxItemSize must be a number of bytes > ${ITEM_OVERHEAD}, got ${String(max)}`);
     }
     this.#maxItemSize = max;
+    this.users = {
+      ref: (sid) => this.#hash(sid),
+      login: (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
+      logout: async (sid, userId) => {
+        await this.destroy(sid);
+        await this.#indexUpdate(userId, 0, (e) => {
+          delete e[this.#hash(sid)];
+        });
+      },
+      list: (userId, options) => this.#list(userId, options),
+      destroy: (userId, refs) => this.#destroyRefs(userId, refs),
+      revoked: async (sid) => {
+        const res = await this.#op(OP_GET, this.#revokedKey(this.#hash(sid)), Buffer.alloc(0), Buffer.alloc(0), 'restore');
+        return (res.header.status ?? ST_OK) === ST_OK;
+      },
+    };
+  }
+
+  /** A revocation tombstone: its own key, never written into by a save. */
+  #revokedKey(ref: string): string {
+    const key = this.#prefix + 'revoked:' + ref;
+    checkMemcacheKey(key);
+    return key;
+  }
+
+  /**
+   * The user index (`session.login` and friends): one item per user at
+   * `prefix + 'user:' + sha256hex(userId)`, a JSON object of entries keyed by
+   * session key hash, updated with check-and-set (GET, then ADD/REPLACE with CAS).
+   */
+  readonly users: UserIndex;
+
+  /** The memcached key of `userId`'s index. */
+  indexKey(userId: string): string {
+    const key = storeKey(this.#prefix + 'user:', userId);
+    checkMemcacheKey(key);
+    return key;
+  }
+
+  #hash(sid: string): string {
+    return this.keyFor(sid).slice(this.#prefix.length);
   }
 
   get ttl(): number {
@@ -171,6 +257,7 @@ export class MemcacheProvider implements Provider, StorerBackend {
 
   useDefaults(defaults: ProviderDefaults): void {
     if (!this.#ttlFixed) this.#ttl = checkMemcacheTtl(defaults.ttl);
+    if (defaults.lifetime !== undefined) this.#indexTtl = defaults.lifetime;
   }
 
   async new(sid: string, initial?: Value): Promise<Storer> {
@@ -186,7 +273,82 @@ export class MemcacheProvider implements Provider, StorerBackend {
     const res = options.touch
       ? await this.#op(OP_GAT, this.keyFor(sid), this.#expiry(), Buffer.alloc(0), 'restore')
       : await this.#op(OP_GET, this.keyFor(sid), Buffer.alloc(0), Buffer.alloc(0), 'restore');
-    return new ProviderStorer(this, sid, this.#decode(res));
+    const { value, meta, alias } = this.#decodeRecord(res);
+    // Kept for the save: a check-and-set REPLACE cannot overwrite a renewal alias written meanwhile.
+    if (res.header.cas !== undefined) this.#cas.set(value, res.header.cas);
+    if (alias !== undefined) {
+      if (alias.e <= Date.now() / 1000) throw new SessionNotFoundError(); // the grace is over
+      return new ProviderStorer(this, sid, value, meta, alias.a);
+    }
+    return meta === null ? new ProviderStorer(this, sid, value) : new ProviderStorer(this, sid, value, meta);
+  }
+
+  /** The CAS of each restored Value's record (see `save`). */
+  readonly #cas = new WeakMap<Value, Buffer>();
+
+  /**
+   * Renewal: ADD the new ID with the data, then turn the old item into an
+   * alias with check-and-set (a save that lands in between makes it retry, with
+   * the fresher data copied over), then move the index entry.
+   */
+  async renew(sid: string, newSid: string, options: RenewOptions): Promise<MetaStorer | { alias: string } | null> {
+    const newKey = this.keyFor(newSid);
+    const oldKey = this.keyFor(sid);
+    let value = options.value;
+    const status = await this.#store(OP_ADD, newKey, value, 'refresh', options.meta);
+    if (status === ST_EXISTS || status === ST_NOT_STORED) throw new DuplicateIdError();
+    let copied = value.serialize();
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.#op(OP_GET, oldKey, Buffer.alloc(0), Buffer.alloc(0), 'refresh');
+      if ((res.header.status ?? ST_OK) === ST_NOT_FOUND) {
+        await this.destroy(newSid);
+        return null;
+      }
+      const old = this.#decodeRecord(res);
+      if (old.alias !== undefined) {
+        await this.destroy(newSid);
+        return { alias: old.alias.a };
+      }
+      if (old.value.serialize() !== copied) {
+        value = old.value;
+        copied = value.serialize();
+        await this.#store(OP_REPLACE, newKey, value, 'refresh', options.meta);
+      }
+      const grace = Math.max(1, options.grace);
+      const body = Buffer.from(encodeAlias(options.alias, this.#hash(newSid), Math.floor(Date.now() / 1000) + grace), 'utf8');
+      const frozen = (await this.#op(OP_REPLACE, oldKey, this.#extras(grace + 1), body, 'refresh', res.header.cas)).header.status ?? ST_OK;
+      if (frozen === ST_OK) break;
+      if ((frozen !== ST_EXISTS && frozen !== ST_NOT_FOUND) || attempt >= CAS_ATTEMPTS) throw this.#statusError(frozen, 'refresh');
+    }
+    const userId = options.meta.userId;
+    if (userId !== undefined) {
+      const entry = encodeEntry({ sidHint: hintOf(newSid), loginAt: options.meta.loginAt ?? Date.now(), label: options.meta.label ?? null });
+      const oldHash = this.#hash(sid);
+      const newHash = this.#hash(newSid);
+      await this.#indexUpdate(userId, 0, (e) => {
+        delete e[oldHash];
+        e[newHash] = entry;
+      });
+    }
+    return new ProviderStorer(this, newSid, value, options.meta);
+  }
+
+  /**
+   * A Storer for `sid` holding `value` (a save redirected from a renewed ID):
+   * the whole record is written (last write wins, as every memcached save),
+   * keeping the target's binding.
+   */
+  attach(sid: string, value: Value): Storer {
+    return {
+      sessionID: () => sid,
+      getValue: () => value,
+      touch: () => this.touch(sid),
+      setValue: async (v) => {
+        const current = this.#decodeRecord(await this.#op(OP_GET, this.keyFor(sid), Buffer.alloc(0), Buffer.alloc(0), 'save'));
+        await this.save(sid, v, true, current.meta);
+        v.markSaved();
+      },
+    };
   }
 
   /**
@@ -214,8 +376,21 @@ export class MemcacheProvider implements Provider, StorerBackend {
    * @internal Replaces the whole record (REPLACE: only an existing item, so a
    * session destroyed or expired meanwhile is not brought back).
    */
-  async save(sid: string, v: Value): Promise<void> {
-    const status = await this.#store(OP_REPLACE, this.keyFor(sid), v, 'save');
+  async save(sid: string, v: Value, _replace = false, meta: SessionMeta | null = null): Promise<void> {
+    const key = this.keyFor(sid);
+    const cas = this.#cas.get(v);
+    let status = await this.#store(OP_REPLACE, key, v, 'save', meta, cas);
+    if (status === ST_EXISTS && cas !== undefined) {
+      // Changed since this request restored it: a renewal alias redirects the save; anything else is
+      // another save, and the last write wins as ever.
+      this.#cas.delete(v);
+      const res = await this.#op(OP_GET, key, Buffer.alloc(0), Buffer.alloc(0), 'save');
+      if ((res.header.status ?? ST_OK) === ST_OK) {
+        const alias = decodeRecord(res.val.toString('utf8')).alias;
+        if (alias !== undefined) throw new SessionMovedError(alias.a);
+      }
+      status = await this.#store(OP_REPLACE, key, v, 'save', meta);
+    }
     if (status === ST_NOT_FOUND || status === ST_NOT_STORED) {
       throw new SessionNotFoundError('session expired or was destroyed before it was saved');
     }
@@ -230,8 +405,8 @@ export class MemcacheProvider implements Provider, StorerBackend {
   }
 
   /** ADD/SET/REPLACE of the serialized Value; returns the status (OK or a "no" the caller interprets). */
-  async #store(opcode: number, key: string, v: Value, what: string): Promise<number> {
-    const body = Buffer.from(v.serialize(), 'utf8');
+  async #store(opcode: number, key: string, v: Value, what: string, meta: SessionMeta | null = null, cas?: Buffer): Promise<number> {
+    const body = Buffer.from(encodeRecord(v, meta), 'utf8');
     const size = body.length + Buffer.byteLength(key) + ITEM_OVERHEAD;
     if (size > this.#maxItemSize) {
       throw new ValueTooLargeError(
@@ -240,8 +415,9 @@ export class MemcacheProvider implements Provider, StorerBackend {
     }
     const extras = Buffer.alloc(8); // flags (0) + expiry
     this.#expiry().copy(extras, 4);
-    const res = await this.#op(opcode, key, extras, body, what);
+    const res = await this.#op(opcode, key, extras, body, what, cas);
     const status = res.header.status ?? ST_OK;
+    if (status === ST_OK && cas !== undefined && res.header.cas !== undefined) this.#cas.set(v, res.header.cas);
     if (status === ST_OK || status === ST_EXISTS || status === ST_NOT_FOUND || status === ST_NOT_STORED) {
       return status;
     }
@@ -249,10 +425,156 @@ export class MemcacheProvider implements Provider, StorerBackend {
   }
 
   #decode(res: MemjsResponse): Value {
+    return this.#decodeRecord(res).value;
+  }
+
+  #decodeRecord(res: MemjsResponse): Decoded {
     const status = res.header.status ?? ST_OK;
     if (status === ST_NOT_FOUND) throw new SessionNotFoundError();
     if (status !== ST_OK) throw this.#statusError(status, 'restore');
-    return Value.deserialize(res.val.toString('utf8'));
+    return decodeRecord(res.val.toString('utf8'));
+  }
+
+  async #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta, options: IndexOptions): Promise<MetaStorer> {
+    const userId = meta.userId as string;
+    let stored = value;
+    let oldUser: string | undefined;
+    if (sid !== null) {
+      const old = this.#decodeRecord(await this.#op(OP_GET, this.keyFor(sid), Buffer.alloc(0), Buffer.alloc(0), 'refresh'));
+      stored = old.value;
+      oldUser = old.meta?.userId;
+    }
+    const status = await this.#store(OP_ADD, this.keyFor(newSid), stored, 'refresh', meta);
+    if (status === ST_EXISTS || status === ST_NOT_STORED) throw new DuplicateIdError();
+    if (sid === null) value.markSaved();
+    const entry = encodeEntry({ sidHint: hintOf(newSid), loginAt: meta.loginAt ?? Date.now(), label: meta.label ?? null });
+    const newHash = this.#hash(newSid);
+    const oldHash = sid === null ? null : this.#hash(sid);
+    await this.#indexUpdate(userId, options.indexTtl, (e) => {
+      e[newHash] = entry;
+      if (oldHash !== null && oldUser === userId) delete e[oldHash];
+    });
+    if (sid !== null) {
+      if (oldUser !== undefined && oldUser !== userId) {
+        await this.#indexUpdate(oldUser, 0, (e) => {
+          delete e[oldHash as string];
+        });
+      }
+      await this.destroy(sid);
+    }
+    return new ProviderStorer(this, newSid, stored, meta);
+  }
+
+  /** Reads the index (entries by session key hash) and its CAS; `null` CAS = no index item. */
+  async #indexRead(userId: string): Promise<{ entries: Record<string, string>; cas: Buffer | null }> {
+    const res = await this.#op(OP_GET, this.indexKey(userId), Buffer.alloc(0), Buffer.alloc(0), 'restore');
+    const status = res.header.status ?? ST_OK;
+    if (status === ST_NOT_FOUND) return { entries: Object.create(null) as Record<string, string>, cas: null };
+    if (status !== ST_OK) throw this.#statusError(status, 'restore');
+    const entries = Object.create(null) as Record<string, string>;
+    try {
+      const parsed = JSON.parse(res.val.toString('utf8')) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') entries[k] = v;
+    } catch {
+      // A broken index is rebuilt from what follows; its sessions are still bound (and expire).
+    }
+    return { entries, cas: res.header.cas ?? Buffer.alloc(8) };
+  }
+
+  /**
+   * Check-and-set update of a user's index: read, change, write back only if
+   * nobody wrote in between (else read again). `ttl` 0 keeps the default expiry of
+   * the index (the provider's own TTL is not used: the index lives as long as its longest session).
+   */
+  #indexUpdate(userId: string, ttl: number, change: (entries: Record<string, string>) => void): Promise<void> {
+    // One update per user at a time in this process: check-and-set then only races other processes.
+    const previous = this.#indexQueue.get(userId) ?? Promise.resolve();
+    const next = previous.then(
+      () => this.#casUpdate(userId, ttl, change),
+      () => this.#casUpdate(userId, ttl, change),
+    );
+    const tail = next.catch(() => {});
+    this.#indexQueue.set(userId, tail);
+    void tail.then(() => {
+      if (this.#indexQueue.get(userId) === tail) this.#indexQueue.delete(userId);
+    });
+    return next;
+  }
+
+  readonly #indexQueue = new Map<string, Promise<void>>();
+
+  async #casUpdate(userId: string, ttl: number, change: (entries: Record<string, string>) => void): Promise<void> {
+    const key = this.indexKey(userId);
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      // Another process won the race: back off a little (jittered) before reading again.
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+      const { entries, cas } = await this.#indexRead(userId);
+      change(entries);
+      const empty = Object.keys(entries).length === 0;
+      let status: number;
+      if (cas === null) {
+        if (empty) return;
+        status = (await this.#op(OP_ADD, key, this.#extras(ttl || this.#indexTtl), Buffer.from(JSON.stringify(entries)), 'refresh')).header.status ?? ST_OK;
+      } else if (empty) {
+        status = (await this.#op(OP_DELETE, key, Buffer.alloc(0), Buffer.alloc(0), 'destroy', cas)).header.status ?? ST_OK;
+        if (status === ST_NOT_FOUND) return;
+      } else {
+        status = (await this.#op(OP_REPLACE, key, this.#extras(ttl || this.#indexTtl), Buffer.from(JSON.stringify(entries)), 'refresh', cas)).header.status ?? ST_OK;
+      }
+      if (status === ST_OK) return;
+      if (status !== ST_EXISTS && status !== ST_NOT_STORED && status !== ST_NOT_FOUND) throw this.#statusError(status, 'index');
+    }
+    throw new StoreUnavailableError(`memcached: the user index kept changing (${CAS_ATTEMPTS} check-and-set attempts)`);
+  }
+
+  /** The index's TTL: the Session's cookieExpire (from useDefaults, or a login); 0 = none. */
+  #indexTtl = 0;
+
+  async #list(userId: string, options: IndexOptions): Promise<IndexedSession[]> {
+    const { entries } = await this.#indexRead(userId);
+    const refs = Object.keys(entries);
+    if (refs.length === 0) return [];
+    // memcached has no EXISTS: a GET per session (in parallel; they may live on different servers).
+    const found = await Promise.all(
+      refs.map(async (ref) => {
+        const res = await this.#op(OP_GET, this.#prefix + ref, Buffer.alloc(0), Buffer.alloc(0), 'restore');
+        const status = res.header.status ?? ST_OK;
+        if (status !== ST_OK && status !== ST_NOT_FOUND) throw this.#statusError(status, 'restore');
+        return status === ST_OK;
+      }),
+    );
+    const out: IndexedSession[] = [];
+    const dead: string[] = [];
+    refs.forEach((ref, i) => {
+      const entry = decodeEntry(entries[ref] as string);
+      if (!found[i] || entry === null) dead.push(ref);
+      // memcached cannot tell when an item was last touched: lastSeenAt is unknown.
+      else out.push({ ref, sidHint: entry.sidHint, loginAt: entry.loginAt, label: entry.label, lastSeenAt: null });
+    });
+    if (dead.length > 0) {
+      await this.#indexUpdate(userId, options.indexTtl, (e) => {
+        for (const ref of dead) delete e[ref];
+      });
+    }
+    return out;
+  }
+
+  async #destroyRefs(userId: string, refs: readonly string[]): Promise<number> {
+    // Tombstones first (for reason 'revoked'), as long as an idle session could have lived.
+    const tomb = this.#ttl > 0 ? this.#ttl : this.#indexTtl > 0 ? this.#indexTtl : 86_400;
+    await Promise.all(refs.map((ref) => this.#op(OP_SET, this.#revokedKey(ref), this.#extras(tomb), Buffer.from('1'), 'destroy')));
+    const statuses = await Promise.all(refs.map(async (ref) => (await this.#op(OP_DELETE, this.#prefix + ref, Buffer.alloc(0), Buffer.alloc(0), 'destroy')).header.status ?? ST_OK));
+    await this.#indexUpdate(userId, 0, (e) => {
+      for (const ref of refs) delete e[ref];
+    });
+    return statuses.filter((st) => st === ST_OK).length;
+  }
+
+  /** flags (0) + expiry for `ttl` seconds (0 = none). */
+  #extras(ttl: number): Buffer {
+    const extras = Buffer.alloc(8);
+    extras.writeUInt32BE(ttl > MAX_RELATIVE_EXPIRY ? Math.floor(Date.now() / 1000) + ttl : ttl, 4);
+    return extras;
   }
 
   #statusError(status: number, what: string): SessionError {
@@ -272,12 +594,12 @@ export class MemcacheProvider implements Provider, StorerBackend {
     return buf;
   }
 
-  #op(opcode: number, key: string, extras: Buffer, value: Buffer, what: string): Promise<MemjsResponse> {
+  #op(opcode: number, key: string, extras: Buffer, value: Buffer, what: string, cas?: Buffer): Promise<MemjsResponse> {
     const client = this.#client;
     const op = new Promise<MemjsResponse>((resolve, reject) => {
       client.incrSeq();
       const seq = client.seq;
-      client.perform(key, frame(opcode, seq, key, extras, value), seq, (err, response) => {
+      client.perform(key, frame(opcode, seq, key, extras, value, cas), seq, (err, response) => {
         if (err) reject(err instanceof Error ? err : new Error(String(err)));
         else if (!response) reject(new Error('memcached sent no response'));
         else resolve(response);

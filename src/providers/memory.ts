@@ -1,8 +1,16 @@
 import { LRUCache } from 'lru-cache';
-import { DuplicateIdError, InvalidConfigError, SessionNotFoundError, ValueTooLargeError } from '../errors.js';
+import { DuplicateIdError, InvalidConfigError, SessionMovedError, SessionNotFoundError, ValueTooLargeError } from '../errors.js';
 import { Value } from '../manager/value.js';
-import type { Provider, ProviderDefaults, RestoreOptions, Storer } from './provider.js';
+import { decodeMeta, encodeMeta, hintOf, type IndexEntry } from './meta.js';
+import type { IndexedSession, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
+
+/**
+ * Record entries for the metadata and the renewal alias: a lone surrogate is a
+ * key no Value can hold (`checkKey` refuses it), so they never clash with data.
+ */
+const META_KEY = '\uD800m';
+const ALIAS_KEY = '\uD800a';
 
 export interface MemoryProviderOptions {
   /** Most sessions kept; the least recently used go first. Default 10000. */
@@ -38,6 +46,12 @@ export class MemoryProvider implements Provider, StorerBackend {
   readonly #ownTtl: boolean;
   readonly #maxEntrySize: number;
   #ttlMs = 0;
+  /** userId → (sid → entry). Entries leave when their session leaves the cache (dispose), or when listed dead. */
+  readonly #index = new Map<string, Map<string, IndexEntry>>();
+  /** The user index (`session.login` and friends). */
+  readonly users: UserIndex;
+  /** Tombstones of sessions `destroyUserSessions` destroyed (for `reason: 'revoked'`), as long as the idle timeout. */
+  readonly #revoked = new LRUCache<string, true>({ max: 10_000, ttlAutopurge: false, allowStale: false });
 
   constructor(options: MemoryProviderOptions = {}) {
     const max = options.max ?? 10_000;
@@ -55,7 +69,37 @@ export class MemoryProvider implements Provider, StorerBackend {
     this.#ownTtl = options.ttl !== undefined;
     this.#ttlMs = (options.ttl ?? 0) * 1000;
     // Stale entries are never returned (allowStale false); they are dropped when met or evicted.
-    this.#cache = new LRUCache<string, MemoryRecord>({ max, maxSize, sizeCalculation: recordSize, allowStale: false, ttlAutopurge: false });
+    this.#cache = new LRUCache<string, MemoryRecord>({
+      max,
+      maxSize,
+      sizeCalculation: recordSize,
+      allowStale: false,
+      ttlAutopurge: false,
+      // A bound session that leaves the cache (evicted, expired, deleted) leaves its user's index.
+      dispose: (record, sid, reason) => {
+        if (reason !== 'set' && typeof record !== 'string' && record.has(META_KEY)) this.#unindex(record, sid);
+      },
+    });
+    this.users = {
+      ref: (sid) => sid,
+      login: async (sid, newSid, value, meta) => this.#login(sid, newSid, value, meta),
+      logout: async (sid, userId) => {
+        this.#cache.delete(sid);
+        this.#index.get(userId)?.delete(sid);
+      },
+      list: async (userId) => this.#list(userId),
+      revoked: async (sid) => this.#revoked.has(sid),
+      destroy: async (userId, refs) => {
+        let n = 0;
+        for (const sid of refs) {
+          this.#revoked.set(sid, true, { ttl: this.#ttlMs > 0 ? this.#ttlMs : REVOKED_FALLBACK_MS });
+          if (this.#cache.has(sid)) n++;
+          this.#cache.delete(sid);
+          this.#index.get(userId)?.delete(sid);
+        }
+        return n;
+      },
+    };
   }
 
   useDefaults(defaults: ProviderDefaults): void {
@@ -84,6 +128,9 @@ export class MemoryProvider implements Provider, StorerBackend {
   async restore(sid: string, options?: RestoreOptions): Promise<Storer> {
     const record = this.#cache.get(sid, { updateAgeOnGet: options?.touch === true });
     if (record === undefined) throw new SessionNotFoundError();
+    if (typeof record !== 'string' && (record.has(META_KEY) || record.has(ALIAS_KEY))) {
+      return new ProviderStorer(this, sid, toValue(record), metaOf(record), record.get(ALIAS_KEY) ?? null);
+    }
     return new ProviderStorer(this, sid, toValue(record));
   }
 
@@ -94,7 +141,40 @@ export class MemoryProvider implements Provider, StorerBackend {
     const value = toValue(record);
     this.#put(newSid, record);
     this.#cache.delete(sid);
-    return new ProviderStorer(this, newSid, value);
+    return new ProviderStorer(this, newSid, value, typeof record === 'string' ? null : metaOf(record));
+  }
+
+  /**
+   * Renewal, synchronous (nothing can interleave): the record moves to
+   * `newSid` with the new metadata, `sid` becomes an alias for `grace` seconds,
+   * and the user's index follows.
+   */
+  async renew(sid: string, newSid: string, options: RenewOptions): Promise<MetaStorer | { alias: string } | null> {
+    const record = this.#cache.get(sid);
+    if (record === undefined) return null;
+    if (typeof record !== 'string') {
+      const alias = record.get(ALIAS_KEY);
+      if (alias !== undefined) return { alias };
+    }
+    if (this.#cache.has(newSid)) throw new DuplicateIdError();
+    const fields = typeof record === 'string' ? Value.deserialize(record).fieldMap() : new Map(record);
+    fields.set(META_KEY, encodeMeta(options.meta));
+    this.#put(newSid, fields);
+    // 'set' does not dispose: the old entry's index line is moved by hand.
+    this.#cache.set(sid, new Map([[ALIAS_KEY, options.alias]]), { ttl: options.grace * 1000, size: RECORD_OVERHEAD + options.alias.length * 2 });
+    const userId = options.meta.userId;
+    if (userId !== undefined) {
+      const entries = this.#index.get(userId);
+      const entry = entries?.get(sid);
+      entries?.delete(sid);
+      if (entry !== undefined) this.#indexAdd(userId, newSid, { ...entry, sidHint: hintOf(newSid) });
+    }
+    return new ProviderStorer(this, newSid, toValue(fields), options.meta);
+  }
+
+  /** A Storer for `sid` holding `value` (a save redirected from a renewed ID). */
+  attach(sid: string, value: Value): Storer {
+    return new ProviderStorer(this, sid, value);
   }
 
   async destroy(sid: string): Promise<void> {
@@ -106,6 +186,11 @@ export class MemoryProvider implements Provider, StorerBackend {
     const current = this.#cache.get(sid);
     // A session destroyed (or expired) meanwhile stays gone: a late save must not resurrect it.
     if (current === undefined) throw new SessionNotFoundError();
+    if (typeof current !== 'string') {
+      // Renewed meanwhile: the manager redirects the save to the new ID.
+      const alias = current.get(ALIAS_KEY);
+      if (alias !== undefined) throw new SessionMovedError(alias);
+    }
     this.#put(sid, merge(current, value));
   }
 
@@ -118,12 +203,76 @@ export class MemoryProvider implements Provider, StorerBackend {
   /** @internal Raw access for tests and tools: the stored record, or undefined. */
   peek(sid: string): string | undefined {
     const record = this.#cache.get(sid);
-    return typeof record === 'string' || record === undefined ? record : Value.fromFieldMap(record).serialize();
+    return typeof record === 'string' || record === undefined ? record : toValue(record).serialize();
   }
 
   /** @internal Raw write, bypassing the contract (tests: corrupt records). */
   poke(sid: string, record: string): void {
     this.#put(sid, record);
+  }
+
+  #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta): MetaStorer {
+    let fields: Map<string, string>;
+    let stored: Value;
+    let old: MemoryRecord | undefined;
+    if (sid !== null) {
+      old = this.#cache.get(sid);
+      if (old === undefined) throw new SessionNotFoundError();
+      if (this.#cache.has(newSid)) throw new DuplicateIdError();
+      fields = typeof old === 'string' ? Value.deserialize(old).fieldMap() : new Map(old);
+      fields.delete(ALIAS_KEY);
+      stored = toValue(fields);
+    } else {
+      if (this.#cache.has(newSid)) throw new DuplicateIdError();
+      fields = value.fieldMap();
+      stored = value;
+    }
+    fields.set(META_KEY, encodeMeta(meta));
+    this.#put(newSid, fields);
+    if (sid !== null) this.#cache.delete(sid); // disposes: leaves its previous user's index
+    else value.markSaved();
+    this.#indexAdd(meta.userId as string, newSid, { sidHint: hintOf(newSid), loginAt: meta.loginAt ?? Date.now(), label: meta.label ?? null });
+    return new ProviderStorer(this, newSid, stored, meta);
+  }
+
+  #indexAdd(userId: string, sid: string, entry: IndexEntry): void {
+    let entries = this.#index.get(userId);
+    if (entries === undefined) this.#index.set(userId, (entries = new Map()));
+    entries.set(sid, entry);
+  }
+
+  #unindex(record: ReadonlyMap<string, string>, sid: string): void {
+    const userId = metaOf(record)?.userId;
+    if (userId === undefined) return;
+    const entries = this.#index.get(userId);
+    if (entries === undefined) return;
+    entries.delete(sid);
+    if (entries.size === 0) this.#index.delete(userId);
+  }
+
+  #list(userId: string): IndexedSession[] {
+    const entries = this.#index.get(userId);
+    if (entries === undefined) return [];
+    const now = Date.now();
+    const out: IndexedSession[] = [];
+    for (const [sid, e] of entries) {
+      // Expired sessions are pruned here (lru-cache drops them only when met).
+      if (!this.#cache.has(sid)) {
+        this.#cache.delete(sid);
+        entries.delete(sid);
+        continue;
+      }
+      const remaining = this.#cache.getRemainingTTL(sid);
+      const lastSeenAt = this.#ttlMs > 0 && Number.isFinite(remaining) && remaining > 0 ? now - (this.#ttlMs - remaining) : null;
+      out.push({ ref: sid, sidHint: e.sidHint, loginAt: e.loginAt, label: e.label, lastSeenAt });
+    }
+    if (entries.size === 0) this.#index.delete(userId);
+    return out;
+  }
+
+  /** @internal Index entries held for `userId` (tests: pruning). */
+  indexSize(userId: string): number {
+    return this.#index.get(userId)?.size ?? 0;
   }
 
   #put(sid: string, record: MemoryRecord): void {
@@ -137,6 +286,8 @@ export class MemoryProvider implements Provider, StorerBackend {
 }
 
 const DEFAULT_MAX_SIZE = 64 * 1024 * 1024;
+/** How long a revocation tombstone lasts when sessions have no idle timeout. */
+const REVOKED_FALLBACK_MS = 86_400_000;
 const DEFAULT_MAX_ENTRY_SIZE = 1024 * 1024;
 /** Per-key cost beside the characters (Map entry, string headers), and per record. */
 const KEY_OVERHEAD = 64;
@@ -152,7 +303,19 @@ function recordSize(record: MemoryRecord): number {
 
 function toValue(record: MemoryRecord): Value {
   // A string record only comes from poke (tests, tools): decode and check it.
-  return typeof record === 'string' ? Value.deserialize(record) : Value.fromFieldMap(record);
+  if (typeof record === 'string') return Value.deserialize(record);
+  if (record.has(META_KEY) || record.has(ALIAS_KEY)) {
+    const fields = new Map(record);
+    fields.delete(META_KEY);
+    fields.delete(ALIAS_KEY);
+    return Value.fromFieldMap(fields);
+  }
+  return Value.fromFieldMap(record);
+}
+
+function metaOf(record: ReadonlyMap<string, string>): SessionMeta | null {
+  const json = record.get(META_KEY);
+  return json === undefined ? null : decodeMeta(json);
 }
 
 /**
@@ -163,7 +326,13 @@ function toValue(record: MemoryRecord): Value {
  */
 function merge(record: MemoryRecord, value: Value): ReadonlyMap<string, string> {
   const changes = value.changes();
-  if (changes.cleared) return value.fieldMap();
+  if (changes.cleared) {
+    // A whole replacement keeps the record's metadata (the user binding is not data).
+    const out = value.fieldMap();
+    const meta = typeof record === 'string' ? undefined : record.get(META_KEY);
+    if (meta !== undefined) out.set(META_KEY, meta);
+    return out;
+  }
   let fields: Map<string, string>;
   try {
     fields = typeof record === 'string' ? Value.deserialize(record).fieldMap() : new Map(record);

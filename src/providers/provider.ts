@@ -31,6 +31,8 @@ export interface RestoreOptions {
 export interface ProviderDefaults {
   /** The idle timeout in seconds (the Session's `sessionExpire`); 0 = no TTL. */
   ttl: number;
+  /** The longest a session lives in seconds (the Session's `cookieExpire`); 0 = no limit. What a user index's TTL is. */
+  lifetime?: number;
 }
 
 /**
@@ -57,6 +59,15 @@ export interface Provider {
   useCookies?(setup: CookieSetup): void;
   /** Optional (cookie-carrying providers): a view of this provider bound to one request's cookies. See {@link CookieCapableProvider}. */
   forRequest?(cookies: RequestCookies): Provider;
+  /** Optional: user binding and per-user index (`session.login` and friends). See {@link UserIndex}. */
+  readonly users?: UserIndex;
+  /** Optional: ID renewal with a grace window (`renewAfter`). See {@link RenewingProvider}. */
+  renew?(sid: string, newSid: string, options: RenewOptions): Promise<MetaStorer | { alias: string } | null>;
+  /**
+   * Optional (with `renew`): a Storer for the existing session `sid` holding `value`, whose pending
+   * changes a save writes as changes (a save redirected from a renewed ID).
+   */
+  attach?(sid: string, value: Value): Storer;
 }
 
 /**
@@ -118,4 +129,112 @@ export interface RequestCookies {
 export interface CookieCapableProvider extends Provider {
   useCookies(setup: CookieSetup): void;
   forRequest(cookies: RequestCookies): Provider;
+}
+
+
+/**
+ * What the manager keeps in a session's record beside its Value (in the same
+ * record, so a returning request reads it in the same round trip): the user
+ * binding of `session.login`, and when the current ID was issued (renewal).
+ */
+export interface SessionMeta {
+  /** The bound user (`session.login`). */
+  readonly userId?: string;
+  /** The app's label for listings (a device name); never parsed. */
+  readonly label?: string;
+  /** When the session got its user (ms since epoch). */
+  readonly loginAt?: number;
+  /** When the current ID was issued (ms since epoch); absent = when the cookie was first sealed. */
+  readonly idAt?: number;
+}
+
+/** A Storer of a provider with {@link UserIndex} support: it also hands out the record's metadata. */
+export interface MetaStorer extends Storer {
+  /** The record's metadata, or `null` (a session that never logged in or renewed). */
+  meta(): SessionMeta | null;
+  /**
+   * Set when the record is a renewal alias: the opaque string the manager gave to
+   * `renew` (it names the new ID). The Value is then the data as of the renewal.
+   */
+  alias?(): string | null;
+}
+
+/** One indexed session of a user, as a provider lists it (live sessions only). */
+export interface IndexedSession {
+  /** The provider's reference to the session (its store key hash): never a usable session ID. */
+  readonly ref: string;
+  /** The first characters of the session ID (as in log events). */
+  readonly sidHint: string;
+  readonly loginAt: number;
+  readonly label: string | null;
+  /** When the session was last restored or saved (ms), where the store can tell; else `null`. */
+  readonly lastSeenAt: number | null;
+}
+
+/** Options the manager passes with index operations. */
+export interface IndexOptions {
+  /** TTL of the user's index in seconds (the Session's `cookieExpire`, the longest a session lives); 0 = none. */
+  readonly indexTtl: number;
+}
+
+/**
+ * Optional provider capability behind `session.login`, `logout`, `userSessions`
+ * and `destroyUserSessions`. A provider without it still works for everything
+ * else; those methods then reject with `UnsupportedError` (`ERR_UNSUPPORTED`).
+ *
+ * The binding lives in the session record (read by `restore` in the same
+ * round trip); the per-user index is touched only by these methods.
+ */
+export interface UserIndex {
+  /** The reference `list` gives for `sid` (to tell the current session). */
+  ref(sid: string): string;
+  /**
+   * Binds a session to `meta.userId` under a new ID: moves `sid`'s record to
+   * `newSid` (as `refresh`) with `meta`, or, with `sid` null, creates `newSid`
+   * from `value`; then indexes `newSid` under the user. `SessionNotFoundError`
+   * if `sid` is gone, `DuplicateIdError` if `newSid` exists.
+   */
+  login(sid: string | null, newSid: string, value: Value, meta: SessionMeta, options: IndexOptions): Promise<MetaStorer>;
+  /** Destroys `sid` and removes it from `userId`'s index. */
+  logout(sid: string, userId: string): Promise<void>;
+  /** The user's live sessions; entries of sessions gone from the store are pruned. */
+  list(userId: string, options: IndexOptions): Promise<IndexedSession[]>;
+  /**
+   * Destroys the given sessions of `userId` (refs from `list`) and removes them
+   * from the index; resolves with how many existed. From then on none restores,
+   * and a save racing with it cannot write one back.
+   */
+  destroy(userId: string, refs: readonly string[]): Promise<number>;
+  /**
+   * Optional: whether `sid` was destroyed by `destroy` recently (a tombstone
+   * beside the session key, kept for the idle timeout). Asked only when a
+   * restore found nothing, so `start` can say `reason: 'revoked'`.
+   */
+  revoked?(sid: string): Promise<boolean>;
+}
+
+/** Options of {@link RenewingProvider.renew}. */
+export interface RenewOptions {
+  /** What the old ID's record holds until the grace ends (opaque to the provider: it names the new ID). */
+  readonly alias: string;
+  /** Seconds the alias lives. */
+  readonly grace: number;
+  /** The new record's metadata (the old one's, with a new `idAt`). */
+  readonly meta: SessionMeta;
+  /** The data as this request restored it (the copy for the new ID). */
+  readonly value: Value;
+  readonly indexTtl: number;
+}
+
+/** Optional provider capability behind `renewAfter`: ID renewal with a grace window. */
+export interface RenewingProvider {
+  /**
+   * Copies `sid`'s record to `newSid` with `options.meta`, then turns `sid`
+   * into an alias (`options.alias`, TTL `options.grace`) and applies to
+   * `newSid` whatever concurrent saves wrote to `sid` meanwhile; re-indexes
+   * the session when it has a user. Resolves with the new Storer, or with
+   * `{ alias }` when `sid` already was an alias (another request renewed it),
+   * or `null` when `sid` is gone.
+   */
+  renew(sid: string, newSid: string, options: RenewOptions): Promise<MetaStorer | { alias: string } | null>;
 }

@@ -14,20 +14,30 @@ import {
   DuplicateIdError,
   InvalidKeyError,
   SessionError,
+  SessionMovedError,
   SessionNotFoundError,
   StoreUnavailableError,
 } from '../errors.js';
 import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
 import { DEFAULT_PREFIX, storeKey } from './keys.js';
-import type { Provider, ProviderDefaults, RestoreOptions, Storer } from './provider.js';
+import { decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf } from './meta.js';
+import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
 
 /** The hash field that keeps an empty session in existence. Not a usable Value key. */
 export const MARKER_FIELD = '__ws';
+/** Fields of the user/renewal capabilities (reserved too): the metadata JSON, and an alias's sealed target and its key hash. */
+export const META_FIELD = '__wsm';
+export const ALIAS_FIELD = '__wsa';
+export const ALIAS_KEY_FIELD = '__wsn';
+const RESERVED = new Set([MARKER_FIELD, META_FIELD, ALIAS_FIELD, ALIAS_KEY_FIELD]);
 
 /** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
 export const FALLBACK_TTL = 1_800;
+
+/** A login that brings a user's index to a multiple of this many entries prunes it. */
+const PRUNE_EVERY = 64;
 
 export interface RedisProviderOptions {
   /** Store-key prefix. Default `sess:`. */
@@ -52,10 +62,18 @@ return 1`;
 
 // ARGV = ttl, cleared ('1'/'0'), n, n field/json pairs, then fields to delete.
 // Writes only into an existing key: a session destroyed (logout) or expired
-// meanwhile must not come back half-empty.
+// meanwhile must not come back half-empty. A renewed ID (an alias) answers
+// with its alias so the manager redirects the save. A whole replacement keeps
+// the metadata (the user binding is not data).
 const SAVE_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[2] == '1' then redis.call('DEL', KEYS[1]) end
+local alias = redis.call('HGET', KEYS[1], '${ALIAS_FIELD}')
+if alias then return alias end
+if ARGV[2] == '1' then
+  local meta = redis.call('HGET', KEYS[1], '${META_FIELD}')
+  redis.call('DEL', KEYS[1])
+  if meta then redis.call('HSET', KEYS[1], '${META_FIELD}', meta) end
+end
 redis.call('HSET', KEYS[1], '${MARKER_FIELD}', '1')
 local last = 3 + 2 * tonumber(ARGV[3])
 for i = 4, last, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
@@ -68,16 +86,58 @@ return 1`;
 const RESTORE_TOUCH_LUA = `
 local h = redis.call('HGETALL', KEYS[1])
 local ttl = tonumber(ARGV[1])
-if ttl > 0 and #h > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+-- A renewal alias keeps its grace TTL: touching must not stretch it.
+if ttl > 0 and #h > 0 and redis.call('HEXISTS', KEYS[1], '${ALIAS_FIELD}') == 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+return h`;
+
+// The user index of one user: a hash, field = a session key's hash, value = entry JSON.
+// ARGV = field, entry, ttl (0 = leave it), [field to drop]. Returns the entry count.
+const INDEX_ADD_LUA = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[4] then redis.call('HDEL', KEYS[1], ARGV[4]) end
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+return redis.call('HLEN', KEYS[1])`;
+
+// Destroys a session key; an alias (renewed meanwhile) also names its target's hash,
+// returned so the caller destroys that too. Returns {deleted, target or false}.
+const DESTROY_LUA = `
+local target = redis.call('HGET', KEYS[1], '${ALIAS_KEY_FIELD}')
+local n = redis.call('DEL', KEYS[1])
+return {n, target}`;
+
+// Renewal, on the old key. ARGV = alias, target hash, grace. Already an alias:
+// returns {0, alias}. Gone: {-1}. Else freezes it as an alias for \`grace\`
+// seconds (saves to it now answer the alias) and returns {1, fields...} as they were.
+const FREEZE_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+local alias = redis.call('HGET', KEYS[1], '${ALIAS_FIELD}')
+if alias then return {0, alias} end
+local h = redis.call('HGETALL', KEYS[1])
+redis.call('HSET', KEYS[1], '${ALIAS_FIELD}', ARGV[1], '${ALIAS_KEY_FIELD}', ARGV[2])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+table.insert(h, 1, 1)
 return h`;
 
 // Versioned names: another copy of this library on the same client may define different scripts.
 const CMD_NEW = 'wasmSessionNew1';
-const CMD_SAVE = 'wasmSessionSave1';
-const CMD_RESTORE_TOUCH = 'wasmSessionRestoreTouch1';
+const CMD_SAVE = 'wasmSessionSave2';
+const CMD_RESTORE_TOUCH = 'wasmSessionRestoreTouch2';
+const CMD_INDEX_ADD = 'wasmSessionIndexAdd1';
+const CMD_DESTROY = 'wasmSessionDestroy1';
+const CMD_FREEZE = 'wasmSessionFreeze1';
+
+const SCRIPTS = {
+  [CMD_NEW]: NEW_LUA,
+  [CMD_SAVE]: SAVE_LUA,
+  [CMD_RESTORE_TOUCH]: RESTORE_TOUCH_LUA,
+  [CMD_INDEX_ADD]: INDEX_ADD_LUA,
+  [CMD_DESTROY]: DESTROY_LUA,
+  [CMD_FREEZE]: FREEZE_LUA,
+} as const;
 
 type ScriptFn = (key: string, ...args: (string | number)[]) => Promise<unknown>;
-type ScriptHost = Record<typeof CMD_NEW | typeof CMD_SAVE | typeof CMD_RESTORE_TOUCH, ScriptFn>;
+type ScriptHost = Record<keyof typeof SCRIPTS, ScriptFn>;
 
 function mapRedisError(err: unknown): SessionError {
   const message = err instanceof Error ? err.message : String(err);
@@ -88,8 +148,16 @@ function mapRedisError(err: unknown): SessionError {
   return new StoreUnavailableError(`session store error: ${message}`, { cause: err });
 }
 
+/** A record's reserved fields, as `toValue` found them. */
+interface Extra {
+  meta: SessionMeta | null;
+  alias: string | null;
+  /** Every field but the marker, metadata and alias (a copy for a new ID). */
+  fields: Record<string, string>;
+}
+
 /** HGETALL's reply (object) or a script's (flat array) to a Value, without the marker. */
-function toValue(reply: unknown): Value | undefined {
+function toValue(reply: unknown, extra?: Extra): Value | undefined {
   // No prototype: a field named `__proto__` is a key like any other, not a prototype change.
   const fields = Object.create(null) as Record<string, string>;
   let count = 0;
@@ -106,12 +174,28 @@ function toValue(reply: unknown): Value | undefined {
   }
   if (count === 0) return undefined;
   delete fields[MARKER_FIELD];
+  const meta = fields[META_FIELD];
+  const alias = fields[ALIAS_FIELD];
+  if (meta !== undefined || alias !== undefined || fields[ALIAS_KEY_FIELD] !== undefined) {
+    delete fields[META_FIELD];
+    delete fields[ALIAS_FIELD];
+    delete fields[ALIAS_KEY_FIELD];
+    if (extra) {
+      extra.meta = meta === undefined ? null : decodeMeta(meta);
+      extra.alias = alias ?? null;
+    }
+  }
+  if (extra) extra.fields = fields;
   return Value.fromFields(fields);
 }
 
+function newExtra(): Extra {
+  return { meta: null, alias: null, fields: {} };
+}
+
 function checkFieldName(key: string): void {
-  if (key === MARKER_FIELD) {
-    throw new InvalidKeyError(`"${MARKER_FIELD}" is reserved by the Redis session provider`);
+  if (RESERVED.has(key)) {
+    throw new InvalidKeyError(`"${key}" is reserved by the Redis session provider`);
   }
 }
 
@@ -142,12 +226,38 @@ export class RedisProvider implements Provider, StorerBackend {
     this.#ttl = options.ttl === undefined ? FALLBACK_TTL : checkTtl(options.ttl);
     const host = client as unknown as Partial<ScriptHost>;
     // defineCommand gives EVALSHA with an EVAL fallback on NOSCRIPT, per node on a Cluster.
-    if (typeof host[CMD_NEW] !== 'function') client.defineCommand(CMD_NEW, { numberOfKeys: 1, lua: NEW_LUA });
-    if (typeof host[CMD_SAVE] !== 'function') client.defineCommand(CMD_SAVE, { numberOfKeys: 1, lua: SAVE_LUA });
-    if (typeof host[CMD_RESTORE_TOUCH] !== 'function') {
-      client.defineCommand(CMD_RESTORE_TOUCH, { numberOfKeys: 1, lua: RESTORE_TOUCH_LUA });
+    for (const [name, lua] of Object.entries(SCRIPTS)) {
+      if (typeof host[name as keyof ScriptHost] !== 'function') client.defineCommand(name, { numberOfKeys: 1, lua });
     }
     this.#scripts = client as unknown as ScriptHost;
+    this.users = {
+      ref: (sid) => this.#hash(sid),
+      login: (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
+      logout: async (sid, userId) => {
+        await Promise.all([this.#run(this.#client.del(this.keyFor(sid)), 'destroy'), this.#run(this.#client.hdel(this.indexKey(userId), this.#hash(sid)), 'destroy')]);
+      },
+      list: (userId, options) => this.#list(userId, options),
+      destroy: (userId, refs) => this.#destroyRefs(userId, refs),
+      revoked: async (sid) => Number(await this.#run(this.#client.exists(this.#revokedKey(this.#hash(sid))), 'restore')) === 1,
+    };
+  }
+
+  /** A revocation tombstone: its own key (another slot than the session's), never written into by a save. */
+  #revokedKey(ref: string): string {
+    return this.#prefix + 'revoked:' + ref;
+  }
+
+  /** The user index (`session.login` and friends): a hash per user at `prefix + 'user:' + sha256hex(userId)`. */
+  readonly users: UserIndex;
+
+  /** The Redis key of `userId`'s index. */
+  indexKey(userId: string): string {
+    return storeKey(this.#prefix + 'user:', userId);
+  }
+
+  /** A session key without the prefix: what the index holds (never a usable session ID). */
+  #hash(sid: string): string {
+    return this.keyFor(sid).slice(this.#prefix.length);
   }
 
   /** The TTL in seconds this provider applies (0 = none). */
@@ -166,7 +276,11 @@ export class RedisProvider implements Provider, StorerBackend {
 
   useDefaults(defaults: ProviderDefaults): void {
     if (!this.#ttlFixed) this.#ttl = checkTtl(defaults.ttl);
+    if (defaults.lifetime !== undefined) this.#lifetime = defaults.lifetime;
   }
+
+  /** The Session's cookieExpire (the longest a session lives), for tombstones when there is no idle TTL. */
+  #lifetime = 0;
 
   async new(sid: string, initial?: Value): Promise<Storer> {
     const value = initial ?? new Value();
@@ -187,8 +301,10 @@ export class RedisProvider implements Provider, StorerBackend {
         : this.#client.hgetall(key),
       'restore',
     );
-    const value = toValue(reply);
+    const extra = newExtra();
+    const value = toValue(reply, extra);
     if (!value) throw new SessionNotFoundError();
+    if (extra.meta !== null || extra.alias !== null) return new ProviderStorer(this, sid, value, extra.meta, extra.alias);
     return new ProviderStorer(this, sid, value);
   }
 
@@ -232,7 +348,127 @@ export class RedisProvider implements Provider, StorerBackend {
       this.#scripts[CMD_SAVE](this.keyFor(sid), this.#ttl, cleared ? '1' : '0', sets.length, ...args),
       'save',
     );
+    if (typeof saved === 'string') throw new SessionMovedError(saved);
     if (Number(saved) !== 1) throw new SessionNotFoundError('session expired or was destroyed before it was saved');
+  }
+
+  async #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta, options: IndexOptions): Promise<MetaStorer> {
+    const userId = meta.userId as string;
+    let fields: Record<string, string>;
+    let stored = value;
+    let oldUser: string | undefined;
+    if (sid !== null) {
+      const extra = newExtra();
+      const v = toValue(await this.#run(this.#client.hgetall(this.keyFor(sid)), 'refresh'), extra);
+      if (!v || extra.alias !== null) throw new SessionNotFoundError();
+      stored = v;
+      fields = extra.fields;
+      oldUser = extra.meta?.userId;
+    } else {
+      fields = value.fields();
+      for (const key of Object.keys(fields)) checkFieldName(key);
+    }
+    const args: string[] = [];
+    for (const key of Object.keys(fields)) args.push(key, fields[key] as string);
+    args.push(META_FIELD, encodeMeta(meta));
+    const created = await this.#run(this.#scripts[CMD_NEW](this.keyFor(newSid), this.#ttl, ...args), 'refresh');
+    if (Number(created) !== 1) throw new DuplicateIdError();
+    if (sid === null) value.markSaved();
+    const entry = encodeEntry({ sidHint: hintOf(newSid), loginAt: meta.loginAt ?? Date.now(), label: meta.label ?? null });
+    const drop = sid !== null && oldUser === userId ? [this.#hash(sid)] : [];
+    const size = await this.#run(this.#scripts[CMD_INDEX_ADD](this.indexKey(userId), this.#hash(newSid), entry, options.indexTtl, ...drop), 'refresh');
+    if (sid !== null) {
+      // Then the old ID goes (fixation), and leaves its previous user's index.
+      const old = [this.#run(this.#client.del(this.keyFor(sid)), 'refresh')];
+      if (oldUser !== undefined && oldUser !== userId) old.push(this.#run(this.#client.hdel(this.indexKey(oldUser), this.#hash(sid)), 'refresh'));
+      await Promise.all(old);
+    }
+    // Now and then, prune a big index here too (listing prunes it anyway): bounded work per login.
+    if (Number(size) >= PRUNE_EVERY && Number(size) % PRUNE_EVERY === 0) await this.#list(userId, options);
+    return new ProviderStorer(this, newSid, stored, meta);
+  }
+
+  /**
+   * Renewal: copy to `newSid` (with the new metadata), then freeze `sid` as an
+   * alias (one script: from then on saves to it are redirected) and apply to
+   * `newSid` what concurrent saves wrote to `sid` between the copy and the
+   * freeze. Two keys, two slots: no cross-slot script.
+   */
+  async renew(sid: string, newSid: string, options: RenewOptions): Promise<MetaStorer | { alias: string } | null> {
+    const copied = options.value.fields();
+    const args: string[] = [];
+    for (const key of Object.keys(copied)) args.push(key, copied[key] as string);
+    args.push(META_FIELD, encodeMeta(options.meta));
+    const newKey = this.keyFor(newSid);
+    const created = await this.#run(this.#scripts[CMD_NEW](newKey, this.#ttl, ...args), 'refresh');
+    if (Number(created) !== 1) throw new DuplicateIdError();
+    const frozen = (await this.#run(this.#scripts[CMD_FREEZE](this.keyFor(sid), options.alias, this.#hash(newSid), Math.max(1, options.grace)), 'refresh')) as unknown[];
+    const state = Number(frozen[0]);
+    if (state !== 1) {
+      await this.#run(this.#client.del(newKey), 'refresh');
+      return state === 0 ? { alias: String(frozen[1]) } : null;
+    }
+    const extra = newExtra();
+    const value = toValue(frozen.slice(1), extra) ?? new Value();
+    const now = extra.fields;
+    const sets: string[] = [];
+    const dels: string[] = [];
+    for (const key of Object.keys(now)) if (copied[key] !== now[key]) sets.push(key, now[key] as string);
+    for (const key of Object.keys(copied)) if (!(key in now)) dels.push(key);
+    if (sets.length > 0 || dels.length > 0) {
+      await this.#run(this.#scripts[CMD_SAVE](newKey, this.#ttl, '0', sets.length / 2, ...sets, ...dels), 'refresh');
+    }
+    const userId = options.meta.userId;
+    if (userId !== undefined) {
+      const entry = encodeEntry({ sidHint: hintOf(newSid), loginAt: options.meta.loginAt ?? Date.now(), label: options.meta.label ?? null });
+      await this.#run(this.#scripts[CMD_INDEX_ADD](this.indexKey(userId), this.#hash(newSid), entry, 0, this.#hash(sid)), 'refresh');
+    }
+    return new ProviderStorer(this, newSid, value, options.meta);
+  }
+
+  /** A Storer for `sid` holding `value` (a save redirected from a renewed ID). */
+  attach(sid: string, value: Value): Storer {
+    return new ProviderStorer(this, sid, value);
+  }
+
+  async #list(userId: string, _options: IndexOptions): Promise<IndexedSession[]> {
+    const indexKey = this.indexKey(userId);
+    const all = await this.#run(this.#client.hgetall(indexKey), 'restore');
+    const refs = Object.keys(all);
+    if (refs.length === 0) return [];
+    // One PTTL per session, in parallel: the keys may live on any Cluster node.
+    const ttls = await Promise.all(refs.map((ref) => this.#run(this.#client.pttl(this.#prefix + ref), 'restore')));
+    const now = Date.now();
+    const out: IndexedSession[] = [];
+    const dead: string[] = [];
+    refs.forEach((ref, i) => {
+      const pttl = Number(ttls[i]);
+      const entry = decodeEntry(all[ref] as string);
+      if (pttl === -2 || entry === null) {
+        dead.push(ref);
+        return;
+      }
+      const lastSeenAt = this.#ttl > 0 && pttl > 0 ? now - Math.max(0, this.#ttl * 1000 - pttl) : null;
+      out.push({ ref, sidHint: entry.sidHint, loginAt: entry.loginAt, label: entry.label, lastSeenAt });
+    });
+    if (dead.length > 0) await this.#run(this.#client.hdel(indexKey, ...dead), 'destroy');
+    return out;
+  }
+
+  async #destroyRefs(userId: string, refs: readonly string[]): Promise<number> {
+    // Tombstones first (for reason 'revoked'), as long as an idle session could have lived.
+    const tomb = this.#ttl > 0 ? this.#ttl : this.#lifetime > 0 ? this.#lifetime : 86_400;
+    await Promise.all(refs.map((ref) => this.#run(this.#client.set(this.#revokedKey(ref), '1', 'EX', tomb), 'destroy')));
+    const results = await Promise.all(
+      refs.map(async (ref) => {
+        const [n, target] = (await this.#run(this.#scripts[CMD_DESTROY](this.#prefix + ref), 'destroy')) as [number, string | null | false];
+        // Renewed meanwhile: its new ID goes too.
+        if (typeof target === 'string' && target.length > 0) return Number(await this.#run(this.#client.del(this.#prefix + target), 'destroy'));
+        return Number(n);
+      }),
+    );
+    await this.#run(this.#client.hdel(this.indexKey(userId), ...refs), 'destroy');
+    return results.reduce((a, b) => a + b, 0);
   }
 
   /** @internal */

@@ -1,0 +1,65 @@
+/**
+ * The record metadata of the user/renewal capabilities, as the bundled
+ * providers store it: one compact JSON object beside the Value's keys.
+ */
+import { CorruptRecordError } from '../errors.js';
+import type { SessionMeta } from './provider.js';
+
+interface MetaJson {
+  u?: string;
+  l?: string;
+  c?: number;
+  i?: number;
+}
+
+export function encodeMeta(meta: SessionMeta): string {
+  const out: MetaJson = {};
+  if (meta.userId !== undefined) out.u = meta.userId;
+  if (meta.label !== undefined) out.l = meta.label;
+  if (meta.loginAt !== undefined) out.c = meta.loginAt;
+  if (meta.idAt !== undefined) out.i = meta.idAt;
+  return JSON.stringify(out);
+}
+
+export function decodeMeta(json: string): SessionMeta {
+  let m: unknown;
+  try {
+    m = JSON.parse(json);
+  } catch (cause) {
+    throw new CorruptRecordError('session metadata is not JSON', { cause });
+  }
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new CorruptRecordError('session metadata is not a JSON object');
+  const j = m as MetaJson;
+  const out: { userId?: string; label?: string; loginAt?: number; idAt?: number } = {};
+  if (typeof j.u === 'string') out.userId = j.u;
+  if (typeof j.l === 'string') out.label = j.l;
+  if (typeof j.c === 'number') out.loginAt = j.c;
+  if (typeof j.i === 'number') out.idAt = j.i;
+  return out;
+}
+
+/** An index entry (per user, per session): hint, login time, label. */
+export interface IndexEntry {
+  readonly sidHint: string;
+  readonly loginAt: number;
+  readonly label: string | null;
+}
+
+export function encodeEntry(e: IndexEntry): string {
+  return JSON.stringify({ h: e.sidHint, c: e.loginAt, l: e.label });
+}
+
+export function decodeEntry(json: string): IndexEntry | null {
+  try {
+    const j = JSON.parse(json) as { h?: unknown; c?: unknown; l?: unknown };
+    if (typeof j.h !== 'string' || typeof j.c !== 'number') return null;
+    return { sidHint: j.h, loginAt: j.c, label: typeof j.l === 'string' ? j.l : null };
+  } catch {
+    return null;
+  }
+}
+
+/** A short, log-safe prefix of a session ID (as the manager's events carry). */
+export function hintOf(sid: string): string {
+  return sid.slice(0, 4) + '…';
+}

@@ -1,0 +1,69 @@
+/** User sessions on a real Redis, plus the index layout and its TTL. */
+import { describe, expect, it } from 'vitest';
+import { Session } from '../../src/manager/session.js';
+import { RedisProvider } from '../../src/providers/redis.js';
+import { redisPerFile } from '../providers/fixtures.js';
+import { SECRET, fakeRes, usersSuite } from './suite.js';
+
+const redis = redisPerFile();
+let n = 0;
+
+usersSuite('redis', { provider: (ttl) => new RedisProvider(redis.client, { prefix: `u${++n}:`, ...(ttl === undefined ? {} : { ttl }) }), perKeyMerge: true,
+  shortTtl: 1,
+  indexSize: async (p, userId) => redis.client.hlen((p as RedisProvider).indexKey(userId)),
+});
+
+describe('redis user index layout', () => {
+  it('one hash per user, keyed by session key hashes (no usable ID), with the TTL of cookieExpire', async () => {
+    const p = new RedisProvider(redis.client, { prefix: 'layout:' });
+    const s = new Session(p, { cookieSecret: SECRET, backend: 'node', cookieExpire: 3600 });
+    const store = await s.login({ headers: {} }, fakeRes(), 'user-1', { label: 'Firefox' });
+    const index = await redis.client.hgetall(p.indexKey('user-1'));
+    expect(p.indexKey('user-1')).toMatch(/^layout:user:[0-9a-f]{64}$/);
+    expect(Object.keys(index)).toEqual([p.keyFor(store.sessionID()).slice('layout:'.length)]);
+    expect(JSON.stringify(index)).not.toContain(store.sessionID());
+    expect(JSON.parse(Object.values(index)[0]!)).toMatchObject({ l: 'Firefox' });
+    const ttl = await redis.client.ttl(p.indexKey('user-1'));
+    expect(ttl).toBeGreaterThan(3500);
+    expect(ttl).toBeLessThanOrEqual(3600);
+    // the binding lives in the session's own hash
+    expect(JSON.parse((await redis.client.hget(p.keyFor(store.sessionID()), '__wsm'))!)).toMatchObject({ u: 'user-1' });
+  });
+
+  it('reserves the metadata fields', async () => {
+    const p = new RedisProvider(redis.client, { prefix: 'reserved:' });
+    const s = new Session(p, { cookieSecret: SECRET, backend: 'node' });
+    s.on('error', () => {});
+    const res = fakeRes();
+    const store = await s.start({ headers: {} }, res);
+    store.getValue().set('__wsm', 1);
+    await expect(store.save()).rejects.toMatchObject({ code: 'ERR_INVALID_KEY' });
+  });
+});
+
+describe('redis: what a user-bound session costs per request', () => {
+  it('a returning request costs what an anonymous one does: one script call, plus one when it changed something', async () => {
+    const p = new RedisProvider(redis.client, { prefix: 'cost:' });
+    const s = new Session(p, { cookieSecret: SECRET, backend: 'node' });
+    const res = fakeRes();
+    await s.login({ headers: {} }, res, 'cost-user');
+    const cookie = (res.getHeader('set-cookie') as string[])[0]!.split(';')[0]!;
+    let commands = 0;
+    const client = redis.client as unknown as { sendCommand: (...a: unknown[]) => unknown };
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = (...a: unknown[]) => {
+      commands++;
+      return send(...a);
+    };
+    try {
+      const store = await s.start({ headers: { cookie } }, fakeRes());
+      expect(store.userId()).toBe('cost-user');
+      expect(commands).toBe(1);
+      store.getValue().set('n', 1);
+      await store.save();
+      expect(commands).toBe(2);
+    } finally {
+      client.sendCommand = send;
+    }
+  });
+});
