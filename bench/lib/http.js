@@ -56,13 +56,13 @@ export const ROWS = [
   // Sessions with no store: the value sealed in the cookie, opened and re-sealed on every request.
   { id: 'ws-cookie-200b-returning', label: 'wasm-session, CookieProvider, 200 B value', file: 'ws-cookie.js', env: { BENCH_VALUE_BYTES: '200' }, mode: 'returning', cookieStore: true },
   { id: 'iron-session-200b-returning', label: 'iron-session (node:http), 200 B value', file: 'iron-session.js', env: { BENCH_VALUE_BYTES: '200' }, mode: 'returning', cookieStore: true },
-  { id: 'fastify-ws-cookie-200b-returning', label: 'fastify + wasm-session plugin, CookieProvider, 200 B value', file: 'fastify-wasm-session.js', env: { BENCH_PROVIDER: 'cookie', BENCH_VALUE_BYTES: '200' }, mode: 'returning', cookieStore: true },
+  { id: 'fastify-ws-cookie-200b-returning', label: 'fastify + wasm-session plugin, CookieProvider, 200 B value', file: 'fastify-wasm-session.js', env: { BENCH_PROVIDER: 'cookie', BENCH_BACKEND: 'auto', BENCH_VALUE_BYTES: '200' }, mode: 'returning', cookieStore: true },
   { id: 'fastify-secure-session-200b-returning', label: 'fastify + @fastify/secure-session, 200 B value', file: 'fastify-secure-session.js', env: { BENCH_VALUE_BYTES: '200' }, mode: 'returning', cookieStore: true },
   { id: 'ws-cookie-2600b-returning', label: 'wasm-session, CookieProvider, 2600 B value', file: 'ws-cookie.js', env: { BENCH_VALUE_BYTES: '2600' }, mode: 'returning', cookieStore: true },
   { id: 'iron-session-2600b-returning', label: 'iron-session (node:http), 2600 B value (about its largest)', file: 'iron-session.js', env: { BENCH_VALUE_BYTES: '2600' }, mode: 'returning', cookieStore: true },
   { id: 'ws-cookie-3k-returning', label: 'wasm-session, CookieProvider, 3072 B value', file: 'ws-cookie.js', env: { BENCH_VALUE_BYTES: '3072' }, mode: 'returning', cookieStore: true },
   { id: 'iron-session-3k-returning', label: 'iron-session (node:http), 3072 B value', file: 'iron-session.js', env: { BENCH_VALUE_BYTES: '3072' }, mode: 'returning', cookieStore: true },
-  { id: 'fastify-ws-cookie-3k-returning', label: 'fastify + wasm-session plugin, CookieProvider, 3072 B value', file: 'fastify-wasm-session.js', env: { BENCH_PROVIDER: 'cookie', BENCH_VALUE_BYTES: '3072' }, mode: 'returning', cookieStore: true },
+  { id: 'fastify-ws-cookie-3k-returning', label: 'fastify + wasm-session plugin, CookieProvider, 3072 B value', file: 'fastify-wasm-session.js', env: { BENCH_PROVIDER: 'cookie', BENCH_BACKEND: 'auto', BENCH_VALUE_BYTES: '3072' }, mode: 'returning', cookieStore: true },
   { id: 'fastify-secure-session-3k-returning', label: 'fastify + @fastify/secure-session, 3072 B value', file: 'fastify-secure-session.js', env: { BENCH_VALUE_BYTES: '3072' }, mode: 'returning', cookieStore: true },
 ];
 
