@@ -15,7 +15,7 @@
  * and leaves issuedAt/keyIndex in a Float64Array registered once.
  */
 import { BackendUnavailableError, SessionError, TokenTooLargeError } from '../errors.js';
-import { DEFAULT_CLOCK_SKEW_MS, IV_LEN, SESSION_ID_LENGTH, TOKEN_MAX, checkCookieName, checkIssuedAt, normalizeSecrets, tokenLength } from './format.js';
+import { IV_LEN, SESSION_ID_LENGTH, TOKEN_MAX, checkIssuedAt, codecOptions, tokenLength } from './format.js';
 import { ABI_REASONS, ABI_TOO_LARGE, SEAL_WITH_IV } from './internal.js';
 import type { Codec, CodecOptions, OpenFailure, OpenOptions, OpenResult, OpenTextResult } from './types.js';
 
@@ -110,10 +110,9 @@ export class NativeCodec implements Codec {
   #idPos = 0;
 
   constructor(options: CodecOptions) {
-    const secrets = normalizeSecrets(options.secrets);
-    checkCookieName(options.name);
-    this.name = options.name;
-    this.#skew = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+    const { secrets, name, skewMs } = codecOptions(options);
+    this.name = name;
+    this.#skew = skewMs;
     const b = (this.#b = bindingSync());
     const h = b.create(secrets, options.name);
     if (typeof h === 'number') throw new BackendUnavailableError('secret or cookie name too long for the native backend');

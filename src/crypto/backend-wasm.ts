@@ -7,7 +7,7 @@
  * with one read. No wasm-bindgen.
  */
 import { BackendUnavailableError, SessionError, TokenTooLargeError } from '../errors.js';
-import { IV_LEN, SESSION_ID_LENGTH, TOKEN_MAX, VALUE_MAX, checkCookieName, checkIssuedAt, normalizeSecrets, tokenLength, DEFAULT_CLOCK_SKEW_MS } from './format.js';
+import { IV_LEN, SESSION_ID_LENGTH, TOKEN_MAX, VALUE_MAX, checkIssuedAt, codecOptions, tokenLength } from './format.js';
 import { ABI_REASONS, ABI_TOO_LARGE, SEAL_WITH_IV } from './internal.js';
 import type { Codec, CodecOptions, OpenFailure, OpenOptions, OpenResult, OpenTextResult } from './types.js';
 
@@ -273,10 +273,9 @@ export class WasmCodec implements Codec {
   #idPos = 0;
 
   constructor(options: CodecOptions) {
-    const secrets = normalizeSecrets(options.secrets);
-    checkCookieName(options.name);
-    this.name = options.name;
-    this.#skew = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+    const { secrets, name, skewMs } = codecOptions(options);
+    this.name = name;
+    this.#skew = skewMs;
     const c = (this.#core = coreSync());
     this.#ring = c.x.ws_ring_new();
     for (const secret of secrets) {

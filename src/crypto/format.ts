@@ -64,6 +64,13 @@ export function checkIssuedAt(issuedAt: number): void {
   }
 }
 
+/** The options every backend's codec checks the same way: secrets, cookie name, clock-skew allowance. */
+export function codecOptions(options: { secrets: unknown; name: string; clockSkewMs?: number | undefined }): { secrets: string[]; name: string; skewMs: number } {
+  const secrets = normalizeSecrets(options.secrets);
+  checkCookieName(options.name);
+  return { secrets, name: options.name, skewMs: options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS };
+}
+
 export function checkCookieName(name: string): void {
   if (typeof name !== 'string' || name.length === 0) throw new InvalidConfigError('cookie name must be a non-empty string');
 }

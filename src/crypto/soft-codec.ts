@@ -4,8 +4,8 @@
  */
 import { TokenTooLargeError } from '../errors.js';
 import {
-  DEFAULT_CLOCK_SKEW_MS, IV_LEN, OVERHEAD, SESSION_ID_BYTES, TAG_LEN, TOKEN_MAX, TS_LEN, VALUE_MAX, VERSION,
-  checkCookieName, checkIssuedAt, decodeBase64Url, encodeBase64Url, normalizeSecrets, readU64BE, tokenLength, writeU64BE,
+  IV_LEN, OVERHEAD, SESSION_ID_BYTES, TAG_LEN, TOKEN_MAX, TS_LEN, VALUE_MAX, VERSION,
+  checkIssuedAt, codecOptions, decodeBase64Url, encodeBase64Url, readU64BE, tokenLength, writeU64BE,
 } from './format.js';
 import { SEAL_WITH_IV } from './internal.js';
 import type { BackendName, Codec, CodecOptions, OpenOptions, OpenResult, OpenTextResult } from './types.js';
@@ -47,13 +47,12 @@ export class SoftCodec implements Codec {
   #poolPos = RANDOM_POOL;
 
   constructor(primitives: Primitives, options: CodecOptions) {
-    const secrets = normalizeSecrets(options.secrets);
-    checkCookieName(options.name);
+    const { secrets, name, skewMs } = codecOptions(options);
     this.backend = primitives.backend;
-    this.name = options.name;
+    this.name = name;
     this.#p = primitives;
-    this.#keys = secrets.map((s) => primitives.deriveKey(s, options.name));
-    this.#skew = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+    this.#keys = secrets.map((s) => primitives.deriveKey(s, name));
+    this.#skew = skewMs;
     this.#encode = primitives.encodeBase64Url ?? encodeBase64Url;
   }
 

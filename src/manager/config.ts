@@ -115,8 +115,9 @@ export function resolveConfig<D extends object>(config: SessionConfig<D>): Resol
   // Same name = same derived keys: a remember cookie would open as a session cookie.
   if (rememberName === cookieName) throw new InvalidConfigError('rememberName must differ from cookieName');
 
-  const cookieSecret = secrets(config.cookieSecret, 'cookieSecret');
-  const rememberSecret = config.rememberSecret === undefined ? cookieSecret : secrets(config.rememberSecret, 'rememberSecret');
+  // The codec's rule (crypto/format.ts), so createCodec and Session answer alike.
+  const cookieSecret = normalizeSecrets(config.cookieSecret, 'cookieSecret');
+  const rememberSecret = config.rememberSecret === undefined ? cookieSecret : normalizeSecrets(config.rememberSecret, 'rememberSecret');
 
   const cookiePath = optString(config.cookiePath, 'cookiePath', DEFAULTS.cookiePath);
   if (!ATTRIBUTE.test(cookiePath)) throw new InvalidConfigError('cookiePath has characters a cookie attribute cannot carry');
@@ -172,11 +173,6 @@ export function resolveConfig<D extends object>(config: SessionConfig<D>): Resol
     renewAfter: seconds(config.renewAfter, 'renewAfter', 0, 'seconds', MAX_COOKIE_EXPIRE),
     renewGrace: seconds(config.renewGrace, 'renewGrace', DEFAULTS.renewGrace, 'seconds', 86_400),
   };
-}
-
-function secrets(value: unknown, name: string): string[] {
-  // The codec's rule (crypto/format.ts), so createCodec and Session answer alike.
-  return normalizeSecrets(value, name);
 }
 
 /**

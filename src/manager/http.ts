@@ -111,10 +111,10 @@ export function reconcileSetCookie(res: SessionResponse, ours: ReadonlyMap<strin
  * Takes the Set-Cookie entries out of a `writeHead` call's headers argument
  * (`writeHead(status, headers)` or `writeHead(status, message, headers)`;
  * an object with any letter case, or Node's flat `[name, value, …]` array),
- * returning the arguments without them and the lines they carried. The
- * caller's object or array is not changed.
+ * returning the arguments without them (the same array when there are none)
+ * and the lines they carried. The caller's headers object or array is not changed.
  */
-export function takeWriteHeadCookies(args: readonly unknown[]): { args: unknown[]; lines: string[] } {
+export function takeWriteHeadCookies(args: unknown[]): { args: unknown[]; lines: string[] } {
   const at = typeof args[1] === 'string' ? 2 : 1;
   const headers = args[at];
   const lines: string[] = [];
@@ -122,7 +122,7 @@ export function takeWriteHeadCookies(args: readonly unknown[]): { args: unknown[
     // A flat array: [name, value, name, value, ...] (Node rejects odd lengths itself).
     let found = false;
     for (let i = 0; i + 1 < headers.length; i += 2) if (isSetCookie(headers[i])) found = true;
-    if (!found) return { args: [...args], lines };
+    if (!found) return { args, lines };
     const rest: unknown[] = [];
     for (let i = 0; i < headers.length; i += 2) {
       if (isSetCookie(headers[i])) lines.push(...headerList(headers[i + 1] as string | readonly string[]));
@@ -132,9 +132,9 @@ export function takeWriteHeadCookies(args: readonly unknown[]): { args: unknown[
     out[at] = rest;
     return { args: out, lines };
   }
-  if (headers === null || typeof headers !== 'object') return { args: [...args], lines };
+  if (headers === null || typeof headers !== 'object') return { args, lines };
   const keys = Object.keys(headers);
-  if (!keys.some(isSetCookie)) return { args: [...args], lines };
+  if (!keys.some(isSetCookie)) return { args, lines };
   const rest: Record<string, unknown> = {};
   for (const key of keys) {
     const v = (headers as Record<string, unknown>)[key];

@@ -473,7 +473,7 @@ function hookResponse(state: RequestState, core: SessionCore): void {
       const store = state.store;
       // A handler that failed (the framework answers 5xx) does not save what it
       // changed; an explicit `store.save()` before that stays saved.
-      if (store !== null && (state.res.statusCode ?? 200) >= 500 && state.res.headersSent !== true) store.discard();
+      if (store !== null) discardIfFailed(state, store);
       if (state.pending === null && (store === null || !store.needsSave())) return end.apply(this, args);
       state.ending = true;
       finish(state, end, args).catch(noop);
@@ -482,13 +482,18 @@ function hookResponse(state: RequestState, core: SessionCore): void {
   }
 }
 
+/** A response already set to 5xx is a failed request: its changes are not saved automatically. */
+function discardIfFailed(state: RequestState, store: SessionStore): void {
+  if ((state.res.statusCode ?? 200) >= 500 && state.res.headersSent !== true) store.discard();
+}
+
 async function finish(state: RequestState, end: AnyFn, args: unknown[]): Promise<void> {
   const res = state.res;
   let store = state.store;
   try {
     if (state.pending !== null) {
       store = await state.pending;
-      if ((res.statusCode ?? 200) >= 500 && res.headersSent !== true) store.discard();
+      discardIfFailed(state, store);
     }
     if (store !== null && store.needsSave()) await store.save();
   } catch (err) {

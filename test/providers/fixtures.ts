@@ -18,6 +18,7 @@ import {
   memcachedTtl,
   startMemcached,
   startRedis,
+  startRedisCluster,
   type RedisCluster,
   type ServerProcess,
 } from '../helpers/servers.js';
@@ -56,6 +57,21 @@ export function redisPerFile(): FileServer<Redis> {
   afterAll(async () => {
     running.client?.disconnect();
     await running.server?.dispose();
+  });
+  return running;
+}
+
+/** Starts a 3-master Redis Cluster and a Cluster client before this file's tests; stops both after them. */
+export function clusterPerFile(): { readonly cluster: RedisCluster; readonly client: Cluster } {
+  const running = {} as { cluster: RedisCluster; client: Cluster };
+  beforeAll(async () => {
+    running.cluster = await startRedisCluster();
+    running.client = clusterClient(running.cluster);
+    await running.client.ping();
+  }, 60_000);
+  afterAll(async () => {
+    running.client?.disconnect();
+    await running.cluster?.stop();
   });
   return running;
 }

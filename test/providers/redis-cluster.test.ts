@@ -1,36 +1,22 @@
 /** A real 3-master Redis Cluster on loopback, through ioredis Cluster. */
 import { randomUUID } from 'node:crypto';
-import type { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Value } from '../../src/manager/value.js';
 import { RedisProvider } from '../../src/providers/redis.js';
-import { startRedisCluster, type RedisCluster } from '../helpers/servers.js';
 import { providerSuite } from './provider-suite.js';
-import { clusterClient, redisFixture } from './fixtures.js';
+import { clusterPerFile, redisFixture } from './fixtures.js';
 
-let cluster: RedisCluster;
-let client: Cluster;
+const rc = clusterPerFile();
 
-beforeAll(async () => {
-  cluster = await startRedisCluster();
-  client = clusterClient(cluster);
-  await client.ping();
-}, 60_000);
-
-afterAll(async () => {
-  client?.disconnect();
-  await cluster?.stop();
-});
-
-providerSuite('redis cluster (3 masters)', () => redisFixture(client));
+providerSuite('redis cluster (3 masters)', () => redisFixture(rc.client));
 
 describe('redis cluster specifics', () => {
   it('refresh moves sessions between slots on different masters', async () => {
-    const p = new RedisProvider(client, { ttl: 60 });
-    const masters = client.nodes('master');
+    const p = new RedisProvider(rc.client, { ttl: 60 });
+    const masters = rc.client.nodes('master');
     expect(masters).toHaveLength(3);
     // slot -> master port, from CLUSTER SLOTS
-    const ranges = await client.cluster('SLOTS');
+    const ranges = await rc.client.cluster('SLOTS');
     const nodeOf = (slot: number): number => ranges.find(([lo, hi]) => slot >= lo && slot <= hi)?.[2]?.[1] ?? -1;
     let crossNode = 0;
     for (let i = 0; i < 12; i++) {
@@ -39,8 +25,8 @@ describe('redis cluster specifics', () => {
       await p.new(a, new Value({ i }));
       const s = await p.refresh(a, b);
       expect(s.getValue().get('i')).toBe(i);
-      const slotA = Number(await client.cluster('KEYSLOT', p.keyFor(a)));
-      const slotB = Number(await client.cluster('KEYSLOT', p.keyFor(b)));
+      const slotA = Number(await rc.client.cluster('KEYSLOT', p.keyFor(a)));
+      const slotB = Number(await rc.client.cluster('KEYSLOT', p.keyFor(b)));
       if (nodeOf(slotA) !== nodeOf(slotB)) crossNode++;
       expect((await p.restore(b)).getValue().get('i')).toBe(i);
       await expect(p.restore(a)).rejects.toMatchObject({ code: 'ERR_SESSION_NOT_FOUND' });
@@ -50,9 +36,9 @@ describe('redis cluster specifics', () => {
   });
 
   it('sessions spread over all three masters', async () => {
-    const p = new RedisProvider(client, { ttl: 60, prefix: 'spread:' });
+    const p = new RedisProvider(rc.client, { ttl: 60, prefix: 'spread:' });
     await Promise.all(Array.from({ length: 30 }, () => p.new(`sid-${randomUUID()}`)));
-    const counts = await Promise.all(client.nodes('master').map((n) => n.dbsize()));
+    const counts = await Promise.all(rc.client.nodes('master').map((n) => n.dbsize()));
     for (const c of counts) expect(c).toBeGreaterThan(0);
   });
 });
