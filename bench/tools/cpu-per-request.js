@@ -1,4 +1,5 @@
-// Server CPU per request (process.cpuUsage over the requests served) for the given server files, 2 rounds of 3 s at -c 50:
+// Server CPU per request (process.cpuUsage over the requests served) for the given server files, interleaved
+// rounds (ROUNDS, default 2) of SECONDS (default 3) at -c 50; BENCH_BACKEND (default wasm) passes on:
 //   node bench/tools/cpu-per-request.js bench/servers/bare-http.js bench/servers/ws-memory.js …
 import { fork } from 'node:child_process';
 import { request } from 'node:http';
@@ -16,7 +17,7 @@ if (!process.env.BENCH_REDIS_PORT && files.some((f) => /redis/.test(f))) {
 const procs = [];
 for (const f of files) {
   const [file, variant] = f.split('@');
-  const p = fork(file, [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, BENCH_BACKEND: 'wasm', ...(variant ? { VARIANT: variant } : {}) } });
+  const p = fork(file, [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, BENCH_BACKEND: process.env.BENCH_BACKEND ?? 'wasm', ...(variant ? { VARIANT: variant } : {}) } });
   const port = await new Promise((r) => p.stdout.on('data', (c) => { const m = /PORT (\d+)/.exec(c); if (m) r(+m[1]); }));
   const h = await new Promise((res) => { const q = request({ host: '127.0.0.1', port, path: '/' }, (r) => { r.resume(); r.on('end', () => res(r.headers)); }); q.end(); });
   const cookie = (h['set-cookie'] ?? []).map((l) => l.split(';')[0]).join('; ');
@@ -25,12 +26,22 @@ for (const f of files) {
 const stats = (p) => new Promise((r) => { p.once('message', (m) => r(m.stats)); p.send('stats'); });
 const run = (x, d) => new Promise((res, rej) => autocannon({ url: `http://127.0.0.1:${x.port}/`, connections: 50, duration: d, headers: x.cookie ? { cookie: x.cookie } : {} }, (e, r) => (e ? rej(e) : res(r))));
 for (const x of procs) await run(x, 1);
-for (let round = 0; round < 2; round++) for (const x of procs) {
+// ROUNDS (default 2) interleaved rounds of SECONDS (default 3) each; with more than 2, medians at the end.
+const rounds = Number(process.env.ROUNDS ?? 2);
+const seconds = Number(process.env.SECONDS ?? 3);
+const cpu = new Map(procs.map((x) => [x, []]));
+for (let round = 0; round < rounds; round++) for (const x of procs) {
   const a = await stats(x.p);
-  const r = await run(x, 3);
+  const r = await run(x, seconds);
   const b = await stats(x.p);
   const n = b.requests - a.requests;
-  console.log(`${x.f.split('/').pop().padEnd(28)} ${Math.round(r.requests.total / r.duration)} req/s  cpu ${((b.cpuUserUs + b.cpuSystemUs - a.cpuUserUs - a.cpuSystemUs) / n).toFixed(1)} µs/req (user ${((b.cpuUserUs - a.cpuUserUs) / n).toFixed(1)}, sys ${((b.cpuSystemUs - a.cpuSystemUs) / n).toFixed(1)})`);
+  const us = (b.cpuUserUs + b.cpuSystemUs - a.cpuUserUs - a.cpuSystemUs) / n;
+  cpu.get(x).push(us);
+  console.log(`${x.f.split('/').pop().padEnd(28)} ${Math.round(r.requests.total / r.duration)} req/s  cpu ${us.toFixed(1)} µs/req (user ${((b.cpuUserUs - a.cpuUserUs) / n).toFixed(1)}, sys ${((b.cpuSystemUs - a.cpuSystemUs) / n).toFixed(1)})`);
+}
+if (rounds > 2) {
+  console.log('median server CPU µs/request:');
+  for (const [x, v] of cpu) console.log(`  ${x.f.split('/').pop().padEnd(28)} ${v.sort((p, q) => p - q)[v.length >> 1].toFixed(1)}`);
 }
 for (const x of procs) x.p.kill();
 redisServer?.stop();

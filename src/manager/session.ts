@@ -15,6 +15,8 @@ import { destroyUserSessions, listUserSessions, loginMeta, usersOf, type Destroy
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 const EPOCH = new Date(0);
+const ABSENT = { ok: false, reason: 'absent' } as const;
+const NO_OPTIONS = {} as const;
 
 type Opened = { ok: true; value: string; issuedAt: number; keyIndex: number } | { ok: false; reason: 'absent' | 'invalid' | 'expired' };
 
@@ -136,19 +138,21 @@ export class Session<D extends object = DefaultSessionData> {
     const state = this.#stateFor(req, res);
     if (state.store !== null) return Promise.resolve(state.store);
     if (state.pending !== null) return state.pending;
-    const pending = this.#start(state).then(
-      (store) => {
-        state.store = store;
-        state.pending = null;
-        return store;
-      },
-      (err: unknown) => {
-        state.pending = null;
-        throw err;
-      },
-    );
+    // #settle clears `pending` itself (no .then closures per request); it
+    // always awaits first, so `pending` is set before it can settle.
+    const pending = this.#settle(state);
     state.pending = pending;
     return pending;
+  }
+
+  async #settle(state: RequestState): Promise<SessionStore> {
+    try {
+      const store = await this.#start(state);
+      state.store = store;
+      return store;
+    } finally {
+      state.pending = null;
+    }
   }
 
   /**
@@ -388,8 +392,8 @@ export class Session<D extends object = DefaultSessionData> {
   /** Opens the request's cookie(s) of `name`; with several, the first that opens wins. Emits invalid/expired. */
   #open(req: SessionRequest, codec: Codec, name: string, maxAge: number): Opened {
     const values = cookieValues(req.headers.cookie, name);
-    if (values.length === 0) return { ok: false, reason: 'absent' };
-    const options = maxAge > 0 ? { maxAge } : {};
+    if (values.length === 0) return ABSENT;
+    const options = maxAge > 0 ? { maxAge } : NO_OPTIONS;
     let failure: OpenFailure | undefined;
     for (const token of values) {
       const r = codec === this.#core.codec ? this.#tokens.openText(token, options) : codec.openText(token, options);
@@ -474,7 +478,17 @@ function hookResponse(state: RequestState, core: SessionCore): void {
       // A handler that failed (the framework answers 5xx) does not save what it
       // changed; an explicit `store.save()` before that stays saved.
       if (store !== null) discardIfFailed(state, store);
-      if (state.pending === null && (store === null || !store.needsSave())) return end.apply(this, args);
+      if (state.pending === null) {
+        if (store === null || !store.needsSave()) return end.apply(this, args);
+        // An in-process store saves at once: the response is not deferred a turn.
+        try {
+          if (store.saveSync()) return end.apply(this, args);
+        } catch (err) {
+          state.ending = true;
+          endAfterFailedSave(state, store, end, args, err);
+          return this;
+        }
+      }
       state.ending = true;
       finish(state, end, args).catch(noop);
       return this;
@@ -497,15 +511,24 @@ async function finish(state: RequestState, end: AnyFn, args: unknown[]): Promise
     }
     if (store !== null && store.needsSave()) await store.save();
   } catch (err) {
-    // The error event has been emitted. A session destroyed meanwhile (another
-    // request's logout) stays destroyed: the response goes out as written.
-    if (errorCode(err) !== 'ERR_SESSION_NOT_FOUND' && res.headersSent !== true) {
-      store?.kill();
-      failResponse(state, end, args);
-      return;
-    }
+    endAfterFailedSave(state, store, end, args, err);
+    return;
   }
   end.apply(res, args);
+}
+
+/**
+ * The save failed (its error event has been emitted): a bare 500 instead of
+ * the app's response. A session destroyed meanwhile (another request's
+ * logout) stays destroyed: the response goes out as written.
+ */
+function endAfterFailedSave(state: RequestState, store: SessionStore | null, end: AnyFn, args: unknown[], err: unknown): void {
+  if (errorCode(err) !== 'ERR_SESSION_NOT_FOUND' && state.res.headersSent !== true) {
+    store?.kill();
+    failResponse(state, end, args);
+    return;
+  }
+  end.apply(state.res, args);
 }
 
 /**

@@ -178,6 +178,30 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     }
   }
 
+  /**
+   * @internal `save()` done before returning, where the Storer writes
+   * synchronously (MemoryProvider): `end` then needs no deferral. `false`
+   * when it cannot (nothing was written: use `save()`); throws what `save()`
+   * would reject with.
+   */
+  saveSync(): boolean {
+    if (this.#saving !== null) return false;
+    if (this.#dead || this.#ephemeral) return true;
+    const storer = this.#storer;
+    if (storer === null || storer.setValueSync === undefined) return false;
+    if (!this.#value.isChanged()) return true;
+    let done: boolean;
+    try {
+      done = storer.setValueSync(this.#untyped());
+    } catch (err) {
+      // Renewed meanwhile: nothing was written, and the async save redirects it.
+      if (errorCode(err) === 'ERR_SESSION_MOVED') return false;
+      throw this.#report('save', err);
+    }
+    if (done) this.#value.markSaved();
+    return done;
+  }
+
   /** @internal Whether the response must wait for a save. */
   needsSave(): boolean {
     return !this.#dead && !this.#ephemeral && !this.#discarded && this.#value.isChanged();

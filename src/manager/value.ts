@@ -71,6 +71,10 @@ export interface ValueChanges {
   readonly deleted: ReadonlySet<string>;
 }
 
+/** The empty change views (never written: `changes()` is read-only). */
+const NO_SETS: ReadonlyMap<string, string> = new Map();
+const NO_DELETES: ReadonlySet<string> = new Set();
+
 interface Slot {
   json: string;
   /** Decoded lazily on first `get`; `undefined` = not decoded yet. */
@@ -92,8 +96,9 @@ const WEAK_FALSE = new Set(['0', 'f', 'false', 'off', 'n', 'no', '']);
  */
 export class Value<D extends object = DefaultSessionData> {
   #slots = new Map<string, Slot>();
-  #set = new Map<string, string>();
-  #deleted = new Set<string>();
+  // Made on the first change: most requests restore a value and change one key, or none.
+  #set: Map<string, string> | null = null;
+  #deleted: Set<string> | null = null;
   #cleared = false;
 
   /** Builds a Value from a plain object; the result counts as unchanged (it came from a store). */
@@ -174,8 +179,8 @@ export class Value<D extends object = DefaultSessionData> {
     const slot = this.#slots.get(key);
     if (slot && slot.json === json) return this; // same content: not a change, no write
     this.#slots.set(key, { json });
-    this.#set.set(key, json);
-    this.#deleted.delete(key);
+    (this.#set ??= new Map()).set(key, json);
+    this.#deleted?.delete(key);
     return this;
   }
 
@@ -189,8 +194,8 @@ export class Value<D extends object = DefaultSessionData> {
   del(key: SessionKey<D>): boolean {
     checkKey(key);
     if (!this.#slots.delete(key)) return false;
-    this.#set.delete(key);
-    if (!this.#cleared) this.#deleted.add(key);
+    this.#set?.delete(key);
+    if (!this.#cleared) (this.#deleted ??= new Set()).add(key);
     return true;
   }
 
@@ -198,8 +203,8 @@ export class Value<D extends object = DefaultSessionData> {
   clean(): this {
     if (this.#slots.size === 0 && !this.isChanged()) return this;
     this.#slots.clear();
-    this.#set.clear();
-    this.#deleted.clear();
+    this.#set = null;
+    this.#deleted = null;
     this.#cleared = true;
     return this;
   }
@@ -214,14 +219,14 @@ export class Value<D extends object = DefaultSessionData> {
 
   /** True when something changed since the value was loaded or last saved. */
   isChanged(): boolean {
-    return this.#cleared || this.#set.size > 0 || this.#deleted.size > 0;
+    return this.#cleared || (this.#set !== null && this.#set.size > 0) || (this.#deleted !== null && this.#deleted.size > 0);
   }
 
   /** Changes since the last save (see `ValueChanges`). */
   changes(): ValueChanges {
     // Views, not copies (this is on every save). Read them at once: later
     // changes to the value show through, until markSaved starts new ones.
-    return { cleared: this.#cleared, set: this.#set, deleted: this.#deleted };
+    return { cleared: this.#cleared, set: this.#set ?? NO_SETS, deleted: this.#deleted ?? NO_DELETES };
   }
 
   /**
@@ -230,18 +235,19 @@ export class Value<D extends object = DefaultSessionData> {
    * Value replaces a session's data wholesale (`Storer.setValue`).
    */
   markAllChanged(): this {
-    this.#set.clear();
-    for (const [key, slot] of this.#slots) this.#set.set(key, slot.json);
-    this.#deleted.clear();
+    const set = new Map<string, string>();
+    for (const [key, slot] of this.#slots) set.set(key, slot.json);
+    this.#set = set;
+    this.#deleted = null;
     this.#cleared = true;
     return this;
   }
 
   /** Called by a provider once the value is stored: nothing is changed any more. */
   markSaved(): void {
-    // Fresh collections rather than clear(): a `changes()` view taken before stays as it was.
-    if (this.#set.size > 0) this.#set = new Map();
-    if (this.#deleted.size > 0) this.#deleted = new Set();
+    // Dropped rather than clear(): a `changes()` view taken before stays as it was.
+    this.#set = null;
+    this.#deleted = null;
     this.#cleared = false;
   }
 
@@ -323,8 +329,8 @@ export class Value<D extends object = DefaultSessionData> {
   clone(): Value<D> {
     const copy = new Value<D>();
     for (const [key, slot] of this.#slots) copy.#slots.set(key, { json: slot.json });
-    for (const [key, json] of this.#set) copy.#set.set(key, json);
-    for (const key of this.#deleted) copy.#deleted.add(key);
+    if (this.#set !== null) copy.#set = new Map(this.#set);
+    if (this.#deleted !== null) copy.#deleted = new Set(this.#deleted);
     copy.#cleared = this.#cleared;
     return copy;
   }
@@ -357,6 +363,10 @@ function structuredCopy(slot: Slot): JsonValue {
  * that are not plain (Date, Map, class instances...).
  */
 function encode(key: string, value: unknown): string {
+  // Scalars (most session values) need no walk: no path string, no cycle set.
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null || (typeof value === 'number' && Number.isFinite(value))) {
+    return JSON.stringify(value);
+  }
   check(value, `value[${JSON.stringify(key)}]`, new Set(), 0);
   return JSON.stringify(value);
 }

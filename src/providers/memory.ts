@@ -50,6 +50,8 @@ export class MemoryProvider implements Provider, StorerBackend {
   readonly #index = new Map<string, Map<string, IndexEntry>>();
   /** The user index (`session.login` and friends). */
   readonly users: UserIndex;
+  /** Saves and touches are done when they return: a changed session does not delay its response. */
+  readonly synchronous = true;
   /** Tombstones of sessions `destroyUserSessions` destroyed (for `reason: 'revoked'`), as long as the idle timeout. */
   readonly #revoked = new LRUCache<string, true>({ max: 10_000, ttlAutopurge: false, allowStale: false });
 
@@ -126,7 +128,7 @@ export class MemoryProvider implements Provider, StorerBackend {
   }
 
   async restore(sid: string, options?: RestoreOptions): Promise<Storer> {
-    const record = this.#cache.get(sid, { updateAgeOnGet: options?.touch === true });
+    const record = this.#cache.get(sid, options?.touch === true ? TOUCH : NO_TOUCH);
     if (record === undefined) throw new SessionNotFoundError();
     if (typeof record !== 'string' && (record.has(META_KEY) || record.has(ALIAS_KEY))) {
       return new ProviderStorer(this, sid, toValue(record), metaOf(record), record.get(ALIAS_KEY) ?? null);
@@ -285,6 +287,9 @@ export class MemoryProvider implements Provider, StorerBackend {
   }
 }
 
+/** lru-cache get options, made once (restore runs on every request). */
+const TOUCH = { updateAgeOnGet: true } as const;
+const NO_TOUCH = { updateAgeOnGet: false } as const;
 const DEFAULT_MAX_SIZE = 64 * 1024 * 1024;
 /** How long a revocation tombstone lasts when sessions have no idle timeout. */
 const REVOKED_FALLBACK_MS = 86_400_000;

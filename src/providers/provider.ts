@@ -18,6 +18,12 @@ export interface Storer<D extends object = DefaultSessionData> {
    * changed read `v.changes()`; after a successful write call `v.markSaved()`.
    */
   setValue(v: Value<D>): Promise<void>;
+  /**
+   * Optional: `setValue` finished before returning, for a store in this
+   * process. Returns `false` when it cannot (nothing was written: the manager
+   * then calls `setValue`); throws what `setValue` would reject with.
+   */
+  setValueSync?(v: Value<D>): boolean;
   /** Slides the idle timeout (the store's TTL) forward. */
   touch(): Promise<void>;
 }

@@ -10,6 +10,12 @@ export interface StorerBackend {
    */
   save(sid: string, value: Value, replace: boolean, meta: SessionMeta | null): Promise<void> | void;
   touch(sid: string): Promise<void> | void;
+  /**
+   * True when `save` is done when it returns (a store in this process, like
+   * MemoryProvider): the Storers then offer `setValueSync`, and a response
+   * that changed its session goes out without waiting a turn for the save.
+   */
+  readonly synchronous?: boolean;
 }
 
 /** The Storer of the bundled providers: the per-store work lives in the provider. */
@@ -50,6 +56,15 @@ export class ProviderStorer implements MetaStorer {
     await this.#backend.save(this.#sid, v, v !== this.#value, this.#meta);
     v.markSaved();
     this.#value = v;
+  }
+
+  /** `setValue`, done before it returns when the backend is synchronous; `false` (nothing written) when it is not. */
+  setValueSync(v: Value): boolean {
+    if (this.#backend.synchronous !== true) return false;
+    void this.#backend.save(this.#sid, v, v !== this.#value, this.#meta);
+    v.markSaved();
+    this.#value = v;
+    return true;
   }
 
   async touch(): Promise<void> {

@@ -211,6 +211,31 @@ describe('the 500 after a failed save is framed: the connection stays usable', (
   });
 });
 
+describe('the memory provider saves synchronously inside end: its failures still become a framed 500', () => {
+  it('a returning request whose save is over maxEntrySize gets a 500 (no false confirmation), the record and the next request stay intact', async () => {
+    const session = new Session(new MemoryProvider({ maxEntrySize: 2_000 }), { cookieSecret: SECRET, backend: 'js' });
+    const errors: string[] = [];
+    session.on('error', (e) => errors.push(`${e.operation}:${e.error.code}`));
+    const app = await serve(async (req, res) => {
+      const store = await session.start(req, res);
+      const v = store.getValue();
+      if (req.url === '/big') v.set('big', 'x'.repeat(5_000));
+      else v.set('n', v.int('n') + 1);
+      res.end(String(v.int('n')));
+    });
+    const first = await rawRequest(app.url, '/');
+    const cookie = `sid=${sid(first) as string}`;
+    expect(first.body).toBe('1');
+    const big = await rawRequest(app.url, '/big', { headers: { cookie } });
+    expect(big.status).toBe(500);
+    expect(big.body).toBe('Internal Server Error\n');
+    expect(errors).toEqual(['save:ERR_VALUE_TOO_LARGE']);
+    // The failed save wrote nothing: the counter goes on from the stored 1.
+    expect((await rawRequest(app.url, '/', { headers: { cookie } })).body).toBe('2');
+    session.dispose();
+  });
+});
+
 describe('session keys and values: typed errors, never a crash or a corrupt record', () => {
   it('refuses non-string keys with ERR_INVALID_VALUE at set, add and del', () => {
     const v = new Value();
