@@ -13,11 +13,27 @@ import type { Codec, OpenOptions, OpenTextResult, OpenedText } from './types.js'
 /** Default bound on entries (~100-character tokens: about 2 MB at the bound). */
 export const TOKEN_CACHE_MAX = 10_000;
 
+interface Entry {
+  readonly token: string;
+  readonly opened: OpenedText;
+}
+
+/**
+ * Map key of a token: its last 12 characters (the tag's end, 72 random bits),
+ * short enough that V8 copies it (no reference to the header) and hashes it
+ * fast. Another token with the same ending only misses (full equality decides).
+ */
+function keyOf(token: string): string {
+  return token.length > KEY_CHARS ? token.slice(-KEY_CHARS) : token;
+}
+const KEY_CHARS = 12;
+
 export class TokenCache {
   readonly #codec: Codec;
   readonly #max: number;
   readonly #skew: number;
-  #entries = new Map<string, OpenedText>();
+  /** Keyed by the token's last characters (its tag: cheap to hash); the entry holds the whole token. */
+  #entries = new Map<string, Entry>();
 
   constructor(codec: Codec, options: { max?: number; clockSkewMs?: number } = {}) {
     this.#codec = codec;
@@ -27,13 +43,15 @@ export class TokenCache {
 
   /** `codec.openText(token, options)`, answered from the cache when this exact token verified before. */
   openText(token: string, options?: OpenOptions): OpenTextResult {
-    const hit = this.#entries.get(token);
-    if (hit !== undefined) {
+    const key = keyOf(token);
+    const entry = this.#entries.get(key);
+    if (entry !== undefined && entry.token === token) {
+      const hit = entry.opened;
       // The same checks the codec makes after the tag: time moves on.
       const now = options?.now ?? Date.now();
       const maxAge = options?.maxAge;
       if (maxAge !== undefined && maxAge >= 0 && now - hit.issuedAt >= maxAge * 1000) {
-        this.#entries.delete(token);
+        this.#entries.delete(key);
         return { ok: false, reason: 'expired' };
       }
       if (hit.issuedAt > now + this.#skew) return { ok: false, reason: 'future' };
@@ -46,7 +64,9 @@ export class TokenCache {
         const oldest = this.#entries.keys().next();
         if (oldest.done !== true) this.#entries.delete(oldest.value);
       }
-      this.#entries.set(token, opened);
+      // A copy (JSON.parse makes a fresh string, on any runtime): the token is a slice
+      // of the request's Cookie header, which the cache must not keep alive.
+      this.#entries.set(key, { token: JSON.parse(JSON.stringify(token)) as string, opened });
     }
     return opened;
   }

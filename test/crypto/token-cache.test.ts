@@ -42,6 +42,21 @@ describe('TokenCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('a different token with the same ending as a cached one is not answered from the cache (keyed by the ending, matched whole)', () => {
+    const { codec, calls } = counting();
+    const cache = new TokenCache(codec);
+    const token = codec.seal('abc', 1_000);
+    expect(cache.openText(token, { now: 2_000 }).ok).toBe(true);
+    // Same last 12 characters, one flipped near the start: the codec sees it, and refuses it.
+    const forged = token.slice(0, 5) + (token[5] === 'A' ? 'B' : 'A') + token.slice(6);
+    expect(forged.slice(-12)).toBe(token.slice(-12));
+    expect(cache.openText(forged, { now: 2_000 }).ok).toBe(false);
+    expect(calls()).toBe(2);
+    // The genuine token is still answered from the cache.
+    expect(cache.openText(token, { now: 2_000 }).ok).toBe(true);
+    expect(calls()).toBe(2);
+  });
+
   it('re-checks expiry and the clock on every hit', () => {
     const { codec } = counting();
     const cache = new TokenCache(codec, { clockSkewMs: 1_000 });
