@@ -16,7 +16,9 @@ try {
 const redis = countIoredis(new Redis({ host: '127.0.0.1', port, lazyConnect: false, maxRetriesPerRequest: 1 }));
 const backend = process.env.BENCH_BACKEND ?? 'wasm';
 if (backend === 'native' && !nativeAvailable()) unavailable('the native addon is not built (npm run build:native)');
-const session = new Session(new RedisProvider(redis, { prefix: 'bench:ws:' }), { cookieSecret: SECRET, backend });
+// BENCH_TOUCH_AFTER=<s>: the provider's touchAfter option (default 0, as the provider's: every touch writes).
+const touchAfter = Number(process.env.BENCH_TOUCH_AFTER ?? 0);
+const session = new Session(new RedisProvider(redis, { prefix: 'bench:ws:', touchAfter }), { cookieSecret: SECRET, backend });
 session.on('error', (e) => console.error('session error', e.operation, e.error.message));
 
 // BENCH_USER=1: the first request logs in (session.login), so returning requests carry a user-bound session.

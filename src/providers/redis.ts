@@ -12,6 +12,7 @@ import type { Cluster, Redis } from 'ioredis';
 import {
   CorruptRecordError,
   DuplicateIdError,
+  InvalidConfigError,
   InvalidKeyError,
   SessionError,
   SessionMovedError,
@@ -46,16 +47,31 @@ export interface RedisProviderOptions {
   ttl?: number;
   /** Bound on each operation in milliseconds; past it the call rejects with `ERR_STORE_UNAVAILABLE`. Default 2000. */
   timeout?: number;
+  /**
+   * Seconds: a restore with touch (`rolling`) slides the TTL only when the
+   * session's last write or touch is at least this old (as connect-mongo's
+   * option of that name), so a read-only request is one plain read and no
+   * write. The trade-off: an idle session may expire up to `touchAfter`
+   * seconds earlier than `ttl` after its last request. Saves always set the
+   * TTL. Must be less than the TTL. Default 0: every touch writes.
+   */
+  touchAfter?: number;
 }
 
 /** A standalone ioredis client or an ioredis Cluster. */
 export type RedisClient = Redis | Cluster;
 
-// KEYS[1] = session key; ARGV = ttl, field1, json1, ... Create-if-absent.
-const NEW_LUA = `
+// HSET/HDEL of ARGV[a..b] as few variadic calls: Lua's unpack has a stack limit,
+// so at most 1000 arguments (500 field/value pairs) per call.
+const RANGE_LUA = `
+local function range(cmd, a, b)
+  for i = a, b, 1000 do redis.call(cmd, KEYS[1], unpack(ARGV, i, math.min(i + 999, b))) end
+end`;
+
+// KEYS[1] = session key; ARGV = ttl, then field/json pairs (the marker first). Create-if-absent.
+const NEW_LUA = `${RANGE_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], '${MARKER_FIELD}', '1')
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+range('HSET', 2, #ARGV)
 local ttl = tonumber(ARGV[1])
 if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
 return 1`;
@@ -64,30 +80,43 @@ return 1`;
 // Writes only into an existing key: a session destroyed (logout) or expired
 // meanwhile must not come back half-empty. A renewed ID (an alias) answers
 // with its alias so the manager redirects the save. A whole replacement keeps
-// the metadata (the user binding is not data).
-const SAVE_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local alias = redis.call('HGET', KEYS[1], '${ALIAS_FIELD}')
-if alias then return alias end
-if ARGV[2] == '1' then
-  local meta = redis.call('HGET', KEYS[1], '${META_FIELD}')
-  redis.call('DEL', KEYS[1])
-  if meta then redis.call('HSET', KEYS[1], '${META_FIELD}', meta) end
+// the metadata (the user binding is not data). One HMGET stands for EXISTS and
+// the alias check: every record carries the marker (a record without one, never
+// written by this library, is checked with EXISTS and given one).
+const SAVE_LUA = `${RANGE_LUA}
+local cleared = ARGV[2] == '1'
+local got
+if cleared then got = redis.call('HMGET', KEYS[1], '${MARKER_FIELD}', '${ALIAS_FIELD}', '${META_FIELD}')
+else got = redis.call('HMGET', KEYS[1], '${MARKER_FIELD}', '${ALIAS_FIELD}') end
+if got[2] then return got[2] end
+if not got[1] then
+  if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+  if not cleared then redis.call('HSET', KEYS[1], '${MARKER_FIELD}', '1') end
 end
-redis.call('HSET', KEYS[1], '${MARKER_FIELD}', '1')
+if cleared then
+  redis.call('DEL', KEYS[1])
+  if got[3] then redis.call('HSET', KEYS[1], '${MARKER_FIELD}', '1', '${META_FIELD}', got[3])
+  else redis.call('HSET', KEYS[1], '${MARKER_FIELD}', '1') end
+end
 local last = 3 + 2 * tonumber(ARGV[3])
-for i = 4, last, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-for i = last + 1, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
+range('HSET', 4, last)
+range('HDEL', last + 1, #ARGV)
 local ttl = tonumber(ARGV[1])
 if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
 return 1`;
 
-// ARGV = ttl. Read and slide the TTL in one round trip.
+// ARGV = ttl (> 0), touchAfter (s; 0 = always). Read and slide the TTL in one
+// round trip; with touchAfter, only when the TTL was last set (by a save, touch
+// or new: ttl - TTL seconds ago) at least touchAfter ago, so a recent session
+// is read with no write. A renewal alias keeps its grace TTL: touching must not
+// stretch it (the alias field is looked for in the reply, not with HEXISTS).
 const RESTORE_TOUCH_LUA = `
 local h = redis.call('HGETALL', KEYS[1])
+if #h == 0 then return h end
+for i = 1, #h, 2 do if h[i] == '${ALIAS_FIELD}' then return h end end
 local ttl = tonumber(ARGV[1])
--- A renewal alias keeps its grace TTL: touching must not stretch it.
-if ttl > 0 and #h > 0 and redis.call('HEXISTS', KEYS[1], '${ALIAS_FIELD}') == 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+local after = tonumber(ARGV[2])
+if after == 0 or ttl - redis.call('TTL', KEYS[1]) >= after then redis.call('EXPIRE', KEYS[1], ttl) end
 return h`;
 
 // The user index of one user: a hash, field = a session key's hash, value = entry JSON.
@@ -120,9 +149,9 @@ table.insert(h, 1, 1)
 return h`;
 
 // Versioned names: another copy of this library on the same client may define different scripts.
-const CMD_NEW = 'wasmSessionNew1';
-const CMD_SAVE = 'wasmSessionSave2';
-const CMD_RESTORE_TOUCH = 'wasmSessionRestoreTouch2';
+const CMD_NEW = 'wasmSessionNew2';
+const CMD_SAVE = 'wasmSessionSave3';
+const CMD_RESTORE_TOUCH = 'wasmSessionRestoreTouch3';
 const CMD_INDEX_ADD = 'wasmSessionIndexAdd1';
 const CMD_DESTROY = 'wasmSessionDestroy1';
 const CMD_FREEZE = 'wasmSessionFreeze1';
@@ -199,9 +228,9 @@ function checkFieldName(key: string): void {
   }
 }
 
-/** Flattens a Value's fields for NEW_LUA. */
+/** Flattens a Value's fields for NEW_LUA, after the marker. */
 function allFields(v: Value): string[] {
-  const out: string[] = [];
+  const out: string[] = [MARKER_FIELD, '1'];
   const fields = v.fields();
   for (const key of Object.keys(fields)) {
     checkFieldName(key);
@@ -215,6 +244,7 @@ export class RedisProvider implements Provider, StorerBackend {
   readonly #scripts: ScriptHost;
   readonly #prefix: string;
   readonly #timeout: number;
+  readonly #touchAfter: number;
   #ttl: number;
   #ttlFixed: boolean;
 
@@ -224,6 +254,12 @@ export class RedisProvider implements Provider, StorerBackend {
     this.#timeout = checkTimeout(options.timeout);
     this.#ttlFixed = options.ttl !== undefined;
     this.#ttl = options.ttl === undefined ? FALLBACK_TTL : checkTtl(options.ttl);
+    const after = options.touchAfter ?? 0;
+    if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) {
+      throw new InvalidConfigError(`touchAfter must be a whole number of seconds >= 0, got ${String(after)}`);
+    }
+    this.#touchAfter = after;
+    this.#checkTouchAfter();
     const host = client as unknown as Partial<ScriptHost>;
     // defineCommand gives EVALSHA with an EVAL fallback on NOSCRIPT, per node on a Cluster.
     for (const [name, lua] of Object.entries(SCRIPTS)) {
@@ -274,8 +310,18 @@ export class RedisProvider implements Provider, StorerBackend {
     return storeKey(this.#prefix, sid);
   }
 
+  /** A touchAfter of the TTL or more would let a session in use expire untouched. */
+  #checkTouchAfter(): void {
+    if (this.#touchAfter > 0 && this.#ttl > 0 && this.#touchAfter >= this.#ttl) {
+      throw new InvalidConfigError(`touchAfter (${this.#touchAfter} s) must be less than the TTL (${this.#ttl} s)`);
+    }
+  }
+
   useDefaults(defaults: ProviderDefaults): void {
-    if (!this.#ttlFixed) this.#ttl = checkTtl(defaults.ttl);
+    if (!this.#ttlFixed) {
+      this.#ttl = checkTtl(defaults.ttl);
+      this.#checkTouchAfter();
+    }
     if (defaults.lifetime !== undefined) this.#lifetime = defaults.lifetime;
   }
 
@@ -297,7 +343,7 @@ export class RedisProvider implements Provider, StorerBackend {
     const key = this.keyFor(sid);
     const reply = await this.#run(
       options.touch && this.#ttl > 0
-        ? this.#scripts[CMD_RESTORE_TOUCH](key, this.#ttl)
+        ? this.#scripts[CMD_RESTORE_TOUCH](key, this.#ttl, this.#touchAfter)
         : this.#client.hgetall(key),
       'restore',
     );
@@ -368,7 +414,7 @@ export class RedisProvider implements Provider, StorerBackend {
       fields = value.fields();
       for (const key of Object.keys(fields)) checkFieldName(key);
     }
-    const args: string[] = [];
+    const args: string[] = [MARKER_FIELD, '1'];
     for (const key of Object.keys(fields)) args.push(key, fields[key] as string);
     args.push(META_FIELD, encodeMeta(meta));
     const created = await this.#run(this.#scripts[CMD_NEW](this.keyFor(newSid), this.#ttl, ...args), 'refresh');
@@ -396,7 +442,7 @@ export class RedisProvider implements Provider, StorerBackend {
    */
   async renew(sid: string, newSid: string, options: RenewOptions): Promise<MetaStorer | { alias: string } | null> {
     const copied = options.value.fields();
-    const args: string[] = [];
+    const args: string[] = [MARKER_FIELD, '1'];
     for (const key of Object.keys(copied)) args.push(key, copied[key] as string);
     args.push(META_FIELD, encodeMeta(options.meta));
     const newKey = this.keyFor(newSid);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Value } from '../../src/manager/value.js';
-import { MARKER_FIELD, RedisProvider } from '../../src/providers/redis.js';
+import { Session } from '../../src/index.js';
+import { ALIAS_FIELD, MARKER_FIELD, RedisProvider } from '../../src/providers/redis.js';
 import { providerSuite } from './provider-suite.js';
 import { redisFixture, redisPerFile, sid } from './fixtures.js';
 
@@ -82,5 +83,135 @@ describe('redis specifics', () => {
     expect(() => new RedisProvider(redis.client, { ttl: -1 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
     expect(() => new RedisProvider(redis.client, { ttl: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
     expect(() => new RedisProvider(redis.client, { timeout: -5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
+  });
+  /** Server-side calls per command name (INFO commandstats) while `op` runs; tests in a file run one at a time. */
+  async function commandsDuring(op: () => Promise<unknown>): Promise<Record<string, number>> {
+    const stats = async (): Promise<Record<string, number>> => {
+      const out: Record<string, number> = {};
+      for (const m of (await redis.client.info('commandstats')).matchAll(/cmdstat_(\w+):calls=(\d+)/g)) out[m[1]!] = Number(m[2]);
+      return out;
+    };
+    const before = await stats();
+    await op();
+    const after = await stats();
+    const diff: Record<string, number> = {};
+    for (const [name, n] of Object.entries(after)) if (name !== 'info' && n !== (before[name] ?? 0)) diff[name] = n - (before[name] ?? 0);
+    return diff;
+  }
+
+  it('server side, a restore with touch is HGETALL + EXPIRE and a save of changes HMGET + HSET + HDEL + EXPIRE', async () => {
+    const p = new RedisProvider(redis.client, { ttl: 60 });
+    const id = sid();
+    await p.new(id, new Value({ a: 1, b: 2 }));
+    let s = await p.restore(id, { touch: true }); // loads the scripts
+    expect(await commandsDuring(async () => (s = await p.restore(id, { touch: true })))).toEqual({ evalsha: 1, hgetall: 1, expire: 1 });
+    s.getValue().set('a', 3).set('c', 4).del('b');
+    expect(await commandsDuring(() => s.setValue(s.getValue()))).toEqual({ evalsha: 1, hmget: 1, hset: 1, hdel: 1, expire: 1 });
+    expect(await redis.client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: '1', a: '3', c: '4' });
+  });
+
+  it('saves and creates sessions of thousands of fields (the scripts chunk their HSET/HDEL arguments)', async () => {
+    const p = new RedisProvider(redis.client, { ttl: 60 });
+    const id = sid();
+    const many = (n: number, tag: string): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, `${tag}${i}`]));
+    await p.new(id, new Value(many(3000, 'v')));
+    const s = await p.restore(id, { touch: true });
+    for (let i = 0; i < 3000; i++) {
+      if (i % 2 === 0) s.getValue().set(`k${i}`, `w${i}`);
+      else s.getValue().del(`k${i}`);
+    }
+    await s.setValue(s.getValue());
+    const back = (await p.restore(id)).getValue();
+    expect(back.size).toBe(1500);
+    expect(back.get('k2998')).toBe('w2998');
+    expect(back.has('k2999')).toBe(false);
+    const replaced = new Value(many(2500, 'x'));
+    await s.setValue(replaced); // a whole replacement
+    expect((await p.restore(id)).getValue().toJSON()).toEqual(many(2500, 'x'));
+  });
+
+  it('a record without the marker (not written by this library) still saves, and gets the marker', async () => {
+    const p = new RedisProvider(redis.client, { ttl: 60 });
+    const id = sid();
+    await redis.client.hset(p.keyFor(id), 'a', '1');
+    const s = await p.restore(id, { touch: true });
+    s.getValue().set('b', 2);
+    await s.setValue(s.getValue());
+    expect(await redis.client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: '1', a: '1', b: '2' });
+    expect(await redis.client.ttl(p.keyFor(id))).toBeGreaterThan(50);
+  });
+
+  it('a save into a session destroyed meanwhile rejects and writes nothing', async () => {
+    const p = new RedisProvider(redis.client, { ttl: 60 });
+    const id = sid();
+    await p.new(id, new Value({ a: 1 }));
+    const s = await p.restore(id);
+    await p.destroy(id);
+    s.getValue().set('b', 2);
+    await expect(s.setValue(s.getValue())).rejects.toMatchObject({ code: 'ERR_SESSION_NOT_FOUND' });
+    await expect(s.setValue(new Value({ c: 3 }))).rejects.toMatchObject({ code: 'ERR_SESSION_NOT_FOUND' });
+    expect(await redis.client.exists(p.keyFor(id))).toBe(0);
+  });
+
+  describe('touchAfter', () => {
+    it('a restore with touch slides the TTL only once the last write is touchAfter old, with no write before', async () => {
+      const id = sid();
+      const writer = new RedisProvider(redis.client, { ttl: 100 });
+      await writer.new(id, new Value({ a: 1 }));
+      // Under ttl 1000 a TTL of ~100 says the last write was ~900 s ago.
+      const notYet = new RedisProvider(redis.client, { ttl: 1000, touchAfter: 950 });
+      expect(await commandsDuring(() => notYet.restore(id, { touch: true }))).toEqual({ evalsha: 1, hgetall: 1, ttl: 1 });
+      expect(await redis.client.ttl(writer.keyFor(id))).toBeLessThanOrEqual(100);
+      const due = new RedisProvider(redis.client, { ttl: 1000, touchAfter: 800 });
+      expect((await due.restore(id, { touch: true })).getValue().get('a')).toBe(1);
+      expect(await redis.client.ttl(writer.keyFor(id))).toBeGreaterThan(900);
+      // Just touched: not due again.
+      expect(await commandsDuring(() => due.restore(id, { touch: true }))).toEqual({ evalsha: 1, hgetall: 1, ttl: 1 });
+      // A save sets the TTL whatever touchAfter says.
+      const s = await notYet.restore(id);
+      await redis.client.expire(writer.keyFor(id), 100);
+      s.getValue().set('a', 2);
+      await s.setValue(s.getValue());
+      expect(await redis.client.ttl(writer.keyFor(id))).toBeGreaterThan(900);
+    });
+
+    it('a record with no TTL is given one; unknown IDs and corrupt records answer as without touchAfter', async () => {
+      const p = new RedisProvider(redis.client, { ttl: 60, touchAfter: 30 });
+      const id = sid();
+      await new RedisProvider(redis.client, { ttl: 0 }).new(id, new Value({ a: 1 }));
+      await p.restore(id, { touch: true });
+      expect(await redis.client.ttl(p.keyFor(id))).toBeGreaterThan(50);
+      await expect(p.restore(sid(), { touch: true })).rejects.toMatchObject({ code: 'ERR_SESSION_NOT_FOUND' });
+      const bad = sid();
+      await redis.client.hset(p.keyFor(bad), MARKER_FIELD, '1', 'user', '{broken');
+      await expect(p.restore(bad, { touch: true })).rejects.toMatchObject({ code: 'ERR_CORRUPT_RECORD' });
+      expect(await redis.client.hgetall(p.keyFor(bad))).toEqual({ [MARKER_FIELD]: '1', user: '{broken' });
+    });
+
+    it('a renewal alias keeps its grace TTL (with and without touchAfter)', async () => {
+      for (const touchAfter of [0, 10]) {
+        const p = new RedisProvider(redis.client, { ttl: 1000, touchAfter });
+        const id = sid();
+        await p.new(id, new Value({ a: 1 }));
+        await redis.client.hset(p.keyFor(id), ALIAS_FIELD, 'sealed-target');
+        await redis.client.expire(p.keyFor(id), 5);
+        await p.restore(id, { touch: true });
+        expect(await redis.client.ttl(p.keyFor(id))).toBeLessThanOrEqual(5);
+      }
+    });
+
+    it('rejects a touchAfter that is not a whole number of seconds below the TTL with ERR_INVALID_CONFIG', () => {
+      for (const touchAfter of [-1, 1.5, Number.NaN]) {
+        expect(() => new RedisProvider(redis.client, { touchAfter })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
+      }
+      expect(() => new RedisProvider(redis.client, { ttl: 60, touchAfter: 60 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
+      expect(() => new RedisProvider(redis.client, { ttl: 0, touchAfter: 60 })).not.toThrow();
+      // The TTL from the Session's sessionExpire is checked too.
+      const secret = 'a test secret of at least 32 characters';
+      expect(() => new Session(new RedisProvider(redis.client, { touchAfter: 600 }), { cookieSecret: secret, sessionExpire: 300 })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }),
+      );
+      expect(() => new Session(new RedisProvider(redis.client, { touchAfter: 60 }), { cookieSecret: secret, sessionExpire: 300 })).not.toThrow();
+    });
   });
 });
