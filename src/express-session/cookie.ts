@@ -125,6 +125,39 @@ const suffixes = new Map<string, string>();
 /** @internal A Set-Cookie line. `encode: false`: `val` is a base64url token, used as it is. */
 export function serializeData(name: string, val: string, data: CookieData, encode: boolean): string {
   if (encode) return serialize(name, val, options(data, true));
+  const suffix = last.suffix !== undefined && sameAttributes(name, data) ? last.suffix : lookupSuffix(name, data);
+  const e = data.expires;
+  if (e instanceof Date && !Number.isFinite(e.valueOf())) throw new TypeError(`option expires is invalid: ${String(e)}`);
+  return e instanceof Date ? `${name}=${val}; Expires=${e.toUTCString()}${suffix}` : `${name}=${val}${suffix}`;
+}
+
+/** The attributes of the last suffix looked up: most apps send one cookie shape, so no key string per response. */
+const last: {
+  name: string;
+  path: unknown;
+  domain: unknown;
+  flags: number;
+  priority: unknown;
+  sameSite: unknown;
+  suffix: string | undefined;
+} = { name: '', path: undefined, domain: undefined, flags: 0, priority: undefined, sameSite: undefined, suffix: undefined };
+
+function flagsOf(data: CookieData): number {
+  return (data.httpOnly ? 1 : 0) | (data.secure === true ? 2 : 0) | (data.partitioned ? 4 : 0);
+}
+
+function sameAttributes(name: string, data: CookieData): boolean {
+  return (
+    last.name === name &&
+    last.path === data.path &&
+    last.domain === data.domain &&
+    last.flags === flagsOf(data) &&
+    last.priority === data.priority &&
+    last.sameSite === data.sameSite
+  );
+}
+
+function lookupSuffix(name: string, data: CookieData): string {
   const key = `${name}\0${String(data.path)}\0${String(data.domain)}\0${data.httpOnly ? 1 : 0}${data.secure === true ? 1 : 0}${data.partitioned ? 1 : 0}\0${String(data.priority)}\0${String(data.sameSite)}`;
   let suffix = suffixes.get(key);
   if (suffix === undefined) {
@@ -135,9 +168,20 @@ export function serializeData(name: string, val: string, data: CookieData, encod
     if (suffixes.size >= 256) suffixes.clear();
     suffixes.set(key, suffix);
   }
-  const e = data.expires;
-  if (e instanceof Date && !Number.isFinite(e.valueOf())) throw new TypeError(`option expires is invalid: ${String(e)}`);
-  return e instanceof Date ? `${name}=${val}; Expires=${e.toUTCString()}${suffix}` : `${name}=${val}${suffix}`;
+  // Only primitives are remembered: an object attribute could stringify differently next time.
+  const prim = (v: unknown): boolean => v === null || (typeof v !== 'object' && typeof v !== 'function');
+  if (prim(data.path) && prim(data.domain) && prim(data.priority) && prim(data.sameSite)) {
+    last.name = name;
+    last.path = data.path;
+    last.domain = data.domain;
+    last.flags = flagsOf(data);
+    last.priority = data.priority;
+    last.sameSite = data.sameSite;
+    last.suffix = suffix;
+  } else {
+    last.suffix = undefined;
+  }
+  return suffix;
 }
 
 function options(data: CookieData, withExpires: boolean): SerializeOptions {

@@ -6,7 +6,7 @@ import { checkTimeout } from '../providers/deadline.js';
 import { callStoreRaw } from '../providers/express-store.js';
 import { Cookie, serializeData, type CookieOptions } from './cookie.js';
 import { codecSecrets, unsignLegacy, type Secret } from './secrets.js';
-import { CONTEXT, Session, createSession, type Callback, type RequestContext, type SessionOwner } from './session.js';
+import { Session, contexts, createSession, type Callback, type RequestContext, type SessionOwner } from './session.js';
 import { MemoryStore, syncMemory, type SessionRecord } from './store.js';
 
 /**
@@ -250,21 +250,20 @@ export function session(options?: SessionOptions): SessionMiddleware {
     const reqSecrets: Secret[] = secrets ?? [req.secret as string];
     const codec = mainCodec ?? codecFor(req.secret as string);
 
+    const state = new RequestState(shared, req, res, next, codec, res.writeHead as unknown as AnyFn, res.end as unknown as AnyFn);
+    getcookie(state, req.headers.cookie, name, codec, legacy ? reqSecrets : null);
+    // Under Express every property added to req or res costs a new hidden class
+    // (see `contexts`): only the ones express-session's API has (sessionStore,
+    // sessionID, session; writeHead, end), the hooks as closures over the state.
     req.sessionStore = store;
-    const state = new RequestState(shared, req, res, next, codec);
-    const found = getcookie(req.headers.cookie, name, codec, legacy ? reqSecrets : null);
-    if (found !== undefined) {
-      state.cookieId = found.id;
-      state.replaceCookie = found.replace;
-    }
     req.sessionID = state.cookieId;
-    req[CONTEXT] = state;
-    const hooked = res as Hooked;
-    hooked[STATE] = state;
-    state.writeHeadOrig = res.writeHead as unknown as AnyFn;
-    state.endOrig = res.end as unknown as AnyFn;
-    res.writeHead = hookedWriteHead as unknown as ServerResponse['writeHead'];
-    res.end = hookedEnd as unknown as ServerResponse['end'];
+    contexts.set(req, state);
+    res.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]): unknown {
+      return state.writeHead(this, args);
+    } as unknown as ServerResponse['writeHead'];
+    res.end = function end(this: ServerResponse, ...args: unknown[]): unknown {
+      return state.end(this, args);
+    } as unknown as ServerResponse['end'];
 
     // generate a session if the browser doesn't send a sessionID
     if (!req.sessionID) {
@@ -293,51 +292,68 @@ interface Shared {
   later(fn: Callback): Callback;
 }
 
-const STATE: unique symbol = Symbol('wasm-session/express-session response');
-type Hooked = ServerResponse & { [STATE]: RequestState };
-
-// Shared functions rather than closures per request: the state hangs off the response.
-function hookedWriteHead(this: Hooked, ...args: unknown[]): unknown {
-  return this[STATE].writeHead(this, args);
-}
-function hookedEnd(this: Hooked, ...args: unknown[]): unknown {
-  return this[STATE].end(this, args);
-}
-
 /**
  * One request's session bookkeeping: express-session's closure variables
  * (originalId, originalHash, savedHash, touched) and its shouldSave /
  * shouldTouch / shouldSetCookie rules. Also the context the Session methods call.
  */
 class RequestState implements RequestContext {
-  cookieId: string | undefined;
+  // `declare` + assignments in the constructor: one hidden class, no class-field defines.
+  declare readonly m: Shared;
+  declare readonly req: Req;
+  declare readonly res: ServerResponse;
+  declare readonly next: (err?: unknown) => void;
+  declare readonly codec: Codec;
+  declare readonly writeHeadOrig: AnyFn;
+  declare readonly endOrig: AnyFn;
+  /** The session ID the request's cookie carried. */
+  declare cookieId: string | undefined;
+  /** That cookie's token, when it opened under the current secret: sent back as it is while the ID stays. */
+  declare cookieToken: string | undefined;
   /** The response must carry a (new) sealed cookie even if nothing changed: a legacy or rotated cookie. */
-  replaceCookie = false;
-  originalHash: string | undefined;
-  originalId: string | undefined;
-  savedHash: string | undefined;
-  touched = false;
+  declare replaceCookie: boolean;
+  declare originalHash: string | undefined;
+  declare originalId: string | undefined;
+  declare savedHash: string | undefined;
+  declare touched: boolean;
   /** A save/destroy failed before the headers: no cookie, the error went to next(). */
-  failed = false;
-  headersFired = false;
-  ended = false;
-  writeHeadOrig: AnyFn | undefined;
-  endOrig: AnyFn | undefined;
-  endArgs: unknown[] = [];
-  memo: string | undefined;
-  memoFor: Session | undefined;
+  declare failed: boolean;
+  declare headersFired: boolean;
+  declare ended: boolean;
+  /** The response has been ended (or handed to the error handler): `end` calls go straight through. */
+  declare passThrough: boolean;
+  declare endArgs: unknown[] | undefined;
+  declare memo: string | undefined;
+  declare memoFor: Session | undefined;
 
-  constructor(
-    readonly m: Shared,
-    readonly req: Req,
-    readonly res: ServerResponse,
-    readonly next: (err?: unknown) => void,
-    readonly codec: Codec,
-  ) {}
+  constructor(m: Shared, req: Req, res: ServerResponse, next: (err?: unknown) => void, codec: Codec, writeHeadOrig: AnyFn, endOrig: AnyFn) {
+    this.m = m;
+    this.req = req;
+    this.res = res;
+    this.next = next;
+    this.codec = codec;
+    this.writeHeadOrig = writeHeadOrig;
+    this.endOrig = endOrig;
+    this.cookieId = undefined;
+    this.cookieToken = undefined;
+    this.replaceCookie = false;
+    this.originalHash = undefined;
+    this.originalId = undefined;
+    this.savedHash = undefined;
+    this.touched = false;
+    this.failed = false;
+    this.headersFired = false;
+    this.ended = false;
+    this.passThrough = false;
+    this.endArgs = undefined;
+    this.memo = undefined;
+    this.memoFor = undefined;
+  }
 
   generated(): void {
     const s = this.m.generateFor(this.req, this.codec);
-    this.originalId = this.req.sessionID;
+    // s.id is req.sessionID, read off the session: each read of req costs (see `contexts`).
+    this.originalId = s.id;
     this.originalHash = hash(s);
   }
 
@@ -351,7 +367,7 @@ class RequestState implements RequestContext {
         this.generated();
       } else {
         const s = createSession(this.req, sess);
-        this.originalId = this.req.sessionID;
+        this.originalId = s.id;
         this.originalHash = hash(s);
         if (!this.m.resave) this.savedHash = this.originalHash;
       }
@@ -417,7 +433,11 @@ class RequestState implements RequestContext {
       this.touched = true;
     }
     try {
-      const line = serializeData(this.m.name, this.codec.seal(req.sessionID as string), sess.cookie.data, false);
+      const sid = req.sessionID as string;
+      // The cookie the browser sent, when it still names this session under the current secret: the same
+      // ID sealed again would be just as valid (express-session re-sends its same signed value too).
+      const token = this.cookieToken !== undefined && sid === this.cookieId ? this.cookieToken : this.codec.seal(sid);
+      const line = serializeData(this.m.name, token, sess.cookie.data, false);
       const res = this.res;
       const prev = res.getHeader('Set-Cookie');
       res.setHeader('Set-Cookie', prev === undefined ? [line] : Array.isArray(prev) ? [...(prev as string[]), line] : [String(prev), line]);
@@ -427,13 +447,14 @@ class RequestState implements RequestContext {
   }
 
   writeHead(res: ServerResponse, args: unknown[]): unknown {
-    const orig = this.writeHeadOrig as AnyFn;
+    const orig = this.writeHeadOrig;
     if (this.headersFired) return orig.apply(res, args);
     this.headersFired = true;
     // Headers given to writeHead are set first, so the app's own Set-Cookie and ours both go out.
     const headerIndex = args.length > 1 && typeof args[1] === 'string' ? 2 : 1;
     const headers = args.length > headerIndex ? args[headerIndex] : undefined;
-    if (typeof args[0] === 'number') res.statusCode = args[0];
+    // No `res.statusCode = args[0]` first (on-headers does it for its listeners): the original writeHead
+    // sets it, nothing here reads it, and every store to res costs (see `contexts`).
     if (headers !== undefined && headers !== null) applyHeaders(res, headers);
     this.onHeaders();
     return orig.apply(res, args.length > headerIndex ? args.slice(0, headerIndex) : args);
@@ -441,6 +462,7 @@ class RequestState implements RequestContext {
 
   /** Saves (or destroys, or touches) before the response ends, so a failed save never goes out as a success. */
   end(res: ServerResponse, args: unknown[]): unknown {
+    if (this.passThrough) return this.endOrig.apply(res, args);
     if (this.ended) return res;
     this.ended = true;
     this.endArgs = args;
@@ -485,10 +507,10 @@ class RequestState implements RequestContext {
   }
 
   finish(): unknown {
-    const res = this.res;
-    res.end = this.endOrig as unknown as ServerResponse['end'];
+    // No `res.end = endOrig`: a store to res costs as much as an add (see `contexts`); the hook passes through.
+    this.passThrough = true;
     try {
-      return (this.endOrig as AnyFn).apply(res, this.endArgs);
+      return this.endOrig.apply(this.res, this.endArgs as unknown[]);
     } finally {
       this.memo = undefined;
     }
@@ -506,7 +528,7 @@ class RequestState implements RequestContext {
       return;
     }
     this.failed = true;
-    this.res.end = this.endOrig as unknown as ServerResponse['end'];
+    this.passThrough = true;
     this.next(err);
   }
 
@@ -540,24 +562,35 @@ function hash(sess: Session): string {
   return JSON.stringify(data);
 }
 
-/** The session ID from the request's cookie: a sealed token, or (with `legacySecrets`) an express-session `s:` cookie. */
-function getcookie(header: string | undefined, name: string, codec: Codec, legacySecrets: readonly Secret[] | null): { id: string; replace: boolean } | undefined {
+/**
+ * The session ID from the request's cookie, onto `state`: a sealed token, or
+ * (with `legacySecrets`) an express-session `s:` cookie.
+ */
+function getcookie(state: RequestState, header: string | undefined, name: string, codec: Codec, legacySecrets: readonly Secret[] | null): void {
   const values = cookieValues(header, name);
-  if (values.length === 0) return undefined;
+  if (values.length === 0) return;
   for (const v of values) {
     const r = codec.openText(v);
-    // Opened under an older secret: re-seal under the first one.
-    if (r.ok && r.value.length > 0) return { id: r.value, replace: r.keyIndex > 0 };
+    if (r.ok && r.value.length > 0) {
+      state.cookieId = r.value;
+      // Opened under an older secret: re-seal under the first one.
+      if (r.keyIndex > 0) state.replaceCookie = true;
+      else state.cookieToken = v;
+      return;
+    }
   }
   if (legacySecrets !== null) {
     for (const v of values) {
       if (v.startsWith('s:')) {
         const id = unsignLegacy(v.slice(2), legacySecrets);
-        if (id !== false && id.length > 0) return { id, replace: true };
+        if (id !== false && id.length > 0) {
+          state.cookieId = id;
+          state.replaceCookie = true;
+          return;
+        }
       }
     }
   }
-  return undefined;
 }
 
 function pathname(url: string): string {

@@ -4,7 +4,7 @@ import { Cookie, type CookieOptions } from './cookie.js';
 export type Callback = (err?: unknown) => void;
 
 /**
- * What the middleware keeps per request (under a symbol on `req`), so the
+ * What the middleware keeps per request (in `contexts`, keyed by `req`), so the
  * Session methods can tell it about saves and reloads. @internal
  */
 export interface RequestContext {
@@ -16,16 +16,19 @@ export interface RequestContext {
   regenerate(fn: Callback): void;
 }
 
-/** @internal */
-export const CONTEXT: unique symbol = Symbol('wasm-session/express-session');
+/**
+ * @internal The request contexts, keyed by `req`. A WeakMap rather than a
+ * property on `req`: after Express swaps a request's prototype, every property
+ * added to it makes a new hidden class (a slow, uncached map copy per request,
+ * and megamorphic property access in Node's code after it).
+ */
+export const contexts = new WeakMap<SessionOwner, RequestContext>();
 
 /** The request as a Session sees it. */
 export interface SessionOwner {
   sessionID?: string | undefined;
   session?: Session | null | undefined;
   sessionStore?: unknown;
-  /** @internal */
-  [CONTEXT]?: RequestContext;
 }
 
 /**
@@ -62,7 +65,7 @@ export class Session {
 
   /** Saves the session to the store now (the middleware also saves at the end of the response when needed). */
   save(fn?: Callback): this {
-    const ctx = this.req[CONTEXT];
+    const ctx = contexts.get(this.req);
     if (ctx !== undefined) {
       ctx.onSave(this);
       ctx.set(this, fn ?? noop);
@@ -75,7 +78,7 @@ export class Session {
   /** Reloads the session's data from the store (`req.session` is replaced). */
   reload(fn: Callback): this {
     const req = this.req;
-    const ctx = req[CONTEXT];
+    const ctx = contexts.get(req);
     const done = (err: unknown, sess?: Record<string, unknown> | null): void => {
       if (err) return fn(err);
       if (!sess) return fn(new Error('failed to load session'));
@@ -91,7 +94,7 @@ export class Session {
   /** Destroys the session in the store and removes `req.session`. */
   destroy(fn?: Callback): this {
     delete this.req.session;
-    const ctx = this.req[CONTEXT];
+    const ctx = contexts.get(this.req);
     if (ctx !== undefined) ctx.destroy(this.id, fn ?? noop);
     else storeOf(this).destroy(this.id, fn ?? noop);
     return this;
@@ -99,7 +102,7 @@ export class Session {
 
   /** Destroys this session and puts a new, empty one with a new ID on `req.session` (call it at login). */
   regenerate(fn: Callback): this {
-    const ctx = this.req[CONTEXT];
+    const ctx = contexts.get(this.req);
     if (ctx !== undefined) ctx.regenerate(fn);
     else (this.req.sessionStore as { regenerate(req: unknown, fn: Callback): void }).regenerate(this.req, fn);
     return this;
