@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createCodec } from '../crypto/index.js';
+import { TokenCache } from '../crypto/token-cache.js';
 import type { BackendChoice, Codec } from '../crypto/types.js';
 import { cookieValues } from '../manager/http.js';
 import { checkTimeout } from '../providers/deadline.js';
@@ -124,6 +125,13 @@ export function session(options?: SessionOptions): SessionMiddleware {
   }
 
   const mainCodec: Codec | null = secrets ? createCodec({ secrets: codecSecrets(secrets), name, backend }) : null;
+  // Cookies that verified before open with a lookup (see TokenCache), one cache per codec.
+  const openers = new WeakMap<Codec, TokenCache>();
+  const openerFor = (codec: Codec): TokenCache => {
+    let o = openers.get(codec);
+    if (o === undefined) openers.set(codec, (o = new TokenCache(codec)));
+    return o;
+  };
   // Without a `secret` option, express-session signs with cookie-parser's req.secret: a codec per such secret.
   const codecs = new Map<string, Codec>();
   const codecFor = (secret: string): Codec => {
@@ -251,7 +259,7 @@ export function session(options?: SessionOptions): SessionMiddleware {
     const codec = mainCodec ?? codecFor(req.secret as string);
 
     const state = new RequestState(shared, req, res, next, codec, res.writeHead as unknown as AnyFn, res.end as unknown as AnyFn);
-    getcookie(state, req.headers.cookie, name, codec, legacy ? reqSecrets : null);
+    getcookie(state, req.headers.cookie, name, openerFor(codec), legacy ? reqSecrets : null);
     // Under Express every property added to req or res costs a new hidden class
     // (see `contexts`): only the ones express-session's API has (sessionStore,
     // sessionID, session; writeHead, end), the hooks as closures over the state.
@@ -566,7 +574,7 @@ function hash(sess: Session): string {
  * The session ID from the request's cookie, onto `state`: a sealed token, or
  * (with `legacySecrets`) an express-session `s:` cookie.
  */
-function getcookie(state: RequestState, header: string | undefined, name: string, codec: Codec, legacySecrets: readonly Secret[] | null): void {
+function getcookie(state: RequestState, header: string | undefined, name: string, codec: Pick<Codec, 'openText'>, legacySecrets: readonly Secret[] | null): void {
   const values = cookieValues(header, name);
   if (values.length === 0) return;
   for (const v of values) {
