@@ -12,7 +12,7 @@ import type { SessionConfig } from '../../src/manager/config.js';
 import type { SessionEvents } from '../../src/manager/events.js';
 import { Session } from '../../src/manager/session.js';
 import { setCookieLine, type CookieAttributes } from '../../src/manager/http.js';
-import { ManagerRequestCookies } from '../../src/manager/request-cookies.js';
+import { ManagerRequestCookies, SET_TOKEN } from '../../src/manager/request-cookies.js';
 import { CookieProvider, type CookieProviderOptions } from '../../src/providers/cookie.js';
 import { storeKey } from '../../src/providers/keys.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
@@ -387,6 +387,9 @@ describe('CookieProvider over HTTP', () => {
       const maxAge = Number(/Max-Age=(\d+)/.exec(line)?.[1]);
       expect(line).toBe(setCookieLine('v.1', 'AbC-_9', attrs, maxAge, new Date(at)));
       expect(lines.get('v.2')).toBe(setCookieLine('v.2', 'AbC-_9', attrs, undefined));
+      // CookieProvider's path for sealed tokens writes the same line.
+      cookies[SET_TOKEN]('v.1', 'AbC-_9', undefined);
+      expect(lines.get('v.1')).toBe(setCookieLine('v.1', 'AbC-_9', attrs, undefined));
       // A value the cookie package refuses is refused the same way (it is handed to it).
       expect(() => cookies.set('v.3', 'a b', at)).toThrow(TypeError);
     }
