@@ -148,6 +148,27 @@ function fastLine(parts: LineParts, name: string, value: string, maxAge: number 
 function parseAll(header: string | undefined): Map<string, string[]> {
   const out = new Map<string, string[]>();
   if (header === undefined || header.length === 0) return out;
+  // The common case: one parse of the whole header. It keeps only a name's
+  // first value, so it is used only when every `=`-pair gave its own name
+  // (no duplicates, nothing skipped); otherwise part by part below.
+  const whole = parseCookie(header);
+  let pairs = 0;
+  for (let at = 0; at < header.length; ) {
+    let end = header.indexOf(';', at);
+    if (end < 0) end = header.length;
+    const eq = header.indexOf('=', at);
+    if (eq >= 0 && eq < end) pairs++;
+    at = end + 1;
+  }
+  let names = 0;
+  for (const name in whole) if (whole[name] !== undefined) names++;
+  if (names === pairs) {
+    for (const name in whole) {
+      const value = whole[name];
+      if (value !== undefined) out.set(name, [value]);
+    }
+    return out;
+  }
   for (const part of header.split(';')) {
     const parsed = parseCookie(part);
     for (const name in parsed) {
