@@ -59,9 +59,23 @@ class ReplyResponse implements SessionResponse {
   }
 
   setHeader(name: string, value: number | string | readonly string[]): void {
-    // The manager passes the whole list: replace, since reply.header appends for set-cookie.
-    this.#reply.removeHeader(name);
-    this.#reply.header(name, Array.isArray(value) ? [...(value as readonly string[])] : value);
+    const reply = this.#reply;
+    // The manager passes the whole Set-Cookie list, most often the current one
+    // plus a line. `reply.header` appends for set-cookie: add just the new
+    // lines then, when the current list is Fastify's own (not one set on
+    // `reply.raw`). Replacing costs a `delete` on Fastify's header table,
+    // which turns it into a slow dictionary for the rest of the request.
+    if (Array.isArray(value) && name.length === 10 && name.toLowerCase() === 'set-cookie' && !reply.raw.hasHeader(name)) {
+      const lines = value as readonly string[];
+      const current = reply.getHeader(name) as number | string | readonly string[] | undefined;
+      const have = current === undefined ? 0 : Array.isArray(current) ? current.length : 1;
+      if (have <= lines.length && startsWith(lines, current, have)) {
+        if (lines.length > have) reply.header(name, lines.slice(have));
+        return;
+      }
+    }
+    reply.removeHeader(name);
+    reply.header(name, Array.isArray(value) ? [...(value as readonly string[])] : value);
   }
 
   removeHeader(name: string): void {
@@ -73,31 +87,48 @@ class ReplyResponse implements SessionResponse {
   }
 }
 
-const saved = Symbol('wasm-session.saved');
+/** True when `lines` begins with the `have` lines of `current` (a header value). */
+function startsWith(lines: readonly string[], current: number | string | readonly string[] | undefined, have: number): boolean {
+  if (have === 0) return true;
+  if (!Array.isArray(current)) return lines[0] === String(current);
+  for (let i = 0; i < have; i++) if (lines[i] !== (current as readonly string[])[i]) return false;
+  return true;
+}
 
+/*
+ * Callback hooks, not async ones (Fastify's advice for hot hooks): an async
+ * hook costs a promise and Fastify's then-wrapping per hook per request, and
+ * `onSend` of a request that changed nothing (or that already saved) then
+ * completes synchronously.
+ */
 const plugin: FastifyPluginAsync<FastifySessionOptions> = async (fastify, options) => {
-  const session = options.session;
-  assertSession(session, 'fastifySession: options.session');
+  const given = options.session;
+  assertSession(given, 'fastifySession: options.session');
+  const session: Session = given;
   // null, not an object: Fastify shares decorator values between requests.
   fastify.decorateRequest('session', null as unknown as RequestSession);
 
-  fastify.addHook('onRequest', async (request, reply) => {
-    request.session = await RequestSession.start(session, request.raw, new ReplyResponse(reply));
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const req = request.raw;
+    const res = new ReplyResponse(reply);
+    session.start(req, res).then((store) => {
+      request.session = new RequestSession(session, req, res, store);
+      done();
+    }, done);
   });
 
   // A route that threw keeps no automatic changes (onSend still runs for the error reply).
-  fastify.addHook('onError', async (request) => {
+  fastify.addHook('onError', (request, _reply, _error, done) => {
     (request.session as RequestSession | null)?.discard();
+    done();
   });
 
-  fastify.addHook('onSend', async (request, _reply, payload) => {
+  fastify.addHook('onSend', (request, _reply, payload, done) => {
     const s = request.session as RequestSession | null;
     // Once per request: onSend runs again for the error reply if the save fails.
-    const slot = request as unknown as Record<symbol, boolean | undefined>;
-    if (s === null || slot[saved] === true) return payload;
-    slot[saved] = true;
-    await s.flush();
-    return payload;
+    const saving = s === null ? null : s.flushOnce();
+    if (saving === null) done(null, payload);
+    else saving.then(() => done(null, payload), done);
   });
 };
 

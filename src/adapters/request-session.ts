@@ -51,6 +51,7 @@ export class RequestSession<D extends object = DefaultSessionData> implements St
   readonly #req: SessionRequest;
   readonly #res: SessionResponse;
   #store: SessionStore<D>;
+  #flushed = false;
 
   /** @internal Adapters make these with {@link RequestSession.start}. */
   constructor(session: Session<D>, req: SessionRequest, res: SessionResponse, store: SessionStore<D>) {
@@ -107,6 +108,20 @@ export class RequestSession<D extends object = DefaultSessionData> implements St
    */
   async flush(): Promise<void> {
     if (this.#store.needsSave()) await this.#store.save();
+  }
+
+  /**
+   * {@link flush} for adapters whose hook may run twice for one response
+   * (Fastify's `onSend` runs again for the error reply of a failed save): the
+   * first call saves a changed value and returns the save's promise; it
+   * returns `null` when there is nothing to wait for (unchanged, or called
+   * before), so the adapter can go on synchronously.
+   * @internal
+   */
+  flushOnce(): Promise<void> | null {
+    if (this.#flushed) return null;
+    this.#flushed = true;
+    return this.#store.needsSave() ? this.#store.save() : null;
   }
 
   /**

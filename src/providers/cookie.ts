@@ -16,6 +16,7 @@ import { DuplicateIdError, HeadersSentError, InvalidConfigError, InvalidCookieEr
 import { createCodec, tokenLength } from '../crypto/index.js';
 import type { BackendChoice, Codec, CodecOptions, OpenFailure } from '../crypto/types.js';
 import { Value } from '../manager/value.js';
+import { SET_TOKEN, type TokenCookies } from '../manager/request-cookies.js';
 import { CHUNK_HEADER, checkChunk, chunkCapacity, chunkName, encodeChunk, newSealId } from './cookie-chunks.js';
 import type { CookieCapableProvider, CookieSetup, Provider, RequestCookies, RestoreOptions, Storer } from './provider.js';
 
@@ -296,7 +297,13 @@ class RequestCookieProvider implements Provider {
     const codec = bytes.length + CHUNK_HEADER >= LARGE_VALUE_BYTES ? r.large : r.small;
     const tokens = parts.map((data, i) => codec.seal(encodeChunk(i, count, sealId, sid, data), createdAt));
     const expiresAt = r.cookieExpire > 0 ? createdAt + r.cookieExpire * 1000 : undefined;
-    for (let i = 0; i < count; i++) this.#cookies.set(r.names[i] as string, tokens[i] as string, expiresAt);
+    const cookies = this.#cookies as RequestCookies & Partial<TokenCookies>;
+    // The manager's cookies take a sealed token without re-checking its characters (they are base64url).
+    const setToken = cookies[SET_TOKEN];
+    for (let i = 0; i < count; i++) {
+      if (setToken === undefined) cookies.set(r.names[i] as string, tokens[i] as string, expiresAt);
+      else setToken.call(cookies, r.names[i] as string, tokens[i] as string, expiresAt);
+    }
     for (let i = count; i < r.names.length; i++) {
       const name = r.names[i] as string;
       if (i < this.#setCount || this.#cookies.get(name).length > 0) this.#cookies.clear(name);
@@ -373,6 +380,8 @@ function asFailure(reason: OpenFailure): InvalidCookieError['failure'] {
 }
 
 function decodeValue(plains: readonly Uint8Array[], name: string): Value {
+  // One chunk (values up to ~2.9 KB): decode in place, no joined copy.
+  if (plains.length === 1) return parseRecord((plains[0] as Uint8Array).subarray(CHUNK_HEADER), name);
   let length = 0;
   for (const p of plains) length += p.length - CHUNK_HEADER;
   const bytes = new Uint8Array(length);
@@ -381,6 +390,10 @@ function decodeValue(plains: readonly Uint8Array[], name: string): Value {
     bytes.set(p.subarray(CHUNK_HEADER), at);
     at += p.length - CHUNK_HEADER;
   }
+  return parseRecord(bytes, name);
+}
+
+function parseRecord(bytes: Uint8Array, name: string): Value {
   try {
     return Value.deserialize(decoder.decode(bytes));
   } catch {

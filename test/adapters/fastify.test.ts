@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fastifySession } from '../../src/adapters/fastify.js';
 import { Session } from '../../src/manager/session.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
+import { CookieProvider } from '../../src/providers/cookie.js';
 import type { SessionError } from '../../src/errors.js';
 import { Client, cookiesNamed, json } from '../helpers/http.js';
 import { OPS, runOp, type Remembered } from './logic.js';
@@ -60,6 +61,41 @@ describe('fastify specifics', () => {
     } finally {
       await running.close();
       session.dispose();
+    }
+  });
+
+  it('keeps the app\'s Set-Cookie lines beside ours, set through reply.header or on reply.raw, on every save path', async () => {
+    for (const provider of [new MemoryProvider(), new CookieProvider()]) {
+      const session = new Session(provider, { cookieSecret: SECRET, backend: 'js' });
+      const app = Fastify();
+      await app.register(fastifySession, { session });
+      app.get('/:how', async (request, reply) => {
+        const how = (request.params as { how: string }).how;
+        if (how === 'raw') reply.raw.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/']);
+        if (how === 'reply') reply.header('set-cookie', 'a=1; Path=/').header('set-cookie', 'b=2; Path=/');
+        const v = request.session.getValue();
+        v.set('n', v.int('n') + 1);
+        return { n: v.int('n') };
+      });
+      const running = await serve(app);
+      try {
+        const c = new Client(running.url);
+        let first = true;
+        for (const how of ['raw', 'reply', 'raw', 'reply']) {
+          const res = await c.get(`/${how}`);
+          expect(res.status, res.body).toBe(200);
+          const names = res.setCookies.map((l) => l.slice(0, l.indexOf('=')));
+          expect(names.filter((n) => n === 'a' || n === 'b'), how).toEqual(['a', 'b']);
+          // Ours: the ID cookie on the first request (and, for CookieProvider, the value cookie on every one).
+          const ours = names.filter((n) => n.startsWith('sid'));
+          expect(ours, how).toEqual(first ? (provider instanceof CookieProvider ? ['sid.data', 'sid'] : ['sid']) : provider instanceof CookieProvider ? ['sid.data'] : []);
+          first = false;
+        }
+        expect(json<{ n: number }>(await c.get('/none')).n).toBe(5);
+      } finally {
+        await running.close();
+        session.dispose();
+      }
     }
   });
 

@@ -11,6 +11,8 @@ import { InvalidConfigError, SessionError, ValueTooLargeError } from '../../src/
 import type { SessionConfig } from '../../src/manager/config.js';
 import type { SessionEvents } from '../../src/manager/events.js';
 import { Session } from '../../src/manager/session.js';
+import { setCookieLine, type CookieAttributes } from '../../src/manager/http.js';
+import { ManagerRequestCookies, SET_TOKEN } from '../../src/manager/request-cookies.js';
 import { CookieProvider, type CookieProviderOptions } from '../../src/providers/cookie.js';
 import { storeKey } from '../../src/providers/keys.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
@@ -345,6 +347,52 @@ describe('CookieProvider over HTTP', () => {
     s.dispose();
     // Outside a Session it has no cookies to read.
     return expect(new CookieProvider().restore()).rejects.toThrow(InvalidConfigError);
+  });
+
+  it('value cookie lines carry the Session\'s attributes, byte for byte as the ID cookie\'s (Domain, Path, Secure, SameSite, Max-Age, Expires)', async () => {
+    const configs: Array<Partial<SessionConfig>> = [
+      {},
+      { cookieDomain: '127.0.0.1', cookiePath: '/', cookieSecure: true, cookieSameSite: 'strict' },
+      { cookiePath: '/app', cookieSameSite: 'none', cookieSecure: true },
+      { cookieExpire: 0 },
+    ];
+    // Max-Age and Expires of the two cookies may straddle a second: compare their shape, not their digits.
+    const attrs = (line: string): string => line.slice(line.indexOf(';')).replace(/Max-Age=\d+/, 'Max-Age=N').replace(/Expires=[^;]+/, 'Expires=D');
+    for (const config of configs) {
+      const ctx = await setup({}, config);
+      const r = await rawRequest(ctx.url, '/incr');
+      expect(r.status, r.body).toBe(200);
+      const id = r.setCookies.find((l) => l.startsWith('sid='));
+      const value = r.setCookies.find((l) => l.startsWith('sid.data='));
+      expect(id, JSON.stringify(config)).toBeDefined();
+      expect(attrs(value as string), JSON.stringify(config)).toBe(attrs(id as string));
+    }
+  });
+
+  it('the value cookies\' line builder equals setCookieLine for every attribute set', () => {
+    const sets: CookieAttributes[] = [
+      { path: '/', domain: undefined, secure: false, sameSite: 'lax' },
+      { path: '/x', domain: 'example.com', secure: true, sameSite: 'strict' },
+      { path: '', domain: undefined, secure: true, sameSite: 'none' },
+    ];
+    const at = Date.now() + 86_400_000;
+    for (const attrs of sets) {
+      const lines = new Map<string, string>();
+      let header: string[] = [];
+      const res = { getHeader: () => header, setHeader: (_n: string, v: number | string | readonly string[]) => void (header = [...(v as string[])]), headersSent: false };
+      const cookies = new ManagerRequestCookies({ headers: {} }, res, lines, attrs);
+      cookies.set('v.1', 'AbC-_9', at);
+      cookies.set('v.2', 'AbC-_9', undefined);
+      const line = lines.get('v.1') as string;
+      const maxAge = Number(/Max-Age=(\d+)/.exec(line)?.[1]);
+      expect(line).toBe(setCookieLine('v.1', 'AbC-_9', attrs, maxAge, new Date(at)));
+      expect(lines.get('v.2')).toBe(setCookieLine('v.2', 'AbC-_9', attrs, undefined));
+      // CookieProvider's path for sealed tokens writes the same line.
+      cookies[SET_TOKEN]('v.1', 'AbC-_9', undefined);
+      expect(lines.get('v.1')).toBe(setCookieLine('v.1', 'AbC-_9', attrs, undefined));
+      // A value the cookie package refuses is refused the same way (it is handed to it).
+      expect(() => cookies.set('v.3', 'a b', at)).toThrow(TypeError);
+    }
   });
 
   it('ValueTooLargeError is a typed SessionError', () => {
