@@ -107,7 +107,8 @@ export class RequestSession<D extends object = DefaultSessionData> implements St
    * @internal
    */
   async flush(): Promise<void> {
-    if (this.#store.needsSave()) await this.#store.save();
+    // An in-process store (memory) saves at once: no save promise to wait on.
+    if (this.#store.needsSave() && !this.#store.saveSync()) await this.#store.save();
   }
 
   /**
@@ -121,7 +122,13 @@ export class RequestSession<D extends object = DefaultSessionData> implements St
   flushOnce(): Promise<void> | null {
     if (this.#flushed) return null;
     this.#flushed = true;
-    return this.#store.needsSave() ? this.#store.save() : null;
+    if (!this.#store.needsSave()) return null;
+    try {
+      if (this.#store.saveSync()) return null;
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.#store.save();
   }
 
   /**
