@@ -107,8 +107,7 @@ export class RequestSession<D extends object = DefaultSessionData> implements St
    * @internal
    */
   async flush(): Promise<void> {
-    // An in-process store (memory) saves at once: no save promise to wait on.
-    if (this.#store.needsSave() && !this.#store.saveSync()) await this.#store.save();
+    await this.#saveChanged();
   }
 
   /**
@@ -122,6 +121,11 @@ export class RequestSession<D extends object = DefaultSessionData> implements St
   flushOnce(): Promise<void> | null {
     if (this.#flushed) return null;
     this.#flushed = true;
+    return this.#saveChanged();
+  }
+
+  /** Saves a changed value: `null` when there was nothing to wait for (unchanged, or an in-process store that saved at once). */
+  #saveChanged(): Promise<void> | null {
     if (!this.#store.needsSave()) return null;
     try {
       if (this.#store.saveSync()) return null;

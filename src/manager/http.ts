@@ -172,8 +172,22 @@ export interface CookieAttributes {
   readonly sameSite: 'lax' | 'strict' | 'none';
 }
 
-/** A Set-Cookie line; always HttpOnly. `maxAge` undefined = browser-session cookie, 0 = delete. */
-export function setCookieLine(name: string, value: string, attrs: CookieAttributes, maxAge: number | undefined, expires?: Date): string {
+/**
+ * A Set-Cookie line; always HttpOnly. `maxAge` undefined = browser-session
+ * cookie, 0 = delete. `token`: the value is a codec token (base64url), so its
+ * characters need no check.
+ */
+export function setCookieLine(name: string, value: string, attrs: CookieAttributes, maxAge: number | undefined, expires?: Date, token = false): string {
+  const parts = linePartsFor(attrs);
+  const at = expires?.getTime();
+  if (parts !== null && COOKIE_NAME.test(name) && (token || COOKIE_VALUE.test(value)) && (at === undefined || Number.isFinite(at))) {
+    return fastLine(parts, name, value, maxAge, at);
+  }
+  return serializeLine(name, value, attrs, maxAge, expires);
+}
+
+/** The `cookie` package's serialize with the Session's attributes: the reference every line matches. */
+function serializeLine(name: string, value: string, attrs: CookieAttributes, maxAge: number | undefined, expires?: Date): string {
   const options: SerializeOptions = {
     httpOnly: true,
     path: attrs.path,
@@ -189,4 +203,62 @@ export function setCookieLine(name: string, value: string, attrs: CookieAttribut
 
 function identity(s: string): string {
   return s;
+}
+
+/*
+ * Set-Cookie lines built by concatenation. The `cookie` package's serialize
+ * spreads two option objects and re-checks every attribute per line: ~5 µs of
+ * a ~500-byte line, on every cookie this library sets. The attributes are the Session's, fixed:
+ * their text is built once, checked against that serialize (so the lines stay
+ * byte-identical to it, or this path is not used), and only the name and value
+ * are checked per line, with the `cookie` package's own patterns.
+ */
+interface LineParts {
+  /** `; Domain=…; Path=…` (what goes between Max-Age and Expires). */
+  readonly middle: string;
+  /** `; HttpOnly; Secure; SameSite=…` */
+  readonly tail: string;
+}
+
+/** The `cookie` package's cookie-name and cookie-value patterns (RFC 6265 4.1.1, as that package widens them). */
+const COOKIE_NAME = /^[\u0021-\u003A\u003C\u003E-\u007E]+$/;
+const COOKIE_VALUE = /^[\u0021-\u003A\u003C-\u007E]*$/;
+const SAME_SITE = { lax: 'Lax', strict: 'Strict', none: 'None' } as const;
+const partsCache = new WeakMap<CookieAttributes, LineParts | null>();
+/** The last Expires rendered: a session's value cookies share one expiry (its creation + cookieExpire). */
+let lastExpiresAt = Number.NaN;
+let lastExpires = '';
+
+function linePartsFor(attrs: CookieAttributes): LineParts | null {
+  let parts = partsCache.get(attrs);
+  if (parts !== undefined) return parts;
+  const candidate: LineParts = {
+    middle: (attrs.domain ? `; Domain=${attrs.domain}` : '') + (attrs.path ? `; Path=${attrs.path}` : ''),
+    tail: `; HttpOnly${attrs.secure ? '; Secure' : ''}; SameSite=${SAME_SITE[attrs.sameSite]}`,
+  };
+  parts = null;
+  try {
+    const at = Date.UTC(2030, 0, 2, 3, 4, 5);
+    const same = (maxAge: number | undefined, expiresAt: number | undefined): boolean =>
+      fastLine(candidate, 'n.1', 'v-_x', maxAge, expiresAt) === serializeLine('n.1', 'v-_x', attrs, maxAge, expiresAt === undefined ? undefined : new Date(expiresAt));
+    if (same(3600, at) && same(undefined, undefined) && same(0, 0)) parts = candidate;
+  } catch {
+    // Attributes serialize rejects: leave every line to it (it throws there too).
+  }
+  partsCache.set(attrs, parts);
+  return parts;
+}
+
+function fastLine(parts: LineParts, name: string, value: string, maxAge: number | undefined, expiresAt: number | undefined): string {
+  let line = `${name}=${value}`;
+  if (maxAge !== undefined) line += `; Max-Age=${maxAge}`;
+  line += parts.middle;
+  if (expiresAt !== undefined) {
+    if (expiresAt !== lastExpiresAt) {
+      lastExpires = new Date(expiresAt).toUTCString();
+      lastExpiresAt = expiresAt;
+    }
+    line += `; Expires=${lastExpires}`;
+  }
+  return line + parts.tail;
 }

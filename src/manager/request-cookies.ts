@@ -32,7 +32,6 @@ export class ManagerRequestCookies implements RequestCookies {
   readonly #res: SessionResponse;
   readonly #lines: Map<string, string>;
   readonly #attrs: CookieAttributes;
-  readonly #lineParts: LineParts | null;
   #parsed: Map<string, string[]> | null = null;
 
   constructor(req: SessionRequest, res: SessionResponse, lines: Map<string, string>, attrs: CookieAttributes) {
@@ -40,7 +39,6 @@ export class ManagerRequestCookies implements RequestCookies {
     this.#res = res;
     this.#lines = lines;
     this.#attrs = attrs;
-    this.#lineParts = linePartsFor(attrs);
   }
 
   get headersSent(): boolean {
@@ -65,11 +63,7 @@ export class ManagerRequestCookies implements RequestCookies {
     if (this.#res.headersSent === true) throw new HeadersSentError(`cannot set cookie ${name}: headers already sent (save the session before writing the response)`);
     let maxAge: number | undefined;
     if (expiresAt !== undefined) maxAge = Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000));
-    const parts = this.#lineParts;
-    const line = parts !== null && COOKIE_NAME.test(name) && (token || COOKIE_VALUE.test(value))
-      ? fastLine(parts, name, value, maxAge, expiresAt)
-      : setCookieLine(name, value, this.#attrs, maxAge, expiresAt === undefined ? undefined : new Date(expiresAt));
-    this.#put(name, line);
+    this.#put(name, setCookieLine(name, value, this.#attrs, maxAge, expiresAt === undefined ? undefined : new Date(expiresAt), token));
   }
 
   clear(name: string): void {
@@ -84,65 +78,6 @@ export class ManagerRequestCookies implements RequestCookies {
 }
 
 const NONE: readonly string[] = Object.freeze([]);
-
-/*
- * The value cookies' Set-Cookie lines, built by concatenation. `setCookieLine`
- * (the `cookie` package's serialize) spreads two option objects and re-checks
- * every attribute per line: ~5 µs of a ~500-byte line, one to four lines per
- * changed request on CookieProvider. The attributes are the Session's, fixed:
- * their text is built once, checked against `setCookieLine` (so the lines stay
- * byte-identical to it, or this path is not used), and only the name and value
- * are checked per line, with the `cookie` package's own patterns.
- */
-interface LineParts {
-  /** `; Domain=…; Path=…` (what goes between Max-Age and Expires). */
-  readonly middle: string;
-  /** `; HttpOnly; Secure; SameSite=…` */
-  readonly tail: string;
-}
-
-/** The `cookie` package's cookie-name and cookie-value patterns (RFC 6265 4.1.1, as that package widens them). */
-const COOKIE_NAME = /^[\u0021-\u003A\u003C\u003E-\u007E]+$/;
-const COOKIE_VALUE = /^[\u0021-\u003A\u003C-\u007E]*$/;
-const SAME_SITE = { lax: 'Lax', strict: 'Strict', none: 'None' } as const;
-const partsCache = new WeakMap<CookieAttributes, LineParts | null>();
-/** The last Expires rendered: a session's value cookies share one expiry (its creation + cookieExpire). */
-let lastExpiresAt = Number.NaN;
-let lastExpires = '';
-
-function linePartsFor(attrs: CookieAttributes): LineParts | null {
-  let parts = partsCache.get(attrs);
-  if (parts !== undefined) return parts;
-  const candidate: LineParts = {
-    middle: (attrs.domain ? `; Domain=${attrs.domain}` : '') + (attrs.path ? `; Path=${attrs.path}` : ''),
-    tail: `; HttpOnly${attrs.secure ? '; Secure' : ''}; SameSite=${SAME_SITE[attrs.sameSite]}`,
-  };
-  parts = null;
-  try {
-    const at = Date.UTC(2030, 0, 2, 3, 4, 5);
-    const same = (maxAge: number | undefined, expiresAt: number | undefined): boolean =>
-      fastLine(candidate, 'n.1', 'v-_x', maxAge, expiresAt) === setCookieLine('n.1', 'v-_x', attrs, maxAge, expiresAt === undefined ? undefined : new Date(expiresAt));
-    if (same(3600, at) && same(undefined, undefined) && same(0, 0)) parts = candidate;
-  } catch {
-    // Attributes setCookieLine rejects: leave every line to it (it throws there too).
-  }
-  partsCache.set(attrs, parts);
-  return parts;
-}
-
-function fastLine(parts: LineParts, name: string, value: string, maxAge: number | undefined, expiresAt: number | undefined): string {
-  let line = `${name}=${value}`;
-  if (maxAge !== undefined) line += `; Max-Age=${maxAge}`;
-  line += parts.middle;
-  if (expiresAt !== undefined) {
-    if (expiresAt !== lastExpiresAt) {
-      lastExpires = new Date(expiresAt).toUTCString();
-      lastExpiresAt = expiresAt;
-    }
-    line += `; Expires=${lastExpires}`;
-  }
-  return line + parts.tail;
-}
 
 /** Every cookie of the header, by name, each name's values in order. */
 function parseAll(header: string | undefined): Map<string, string[]> {

@@ -233,7 +233,7 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
       maxAge = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
       expires = new Date(deadline);
     }
-    const line = setCookieLine(config.cookieName, token, attrs, maxAge, expires);
+    const line = setCookieLine(config.cookieName, token, attrs, maxAge, expires, true);
     putSetCookie(res, line, this.#state.lines.get(config.cookieName));
     this.#state.lines.set(config.cookieName, line);
     this.#cookiePending = false;
