@@ -55,7 +55,13 @@ export function expressSession(session: AnySession): ExpressSessionMiddleware {
       next();
       return;
     }
-    RequestSession.start(session, req, res).then(
+    const started = RequestSession.start(session, req, res);
+    if (!(started instanceof Promise)) {
+      slot.session = started;
+      next();
+      return;
+    }
+    started.then(
       (s) => {
         slot.session = s;
         next();

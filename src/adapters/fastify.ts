@@ -111,8 +111,15 @@ const plugin: FastifyPluginAsync<FastifySessionOptions> = async (fastify, option
   fastify.addHook('onRequest', (request, reply, done) => {
     const req = request.raw;
     const res = new ReplyResponse(reply);
-    session.start(req, res).then((store) => {
-      request.session = new RequestSession(session, req, res, store);
+    const started = RequestSession.start(session, req, res);
+    if (!(started instanceof Promise)) {
+      // An in-process provider: the hook finishes synchronously.
+      request.session = started;
+      done();
+      return;
+    }
+    started.then((s) => {
+      request.session = s;
       done();
     }, done);
   });

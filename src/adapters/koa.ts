@@ -45,7 +45,8 @@ export function koaSession(session: AnySession): Koa.Middleware {
   return async (ctx, next) => {
     const existing: unknown = ctx.session;
     if (existing instanceof RequestSession) return next();
-    const s = await RequestSession.start(session, ctx.req, ctx.res);
+    const started = RequestSession.start(session, ctx.req, ctx.res);
+    const s = started instanceof Promise ? await started : started;
     // ctx.session is typed by SessionData (declared once per app); a schema-typed Session's data matches it.
     ctx.session = s;
     try {

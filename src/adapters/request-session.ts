@@ -38,6 +38,15 @@ export function assertSession(session: unknown, where: string): asserts session 
 }
 
 /**
+ * `session.start`, but the store itself where the Session made it at once
+ * (`Session.begin`); a start-only stand-in for a Session gets its promise.
+ * @internal
+ */
+export function beginSession<D extends object>(session: Session<D>, req: SessionRequest, res: SessionResponse): SessionStore<D> | Promise<SessionStore<D>> {
+  return typeof session.begin === 'function' ? session.begin(req, res) : session.start(req, res);
+}
+
+/**
  * One request's session: a `Storer` (`getValue()`, `setValue()`, `touch()`,
  * `sessionID()`) over the request's {@link SessionStore}, plus the
  * request-bound operations of {@link Session} (`refresh`, `destroy`,
@@ -62,12 +71,15 @@ export class RequestSession<D extends object = DefaultSessionData> implements St
   }
 
   /**
-   * Restores or starts the session of `req` (see `Session.start`) and wraps it.
-   * Rejects only like `Session.start` does (`StoreUnavailableError` with `onStoreError: 'fail'`).
+   * Restores or starts the session of `req` (see `Session.start`) and wraps
+   * it: at once where the store was made synchronously (an in-process
+   * provider), else as a promise. Rejects only like `Session.start` does (`StoreUnavailableError` with `onStoreError: 'fail'`).
    * @internal
    */
-  static async start<D extends object>(session: Session<D>, req: SessionRequest, res: SessionResponse): Promise<RequestSession<D>> {
-    return new RequestSession(session, req, res, await session.start(req, res));
+  static start<D extends object>(session: Session<D>, req: SessionRequest, res: SessionResponse): RequestSession<D> | Promise<RequestSession<D>> {
+    const started = beginSession(session, req, res);
+    if (started instanceof Promise) return started.then((store) => new RequestSession(session, req, res, store));
+    return new RequestSession(session, req, res, started);
   }
 
   /** The underlying store of this request (changes after `destroy()`). */

@@ -3,7 +3,7 @@ import { CorruptRecordError, HeadersSentError, InvalidConfigError, InvalidCookie
 import { createCodec } from '../crypto/index.js';
 import { TokenCache } from '../crypto/token-cache.js';
 import type { BackendName, Codec, OpenFailure } from '../crypto/types.js';
-import type { MetaStorer, Provider, Storer } from '../providers/provider.js';
+import type { MetaStorer, Provider, SessionMeta, Storer } from '../providers/provider.js';
 import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config.js';
 import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionListener, type StartReason } from './events.js';
 import { cookieValues, dropSetCookie, putSetCookie, reconcileSetCookie, setCookieLine, takeWriteHeadCookies, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
@@ -17,8 +17,12 @@ const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 const EPOCH = new Date(0);
 const ABSENT = { ok: false, reason: 'absent' } as const;
 const NO_OPTIONS = {} as const;
+/** Restore options, made once (restore runs on every returning request). */
+const TOUCH = { touch: true } as const;
+const NO_TOUCH = { touch: false } as const;
 
-type Opened = { ok: true; value: string; issuedAt: number; keyIndex: number } | { ok: false; reason: 'absent' | 'invalid' | 'expired' };
+type OpenedOk = { ok: true; value: string; issuedAt: number; keyIndex: number };
+type Opened = OpenedOk | { ok: false; reason: 'absent' | 'invalid' | 'expired' };
 
 type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -135,19 +139,44 @@ export class Session<D extends object = DefaultSessionData> {
   }
 
   #startUntyped(req: SessionRequest, res: SessionResponse): Promise<SessionStore> {
+    const started = this.#beginUntyped(req, res);
+    return started instanceof SessionStore ? Promise.resolve(started) : started;
+  }
+
+  /**
+   * @internal `start`, with the store itself when it could be made at once
+   * (an in-process provider: `Provider.restoreSync`, or no cookie to restore)
+   * rather than a promise of it: the adapters' request hooks then go on
+   * without waiting a turn. Never throws: a failure is a rejected promise.
+   */
+  begin(req: SessionRequest, res: SessionResponse): SessionStore<D> | Promise<SessionStore<D>> {
+    return this.#beginUntyped(req, res) as unknown as SessionStore<D> | Promise<SessionStore<D>>;
+  }
+
+  #beginUntyped(req: SessionRequest, res: SessionResponse): SessionStore | Promise<SessionStore> {
     const state = this.#stateFor(req, res);
-    if (state.store !== null) return Promise.resolve(state.store);
+    if (state.store !== null) return state.store;
     if (state.pending !== null) return state.pending;
+    let started: SessionStore | Promise<SessionStore>;
+    try {
+      started = this.#start(state);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    if (started instanceof SessionStore) {
+      state.store = started;
+      return started;
+    }
     // #settle clears `pending` itself (no .then closures per request); it
     // always awaits first, so `pending` is set before it can settle.
-    const pending = this.#settle(state);
+    const pending = this.#settle(state, started);
     state.pending = pending;
     return pending;
   }
 
-  async #settle(state: RequestState): Promise<SessionStore> {
+  async #settle(state: RequestState, started: Promise<SessionStore>): Promise<SessionStore> {
     try {
-      const store = await this.#start(state);
+      const store = await started;
       state.store = store;
       return store;
     } finally {
@@ -300,9 +329,13 @@ export class Session<D extends object = DefaultSessionData> {
     this.#remember.dispose();
   }
 
-  async #start(state: RequestState): Promise<SessionStore> {
+  /**
+   * The request's store: synchronous up to the first store call that is not
+   * (an unknown ID's tombstone check, renewal, an async provider), so an
+   * in-process provider's returning request waits on no promise.
+   */
+  #start(state: RequestState): SessionStore | Promise<SessionStore> {
     const { config } = this.#core;
-    const provider = state.provider;
     let reason: StartReason = 'absent';
     if (!state.ignoreCookie) {
       const opened = this.#open(state.req, this.#core.codec, config.cookieName, config.cookieExpire);
@@ -310,68 +343,119 @@ export class Session<D extends object = DefaultSessionData> {
         this.#emitInvalid(state.req, config.cookieName, 'malformed');
         reason = 'invalid';
       } else if (opened.ok) {
-        const sid = opened.value;
-        try {
-          let storer = await provider.restore(sid, { touch: config.rolling });
-          let current = sid;
-          let meta = (storer as Partial<MetaStorer>).meta?.() ?? null;
-          let moved = false;
-          // Renewal (renewAfter), or an old ID's alias within its grace: see renewal.ts.
-          if (config.renewAfter > 0 || (storer as Partial<MetaStorer>).alias?.() != null) {
-            const r = await afterRestore(this.#core, state.req, sid, storer, opened.issuedAt);
-            if (r === null) throw new SessionNotFoundError();
-            ({ storer, meta, moved } = r);
-            current = r.sid;
-          }
-          if (config.schema !== undefined) await checkRecord(config.schema, storer);
-          const store = new SessionStore(this.#core, state, {
-            sid: current,
-            issuedAt: opened.issuedAt,
-            storer,
-            value: storer.getValue(),
-            isNew: false,
-            reason: null,
-            meta,
-            // Opened under an older secret: re-seal under the first one, same issuedAt (rotation completes itself).
-            // A new ID (renewed): its cookie, with the same issuedAt (the absolute lifetime is kept).
-            cookiePending: opened.keyIndex > 0 || moved,
-          });
-          if (opened.keyIndex > 0 || moved) store.writeCookie();
-          return store;
-        } catch (err) {
-          const code = errorCode(err);
-          if (code === 'ERR_SESSION_NOT_FOUND') {
-            if (this.#events.has('unknown')) this.#events.emit('unknown', { req: state.req, cookieName: config.cookieName, sidHint: sidHint(sid) });
-            reason = (await wasRevoked(provider, sid)) ? 'revoked' : 'unknown';
-          } else if (code === 'ERR_INVALID_COOKIE') {
-            // A cookie-carrying provider's cookies did not open (tampered, missing or mixed chunks).
-            const e = err as InvalidCookieError;
-            this.#emitInvalid(state.req, e.cookieName, e.failure);
-            reason = 'invalid';
-          } else if (code === 'ERR_CORRUPT_RECORD') {
-            // A new ID for the client; the record stays for inspection; the app hears of it.
-            this.#report(state, 'restore', err, sid);
-            reason = 'corrupt';
-          } else {
-            const error = this.#report(state, 'restore', err, sid);
-            if (config.onStoreError === 'fail') throw error;
-            return this.#fresh(state, 'store-error', true);
-          }
-        }
+        return this.#restore(state, opened);
       } else {
         reason = opened.reason;
       }
     }
-    const store = this.#fresh(state, reason);
-    if (config.saveUninitialized) {
+    return this.#freshFor(state, reason);
+  }
+
+  #restore(state: RequestState, opened: OpenedOk): SessionStore | Promise<SessionStore> {
+    const { config } = this.#core;
+    const provider = state.provider;
+    const sid = opened.value;
+    let storer: Storer | null = null;
+    if (provider.restoreSync !== undefined) {
       try {
-        await store.save();
+        storer = provider.restoreSync(sid, config.rolling ? TOUCH : NO_TOUCH);
       } catch (err) {
-        // save() has emitted the error already.
-        if (config.onStoreError === 'fail') throw err;
-        store.kill();
-        return this.#fresh(state, 'store-error', true);
+        return this.#restoreFailed(state, sid, err);
       }
+      // Renewal and schema checks may await: the rest goes the async way, with the record as restored.
+      if (storer !== null && config.renewAfter === 0 && config.schema === undefined && (storer as Partial<MetaStorer>).alias?.() == null) {
+        try {
+          return this.#restored(state, opened, storer, sid, (storer as Partial<MetaStorer>).meta?.() ?? null, false);
+        } catch (err) {
+          return this.#restoreFailed(state, sid, err);
+        }
+      }
+    }
+    return this.#restoreAsync(state, opened, storer);
+  }
+
+  async #restoreAsync(state: RequestState, opened: OpenedOk, restored: Storer | null): Promise<SessionStore> {
+    const { config } = this.#core;
+    const sid = opened.value;
+    try {
+      let storer = restored ?? (await state.provider.restore(sid, config.rolling ? TOUCH : NO_TOUCH));
+      let current = sid;
+      let meta = (storer as Partial<MetaStorer>).meta?.() ?? null;
+      let moved = false;
+      // Renewal (renewAfter), or an old ID's alias within its grace: see renewal.ts.
+      if (config.renewAfter > 0 || (storer as Partial<MetaStorer>).alias?.() != null) {
+        const r = await afterRestore(this.#core, state.req, sid, storer, opened.issuedAt);
+        if (r === null) throw new SessionNotFoundError();
+        ({ storer, meta, moved } = r);
+        current = r.sid;
+      }
+      if (config.schema !== undefined) await checkRecord(config.schema, storer);
+      return this.#restored(state, opened, storer, current, meta, moved);
+    } catch (err) {
+      return this.#restoreFailed(state, sid, err);
+    }
+  }
+
+  #restored(state: RequestState, opened: OpenedOk, storer: Storer, sid: string, meta: SessionMeta | null, moved: boolean): SessionStore {
+    const store = new SessionStore(this.#core, state, {
+      sid,
+      issuedAt: opened.issuedAt,
+      storer,
+      value: storer.getValue(),
+      isNew: false,
+      reason: null,
+      meta,
+      // Opened under an older secret: re-seal under the first one, same issuedAt (rotation completes itself).
+      // A new ID (renewed): its cookie, with the same issuedAt (the absolute lifetime is kept).
+      cookiePending: opened.keyIndex > 0 || moved,
+    });
+    if (opened.keyIndex > 0 || moved) store.writeCookie();
+    return store;
+  }
+
+  /** The restore failed: a new session saying why, or (a store failure under `onStoreError: 'fail'`) a throw. */
+  #restoreFailed(state: RequestState, sid: string, err: unknown): SessionStore | Promise<SessionStore> {
+    const { config } = this.#core;
+    const code = errorCode(err);
+    if (code === 'ERR_SESSION_NOT_FOUND') {
+      if (this.#events.has('unknown')) this.#events.emit('unknown', { req: state.req, cookieName: config.cookieName, sidHint: sidHint(sid) });
+      if (state.provider.users?.revoked === undefined) return this.#freshFor(state, 'unknown');
+      return this.#afterUnknown(state, sid);
+    }
+    if (code === 'ERR_INVALID_COOKIE') {
+      // A cookie-carrying provider's cookies did not open (tampered, missing or mixed chunks).
+      const e = err as InvalidCookieError;
+      this.#emitInvalid(state.req, e.cookieName, e.failure);
+      return this.#freshFor(state, 'invalid');
+    }
+    if (code === 'ERR_CORRUPT_RECORD') {
+      // A new ID for the client; the record stays for inspection; the app hears of it.
+      this.#report(state, 'restore', err, sid);
+      return this.#freshFor(state, 'corrupt');
+    }
+    const error = this.#report(state, 'restore', err, sid);
+    if (config.onStoreError === 'fail') throw error;
+    return this.#fresh(state, 'store-error', true);
+  }
+
+  async #afterUnknown(state: RequestState, sid: string): Promise<SessionStore> {
+    return this.#freshFor(state, (await wasRevoked(state.provider, sid)) ? 'revoked' : 'unknown');
+  }
+
+  /** A new session for `reason`, saved at once under `saveUninitialized`. */
+  #freshFor(state: RequestState, reason: StartReason): SessionStore | Promise<SessionStore> {
+    const store = this.#fresh(state, reason);
+    return this.#core.config.saveUninitialized ? this.#saveUninitialized(state, store) : store;
+  }
+
+  async #saveUninitialized(state: RequestState, store: SessionStore): Promise<SessionStore> {
+    try {
+      await store.save();
+    } catch (err) {
+      // save() has emitted the error already.
+      if (this.#core.config.onStoreError === 'fail') throw err;
+      store.kill();
+      return this.#fresh(state, 'store-error', true);
     }
     return store;
   }

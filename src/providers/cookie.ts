@@ -206,9 +206,15 @@ class CookieStorer implements Storer {
   }
 
   async setValue(v: Value): Promise<void> {
+    this.setValueSync(v);
+  }
+
+  /** The cookies are queued on the response at once: nothing to wait for. */
+  setValueSync(v: Value): boolean {
     this.#owner.write(this.sid, v, this.createdAt);
     this.value = v;
     v.markSaved();
+    return true;
   }
 
   /** No store to touch: the cookies' lifetime is absolute. */
@@ -244,6 +250,16 @@ class RequestCookieProvider implements Provider {
   async restore(sid: string, _options?: RestoreOptions): Promise<Storer> {
     const opened = this.#open(sid);
     if (this.#revocation !== null) await this.#checkRevoked(sid);
+    return this.#restored(sid, opened);
+  }
+
+  /** `restore` with nothing to ask a store: `null` (nothing done) when revocation needs the store's answer. */
+  restoreSync(sid: string, _options?: RestoreOptions): Storer | null {
+    if (this.#revocation !== null) return null;
+    return this.#restored(sid, this.#open(sid));
+  }
+
+  #restored(sid: string, opened: { value: Value; createdAt: number; rotate: boolean }): CookieStorer {
     const storer = new CookieStorer(this, sid, opened.value, opened.createdAt);
     // Opened under an older secret: re-seal under the first (rotation completes itself).
     if (opened.rotate) this.write(sid, opened.value, opened.createdAt);

@@ -128,6 +128,11 @@ export class MemoryProvider implements Provider, StorerBackend {
   }
 
   async restore(sid: string, options?: RestoreOptions): Promise<Storer> {
+    return this.restoreSync(sid, options);
+  }
+
+  /** `restore`, synchronous (the manager's returning requests use it). */
+  restoreSync(sid: string, options?: RestoreOptions): Storer {
     const record = this.#cache.get(sid, options?.touch === true ? TOUCH : NO_TOUCH);
     if (record === undefined) throw new SessionNotFoundError();
     if (typeof record !== 'string' && (record.has(META_KEY) || record.has(ALIAS_KEY))) {

@@ -57,6 +57,13 @@ export interface Provider {
   // Quoted: a bare `new(...)` in an interface would declare a construct signature.
   'new'(sid: string, initial?: Value): Promise<Storer>;
   restore(sid: string, options?: RestoreOptions): Promise<Storer>;
+  /**
+   * Optional: `restore`, done before returning, for a store in this process
+   * (MemoryProvider): a returning request then waits on no promise. Throws
+   * what `restore` would reject with; returns `null` when it cannot answer
+   * synchronously this time (nothing was done: the manager calls `restore`).
+   */
+  restoreSync?(sid: string, options?: RestoreOptions): Storer | null;
   refresh(sid: string, newSid: string): Promise<Storer>;
   destroy(sid: string): Promise<void>;
   /** Optional: receives the Session's defaults (the TTL when the provider has none of its own). */
