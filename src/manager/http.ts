@@ -37,16 +37,43 @@ export function cookieValues(header: string | undefined, name: string): string[]
   // Substring scans are cheap; a second hit (even a false one like `xsid`) takes the careful path.
   const first = header.indexOf(name);
   if (first < 0) return [];
-  if (header.indexOf(name, first + 1) < 0) {
-    const value = parseCookie(header)[name];
-    return value === undefined ? [] : [value];
-  }
+  if (header.indexOf(name, first + 1) < 0) return onlyValue(header, name, first);
   const out: string[] = [];
   for (const part of header.split(';')) {
     const value = parseCookie(part)[name];
     if (value !== undefined) out.push(value);
   }
   return out;
+}
+
+/**
+ * The value of the one pair named `name`, where `name` occurs once in the
+ * header (at `at`), read in place as `cookie.parse` reads it (pairs split at
+ * `;`, name and value trimmed of spaces and tabs, `%` decoded) without
+ * parsing every other cookie into an object. An occurrence that is not a
+ * pair's whole name (`xsid=`, or inside a value) means there is none.
+ */
+function onlyValue(header: string, name: string, at: number): string[] {
+  for (let i = header.lastIndexOf(';', at - 1) + 1; i < at; i++) if (!isBlank(header.charCodeAt(i))) return [];
+  let eq = at + name.length;
+  while (eq < header.length && isBlank(header.charCodeAt(eq))) eq++;
+  if (header.charCodeAt(eq) !== 0x3d /* = */) return [];
+  const semi = header.indexOf(';', eq + 1);
+  let start = eq + 1;
+  let end = semi < 0 ? header.length : semi;
+  while (start < end && isBlank(header.charCodeAt(start))) start++;
+  while (end > start && isBlank(header.charCodeAt(end - 1))) end--;
+  const raw = header.slice(start, end);
+  if (raw.indexOf('%') < 0) return [raw];
+  try {
+    return [decodeURIComponent(raw)];
+  } catch {
+    return [raw];
+  }
+}
+
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 /** Appends `line` to the response's Set-Cookie list, replacing `previous` (a line this library set) if present. */
