@@ -23,6 +23,8 @@ const HOST = '127.0.0.1';
  */
 export const ROWS = [
   { id: 'bare-http', label: 'bare node:http', file: 'bare-http.js', mode: 'none' },
+  // The session rows' floor: their server, cookie and await, with no session work (see the file).
+  { id: 'floor-http', label: 'node:http floor: library loaded, async handler, session-sized cookie, no session work', file: 'floor-http.js', mode: 'returning', cookieStore: true },
   { id: 'ws-memory-native-returning', label: 'wasm-session, memory, native', file: 'ws-memory.js', env: { BENCH_BACKEND: 'native' }, mode: 'returning' },
   { id: 'ws-memory-wasm-returning', label: 'wasm-session, memory, wasm', file: 'ws-memory.js', env: { BENCH_BACKEND: 'wasm' }, mode: 'returning' },
   { id: 'ws-memory-js-returning', label: 'wasm-session, memory, js', file: 'ws-memory.js', env: { BENCH_BACKEND: 'js' }, mode: 'returning' },
@@ -50,6 +52,7 @@ export const ROWS = [
   { id: 'express-compat-connect-redis-returning', label: 'wasm-session/express-session + connect-redis', file: 'express-connect-redis.js', env: { BENCH_SESSION_MODULE: 'wasm-session/express-session' }, mode: 'returning', redis: true },
   { id: 'iron-session-returning', label: 'iron-session (node:http)', file: 'iron-session.js', mode: 'returning', cookieStore: true },
   { id: 'fastify-bare', label: 'fastify, no sessions', file: 'fastify-bare.js', mode: 'none' },
+  { id: 'floor-fastify', label: 'fastify floor: library loaded, the plugin\'s three empty hooks, session-sized cookie, no session work', file: 'floor-fastify.js', mode: 'returning', cookieStore: true },
   { id: 'fastify-wasm-session-native-returning', label: 'fastify + wasm-session plugin, memory, native', file: 'fastify-wasm-session.js', env: { BENCH_BACKEND: 'native' }, mode: 'returning' },
   { id: 'fastify-wasm-session-returning', label: 'fastify + wasm-session plugin, memory, wasm', file: 'fastify-wasm-session.js', mode: 'returning' },
   { id: 'fastify-secure-session-returning', label: 'fastify + @fastify/secure-session', file: 'fastify-secure-session.js', mode: 'returning', cookieStore: true },

@@ -2,13 +2,13 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { CorruptRecordError, HeadersSentError, InvalidConfigError, InvalidCookieError, InvalidValueError, SessionError, SessionNotFoundError } from '../errors.js';
 import { createCodec } from '../crypto/index.js';
 import { TokenCache } from '../crypto/token-cache.js';
-import type { BackendName, Codec, OpenFailure } from '../crypto/types.js';
+import type { BackendName, Codec, OpenFailure, OpenOptions } from '../crypto/types.js';
 import type { MetaStorer, Provider, SessionMeta, Storer } from '../providers/provider.js';
 import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config.js';
 import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionListener, type StartReason } from './events.js';
-import { cookieValues, dropSetCookie, putSetCookie, reconcileSetCookie, setCookieLine, takeWriteHeadCookies, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
+import { cookieValues, dropSetCookie, reconcileSetCookie, setCookieLine, takeWriteHeadCookies, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
 import { attributesLength, ManagerRequestCookies } from './request-cookies.js';
-import { SessionStore, errorCode, reportError, sidHint, type RequestState, type SessionCore } from './store.js';
+import { SessionStore, errorCode, putLine, reportError, sidHint, type RequestState, type SessionCore } from './store.js';
 import { Value, type DefaultSessionData } from './value.js';
 import { afterRestore } from './renewal.js';
 import { destroyUserSessions, listUserSessions, loginMeta, usersOf, type DestroyUserSessionsOptions, type LoginOptions, type UserSessionInfo, type UserSessionsOptions } from './users.js';
@@ -49,6 +49,9 @@ export class Session<D extends object = DefaultSessionData> {
   /** Session-cookie tokens that verified: a returning client's open is a lookup (see TokenCache). */
   readonly #tokens: TokenCache;
   readonly #rememberAttrs: CookieAttributes;
+  /** Open options of the session and remember-me cookies, made once (opens run on every request). */
+  readonly #sessionOpen: OpenOptions;
+  readonly #rememberOpen: OpenOptions;
   readonly #events = new SessionEmitter();
   /**
    * Per-request state lives on the request under this instance's symbol: a
@@ -79,6 +82,8 @@ export class Session<D extends object = DefaultSessionData> {
     this.#remember = createCodec({ ...codecBase, secrets: c.rememberSecret, name: c.rememberName });
     const attrs: CookieAttributes = { path: c.cookiePath, domain: c.cookieDomain, secure: c.cookieSecure, sameSite: c.cookieSameSite };
     this.#rememberAttrs = attrs;
+    this.#sessionOpen = c.cookieExpire > 0 ? { maxAge: c.cookieExpire } : NO_OPTIONS;
+    this.#rememberOpen = c.rememberExpire > 0 ? { maxAge: c.rememberExpire } : NO_OPTIONS;
     this.#core = { config: c, codec, provider, events: this.#events, attrs };
     this.#tokens = new TokenCache(codec, c.clockSkewMs === undefined ? {} : { clockSkewMs: c.clockSkewMs });
     provider.useDefaults?.({ ttl: c.sessionExpire, lifetime: c.cookieExpire });
@@ -227,7 +232,7 @@ export class Session<D extends object = DefaultSessionData> {
       sid = store.storedId();
       store.kill();
     } else if (!state.ignoreCookie) {
-      const opened = this.#open(req, this.#core.codec, this.config.cookieName, this.config.cookieExpire);
+      const opened = this.#open(req, this.#core.codec, this.config.cookieName, this.#sessionOpen);
       if (opened.ok) sid = opened.value;
     }
     state.store = null;
@@ -312,7 +317,7 @@ export class Session<D extends object = DefaultSessionData> {
 
   /** The psk of the request's remember-me cookie, or `null` (absent, invalid or expired: see the events). */
   startRemember(req: SessionRequest): string | null {
-    const opened = this.#open(req, this.#remember, this.config.rememberName, this.config.rememberExpire);
+    const opened = this.#open(req, this.#remember, this.config.rememberName, this.#rememberOpen);
     return opened.ok ? opened.value : null;
   }
 
@@ -338,7 +343,7 @@ export class Session<D extends object = DefaultSessionData> {
     const { config } = this.#core;
     let reason: StartReason = 'absent';
     if (!state.ignoreCookie) {
-      const opened = this.#open(state.req, this.#core.codec, config.cookieName, config.cookieExpire);
+      const opened = this.#open(state.req, this.#core.codec, config.cookieName, this.#sessionOpen);
       if (opened.ok && !SESSION_ID.test(opened.value)) {
         this.#emitInvalid(state.req, config.cookieName, 'malformed');
         reason = 'invalid';
@@ -474,10 +479,9 @@ export class Session<D extends object = DefaultSessionData> {
   }
 
   /** Opens the request's cookie(s) of `name`; with several, the first that opens wins. Emits invalid/expired. */
-  #open(req: SessionRequest, codec: Codec, name: string, maxAge: number): Opened {
+  #open(req: SessionRequest, codec: Codec, name: string, options: OpenOptions): Opened {
     const values = cookieValues(req.headers.cookie, name);
     if (values.length === 0) return ABSENT;
-    const options = maxAge > 0 ? { maxAge } : NO_OPTIONS;
     let failure: OpenFailure | undefined;
     for (const token of values) {
       const r = codec === this.#core.codec ? this.#tokens.openText(token, options) : codec.openText(token, options);
@@ -504,18 +508,21 @@ export class Session<D extends object = DefaultSessionData> {
 
   #putLine(state: RequestState, name: string, line: string): void {
     if (state.res.headersSent === true) return;
-    putSetCookie(state.res, line, state.lines.get(name));
-    state.lines.set(name, line);
+    putLine(state, name, line);
   }
 
   #stateFor(req: SessionRequest, res: SessionResponse): RequestState {
     const slot = req as unknown as Record<symbol, RequestState | undefined>;
     let state = slot[this.#key] ?? this.#states.get(req);
     if (state === undefined) {
-      const lines = new Map<string, string>();
       const provider = this.#core.provider;
-      // A cookie-carrying provider gets a view bound to this request's cookies.
-      const bound = provider.forRequest === undefined ? provider : provider.forRequest(new ManagerRequestCookies(req, res, lines, this.#core.attrs));
+      // A cookie-carrying provider gets a view bound to this request's cookies (and their lines, made now).
+      let lines: Map<string, string> | null = null;
+      let bound = provider;
+      if (provider.forRequest !== undefined) {
+        lines = new Map();
+        bound = provider.forRequest(new ManagerRequestCookies(req, res, lines, this.#core.attrs));
+      }
       state = { req, res, provider: bound, store: null, pending: null, lines, ignoreCookie: false, ending: false };
       if (Object.isExtensible(req)) slot[this.#key] = state;
       else this.#states.set(req, state);
@@ -546,7 +553,7 @@ function hookResponse(state: RequestState, core: SessionCore): void {
           reportError(core, state.req, 'save', err, store.sessionID());
         }
       }
-      if (state.lines.size === 0) return writeHead.apply(this, args);
+      if (state.lines === null || state.lines.size === 0) return writeHead.apply(this, args);
       // Node's writeHead replaces Set-Cookie with its headers argument's: merge
       // the app's lines with ours instead, so neither drops the other.
       const taken = takeWriteHeadCookies(args);
@@ -622,8 +629,10 @@ function endAfterFailedSave(state: RequestState, store: SessionStore | null, end
  */
 function failResponse(state: RequestState, end: AnyFn, args: unknown[]): void {
   const res = state.res;
-  for (const line of state.lines.values()) dropSetCookie(res, line);
-  state.lines.clear();
+  if (state.lines !== null) {
+    for (const line of state.lines.values()) dropSetCookie(res, line);
+    state.lines.clear();
+  }
   if (res.removeHeader) {
     // Not content-length: removing it tells Node the app wants no length, and
     // the body would then end only with the connection (keep-alive and

@@ -25,8 +25,12 @@ export interface RequestState {
   store: SessionStore | null;
   /** A `start` in flight (so concurrent `start`s on one request share it). */
   pending: Promise<SessionStore> | null;
-  /** Set-Cookie lines this library put on the response, by cookie name (replaced, never duplicated). */
-  readonly lines: Map<string, string>;
+  /**
+   * Set-Cookie lines this library put on the response, by cookie name
+   * (replaced, never duplicated); `null` until the first (most returning
+   * requests set none). Write through `putLine`.
+   */
+  lines: Map<string, string> | null;
   /** After `destroy`/`new`, a later `start` must not restore from the request's cookie. */
   ignoreCookie: boolean;
   /** `end` was called and is waiting for the save. */
@@ -234,8 +238,7 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
       expires = new Date(deadline);
     }
     const line = setCookieLine(config.cookieName, token, attrs, maxAge, expires, true);
-    putSetCookie(res, line, this.#state.lines.get(config.cookieName));
-    this.#state.lines.set(config.cookieName, line);
+    putLine(this.#state, config.cookieName, line);
     this.#cookiePending = false;
     this.#cookieWritten = true;
   }
@@ -375,6 +378,13 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
   #report(operation: SessionOperation, err: unknown): SessionError {
     return reportError(this.#core, this.#state.req, operation, err, this.#sid);
   }
+}
+
+/** Puts (or replaces) this library's Set-Cookie line for cookie `name` on the response. @internal */
+export function putLine(state: RequestState, name: string, line: string): void {
+  const lines = (state.lines ??= new Map());
+  putSetCookie(state.res, line, lines.get(name));
+  lines.set(name, line);
 }
 
 /**

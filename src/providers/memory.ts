@@ -344,12 +344,22 @@ function merge(record: MemoryRecord, value: Value): ReadonlyMap<string, string> 
     return out;
   }
   let fields: Map<string, string>;
-  try {
-    fields = typeof record === 'string' ? Value.deserialize(record).fieldMap() : new Map(record);
-  } catch {
-    return value.fieldMap();
+  if (typeof record === 'string') {
+    try {
+      fields = Value.deserialize(record).fieldMap();
+    } catch {
+      return value.fieldMap();
+    }
+  } else {
+    // forEach, not new Map(record): no [key, value] entry array per key.
+    fields = new Map();
+    record.forEach(copyEntry, fields);
   }
   for (const key of changes.deleted) fields.delete(key);
   for (const [key, json] of changes.set) fields.set(key, json);
   return fields;
+}
+
+function copyEntry(this: Map<string, string>, json: string, key: string): void {
+  this.set(key, json);
 }
