@@ -115,73 +115,51 @@ export class Cookie {
   }
 }
 
-/**
- * Attribute suffixes (`; Path=/; HttpOnly; ...`) by name and attributes,
- * validated once by `cookie.serialize`: only `Expires` and the value change
- * per response. Bounded: cleared past 256 distinct attribute sets.
- */
-const suffixes = new Map<string, string>();
-
 /** @internal A Set-Cookie line. `encode: false`: `val` is a base64url token, used as it is. */
 export function serializeData(name: string, val: string, data: CookieData, encode: boolean): string {
   if (encode) return serialize(name, val, options(data, true));
-  const suffix = last.suffix !== undefined && sameAttributes(name, data) ? last.suffix : lookupSuffix(name, data);
+  const suffix = suffixFor(name, data);
   const e = data.expires;
   if (e instanceof Date && !Number.isFinite(e.valueOf())) throw new TypeError(`option expires is invalid: ${String(e)}`);
   return e instanceof Date ? `${name}=${val}; Expires=${e.toUTCString()}${suffix}` : `${name}=${val}${suffix}`;
 }
 
-/** The attributes of the last suffix looked up: most apps send one cookie shape, so no key string per response. */
-const last: {
-  name: string;
-  path: unknown;
-  domain: unknown;
-  flags: number;
-  priority: unknown;
-  sameSite: unknown;
-  suffix: string | undefined;
-} = { name: '', path: undefined, domain: undefined, flags: 0, priority: undefined, sameSite: undefined, suffix: undefined };
-
-function flagsOf(data: CookieData): number {
-  return (data.httpOnly ? 1 : 0) | (data.secure === true ? 2 : 0) | (data.partitioned ? 4 : 0);
+interface Suffix {
+  readonly name: string;
+  readonly path: unknown;
+  readonly domain: unknown;
+  readonly flags: number;
+  readonly priority: unknown;
+  readonly sameSite: unknown;
+  /** `; Path=/; HttpOnly; ...`: everything after the value but Expires. */
+  readonly text: string;
 }
 
-function sameAttributes(name: string, data: CookieData): boolean {
-  return (
-    last.name === name &&
-    last.path === data.path &&
-    last.domain === data.domain &&
-    last.flags === flagsOf(data) &&
-    last.priority === data.priority &&
-    last.sameSite === data.sameSite
-  );
-}
+/**
+ * Attribute suffixes by name and attributes, validated once by
+ * `cookie.serialize`: only `Expires` and the value change per response. Most
+ * apps send one cookie shape, found first and compared field by field (no
+ * key string per response). Bounded: the most recent shapes.
+ */
+const suffixes: Suffix[] = [];
+const MAX_SUFFIXES = 32;
 
-function lookupSuffix(name: string, data: CookieData): string {
-  const key = `${name}\0${String(data.path)}\0${String(data.domain)}\0${data.httpOnly ? 1 : 0}${data.secure === true ? 1 : 0}${data.partitioned ? 1 : 0}\0${String(data.priority)}\0${String(data.sameSite)}`;
-  let suffix = suffixes.get(key);
-  if (suffix === undefined) {
-    const o = options(data, false);
-    o.encode = identity;
-    // Throws for a bad name, path or domain, as serialize would each time.
-    suffix = serialize(name, 'x', o).slice(name.length + 2);
-    if (suffixes.size >= 256) suffixes.clear();
-    suffixes.set(key, suffix);
+function suffixFor(name: string, data: CookieData): string {
+  const flags = (data.httpOnly ? 1 : 0) | (data.secure === true ? 2 : 0) | (data.partitioned ? 4 : 0);
+  for (const s of suffixes) {
+    if (s.name === name && s.path === data.path && s.domain === data.domain && s.flags === flags && s.priority === data.priority && s.sameSite === data.sameSite) return s.text;
   }
+  const o = options(data, false);
+  o.encode = identity;
+  // Throws for a bad name, path or domain, as serialize would each time.
+  const text = serialize(name, 'x', o).slice(name.length + 2);
   // Only primitives are remembered: an object attribute could stringify differently next time.
   const prim = (v: unknown): boolean => v === null || (typeof v !== 'object' && typeof v !== 'function');
   if (prim(data.path) && prim(data.domain) && prim(data.priority) && prim(data.sameSite)) {
-    last.name = name;
-    last.path = data.path;
-    last.domain = data.domain;
-    last.flags = flagsOf(data);
-    last.priority = data.priority;
-    last.sameSite = data.sameSite;
-    last.suffix = suffix;
-  } else {
-    last.suffix = undefined;
+    if (suffixes.length >= MAX_SUFFIXES) suffixes.pop();
+    suffixes.unshift({ name, path: data.path, domain: data.domain, flags, priority: data.priority, sameSite: data.sameSite, text });
   }
-  return suffix;
+  return text;
 }
 
 function options(data: CookieData, withExpires: boolean): SerializeOptions {

@@ -124,23 +124,18 @@ export function session(options?: SessionOptions): SessionMiddleware {
     );
   }
 
-  const mainCodec: Codec | null = secrets ? createCodec({ secrets: codecSecrets(secrets), name, backend }) : null;
-  // Cookies that verified before open with a lookup (see TokenCache), one cache per codec.
-  const openers = new WeakMap<Codec, TokenCache>();
-  const openerFor = (codec: Codec): TokenCache => {
-    let o = openers.get(codec);
-    if (o === undefined) openers.set(codec, (o = new TokenCache(codec)));
-    return o;
+  // A codec and its cache of cookies that verified before (they open with a lookup: see TokenCache).
+  const keysOf = (list: Secret[]): Keys => {
+    const codec = createCodec({ secrets: codecSecrets(list), name, backend });
+    return { codec, opener: new TokenCache(codec) };
   };
-  // Without a `secret` option, express-session signs with cookie-parser's req.secret: a codec per such secret.
-  const codecs = new Map<string, Codec>();
-  const codecFor = (secret: string): Codec => {
-    let c = codecs.get(secret);
-    if (c === undefined) {
-      c = createCodec({ secrets: codecSecrets([secret]), name, backend });
-      codecs.set(secret, c);
-    }
-    return c;
+  const mainKeys: Keys | null = secrets ? keysOf(secrets) : null;
+  // Without a `secret` option, express-session signs with cookie-parser's req.secret: keys per such secret.
+  const perSecret = new Map<string, Keys>();
+  const keysFor = (secret: string): Keys => {
+    let k = perSecret.get(secret);
+    if (k === undefined) perSecret.set(secret, (k = keysOf([secret])));
+    return k;
   };
 
   const resolveCookie = (req: Req): CookieOptions => (typeof cookieOptions === 'function' ? cookieOptions(req) : cookieOptions);
@@ -159,7 +154,7 @@ export function session(options?: SessionOptions): SessionMiddleware {
   };
   store.generate = (req: SessionOwner): void => {
     const r = req as Req;
-    generateFor(r, mainCodec ?? codecFor(r.secret ?? ''));
+    generateFor(r, (mainKeys ?? keysFor(r.secret ?? '')).codec);
   };
 
   const storeImplementsTouch = typeof store.touch === 'function';
@@ -256,10 +251,11 @@ export function session(options?: SessionOptions): SessionMiddleware {
       return;
     }
     const reqSecrets: Secret[] = secrets ?? [req.secret as string];
-    const codec = mainCodec ?? codecFor(req.secret as string);
+    const keys = mainKeys ?? keysFor(req.secret as string);
+    const codec = keys.codec;
 
     const state = new RequestState(shared, req, res, next, codec, res.writeHead as unknown as AnyFn, res.end as unknown as AnyFn);
-    getcookie(state, req.headers.cookie, name, openerFor(codec), legacy ? reqSecrets : null);
+    getcookie(state, req.headers.cookie, name, keys.opener, legacy ? reqSecrets : null);
     // Under Express every property added to req or res costs a new hidden class
     // (see `contexts`): only the ones express-session's API has (sessionStore,
     // sessionID, session; writeHead, end), the hooks as closures over the state.
@@ -284,6 +280,12 @@ export function session(options?: SessionOptions): SessionMiddleware {
 }
 
 /** What every request of one middleware shares. */
+/** A codec for one secret list, with its verified-token cache. */
+interface Keys {
+  readonly codec: Codec;
+  readonly opener: TokenCache;
+}
+
 interface Shared {
   readonly store: SessionStoreLike;
   readonly memory: ReturnType<typeof syncMemory>;

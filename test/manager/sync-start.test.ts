@@ -11,7 +11,7 @@ import type { SessionStore } from '../../src/manager/store.js';
 import { CookieProvider } from '../../src/providers/cookie.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
 import type { Provider, RestoreOptions, Storer } from '../../src/providers/provider.js';
-import { cookiesNamed, listen, rawRequest, type TestResponse, type TestServer } from '../helpers/http.js';
+import { Client, listen, sleep, type TestServer } from '../helpers/http.js';
 
 const SECRET = 'sync-start-suite-secret-0123456789-abcdef';
 
@@ -20,12 +20,12 @@ afterEach(async () => {
   while (servers.length) await (servers.pop() as TestServer).close();
 });
 
-function cookieOf(res: TestResponse): string {
-  return res.setCookies.map((line) => line.split(';')[0]).join('; ');
-}
-
-/** A counter app that records, per request, whether `begin` gave the store at once and the store's reason. */
-async function counterApp(session: Session): Promise<{ url: string; seen: { sync: boolean; reason: string | null }[] }> {
+/**
+ * A counter app (and a browser-like client of it) that records, per request,
+ * whether `begin` gave the store at once and the store's reason. `/login`
+ * binds the session to user `u1` first.
+ */
+async function counterApp(session: Session): Promise<{ client: Client; seen: { sync: boolean; reason: string | null }[] }> {
   const seen: { sync: boolean; reason: string | null }[] = [];
   const app = await listen(async (req, res) => {
     const started = session.begin(req, res);
@@ -40,13 +40,23 @@ async function counterApp(session: Session): Promise<{ url: string; seen: { sync
     }
     // `start` for the same request hands back the same store.
     expect(await session.start(req, res)).toBe(store);
+    if (req.url === '/login') {
+      await session.login(req, res, 'u1');
+      res.end('in');
+      return;
+    }
     seen.push({ sync, reason: store.reason });
     const v = store.getValue();
     v.set('n', v.int('n') + 1);
     res.end(String(v.int('n')));
   });
   servers.push(app);
-  return { url: app.url, seen };
+  return { client: new Client(app.url), seen };
+}
+
+/** The body of a GET / through the client's jar. */
+async function count(client: Client): Promise<string> {
+  return (await client.get('/')).body;
 }
 
 /** Wraps a MemoryProvider; `restoreSync` does what `mode` says. */
@@ -79,11 +89,9 @@ describe('Session.begin: the store at once for in-process providers', () => {
   it('MemoryProvider: new and returning requests get their store synchronously, and the counter is kept', async () => {
     const session = new Session(new MemoryProvider(), { cookieSecret: SECRET, backend: 'js' });
     const app = await counterApp(session);
-    const first = await rawRequest(app.url, '/');
-    const cookie = cookieOf(first);
-    expect(first.body).toBe('1');
-    expect((await rawRequest(app.url, '/', { headers: { cookie } })).body).toBe('2');
-    expect((await rawRequest(app.url, '/', { headers: { cookie } })).body).toBe('3');
+    expect(await count(app.client)).toBe('1');
+    expect(await count(app.client)).toBe('2');
+    expect(await count(app.client)).toBe('3');
     expect(app.seen).toEqual([
       { sync: true, reason: 'absent' },
       { sync: true, reason: null },
@@ -96,20 +104,15 @@ describe('Session.begin: the store at once for in-process providers', () => {
     const provider = new MemoryProvider();
     const session = new Session(provider, { cookieSecret: SECRET, backend: 'js' });
     const app = await counterApp(session);
-    const cookie = cookieOf(await rawRequest(app.url, '/'));
+    await count(app.client);
     provider.clear();
-    expect((await rawRequest(app.url, '/', { headers: { cookie } })).body).toBe('1');
+    expect(await count(app.client)).toBe('1');
     expect(app.seen[1]).toEqual({ sync: false, reason: 'unknown' });
 
     // A user-bound session revoked by "log out everywhere" says so.
-    const login = await listen(async (req, res) => {
-      await session.login(req, res, 'u1');
-      res.end('in');
-    });
-    servers.push(login);
-    const bound = cookieOf(await rawRequest(login.url, '/'));
+    await app.client.get('/login');
     expect(await session.destroyUserSessions('u1')).toBe(1);
-    expect((await rawRequest(app.url, '/', { headers: { cookie: bound } })).body).toBe('1');
+    expect(await count(app.client)).toBe('1');
     expect(app.seen[2]).toEqual({ sync: false, reason: 'revoked' });
     session.dispose();
   });
@@ -117,16 +120,15 @@ describe('Session.begin: the store at once for in-process providers', () => {
   it('renewAfter: the restore is synchronous, the renewal async, and the renewed session keeps its data', async () => {
     const session = new Session(new MemoryProvider(), { cookieSecret: SECRET, backend: 'js', renewAfter: 1 });
     const app = await counterApp(session);
-    const first = await rawRequest(app.url, '/');
-    const sidBefore = cookiesNamed(first, 'sid')[0]?.value;
-    await new Promise((r) => setTimeout(r, 1_100));
-    const renewed = await rawRequest(app.url, '/', { headers: { cookie: cookieOf(first) } });
-    expect(renewed.body).toBe('2');
+    await count(app.client);
+    const sidBefore = await app.client.cookie('sid');
+    await sleep(1_100);
+    expect(await count(app.client)).toBe('2');
     expect(app.seen[1]).toEqual({ sync: false, reason: null });
-    const sidAfter = cookiesNamed(renewed, 'sid')[0]?.value;
+    const sidAfter = await app.client.cookie('sid');
     expect(sidAfter).toBeDefined();
     expect(sidAfter).not.toBe(sidBefore);
-    expect((await rawRequest(app.url, '/', { headers: { cookie: cookieOf(renewed) } })).body).toBe('3');
+    expect(await count(app.client)).toBe('3');
     session.dispose();
   });
 
@@ -134,13 +136,13 @@ describe('Session.begin: the store at once for in-process providers', () => {
     const provider = new Scripted();
     const session = new Session(provider, { cookieSecret: SECRET, backend: 'js' });
     const app = await counterApp(session);
-    const cookie = cookieOf(await rawRequest(app.url, '/'));
+    await count(app.client);
     provider.mode = 'decline';
-    expect((await rawRequest(app.url, '/', { headers: { cookie } })).body).toBe('2');
+    expect(await count(app.client)).toBe('2');
     expect(provider.asyncRestores).toBe(1);
     expect(app.seen[1]).toEqual({ sync: false, reason: null });
     provider.mode = 'pass';
-    expect((await rawRequest(app.url, '/', { headers: { cookie } })).body).toBe('3');
+    expect(await count(app.client)).toBe('3');
     expect(provider.asyncRestores).toBe(1);
     session.dispose();
   });
@@ -151,47 +153,36 @@ describe('Session.begin: the store at once for in-process providers', () => {
     const session = new Session(provider, { cookieSecret: SECRET, backend: 'js', onStoreError: 'fail' });
     session.on('error', (e) => errors.push(`${e.operation}:${e.error.code}`));
     const app = await counterApp(session);
-    const cookie = cookieOf(await rawRequest(app.url, '/'));
+    await count(app.client);
+    const cookie = await app.client.jar.getCookieString(app.client.base);
+    // The browser's cookie stays the original one throughout (the corrupt answer's new cookie is not kept).
+    const ask = async () => app.client.get('/', { headers: { cookie } });
     provider.mode = 'corrupt';
-    const corrupt = await rawRequest(app.url, '/', { headers: { cookie } });
-    expect(corrupt.body).toBe('1');
+    expect((await ask()).body).toBe('1');
     expect(app.seen[1]).toEqual({ sync: true, reason: 'corrupt' });
     provider.mode = 'down';
-    const down = await rawRequest(app.url, '/', { headers: { cookie } });
+    const down = await ask();
     expect(down.status).toBe(503);
     expect(down.body).toBe('ERR_STORE_UNAVAILABLE');
     expect(errors).toEqual(['restore:ERR_CORRUPT_RECORD', 'restore:ERR_STORE_UNAVAILABLE']);
     // The record was left alone by both.
     provider.mode = 'pass';
-    expect((await rawRequest(app.url, '/', { headers: { cookie } })).body).toBe('2');
+    expect((await ask()).body).toBe('2');
     session.dispose();
   });
 
   it('CookieProvider: synchronous without revocation; with a revocation store it asks that store first', async () => {
     const plain = new Session(new CookieProvider(), { cookieSecret: SECRET, backend: 'js' });
     const a = await counterApp(plain);
-    // The ID cookie is not re-sent while it is unchanged; the value cookies are: keep a jar.
-    const jar = new Map<string, string>();
-    const keep = (r: TestResponse): void => {
-      for (const line of r.setCookies) {
-        const pair = line.split(';')[0] as string;
-        jar.set(pair.slice(0, pair.indexOf('=')), pair);
-      }
-    };
-    keep(await rawRequest(a.url, '/'));
-    for (const n of ['2', '3']) {
-      const res = await rawRequest(a.url, '/', { headers: { cookie: [...jar.values()].join('; ') } });
-      expect(res.body).toBe(n);
-      keep(res);
-    }
+    for (const n of ['1', '2', '3']) expect(await count(a.client)).toBe(n);
     expect(a.seen.map((s) => s.sync)).toEqual([true, true, true]);
     plain.dispose();
 
     const revocation = new MemoryProvider();
     const revoking = new Session(new CookieProvider({ revocation }), { cookieSecret: SECRET, backend: 'js' });
     const b = await counterApp(revoking);
-    const first = await rawRequest(b.url, '/');
-    expect((await rawRequest(b.url, '/', { headers: { cookie: cookieOf(first) } })).body).toBe('2');
+    await count(b.client);
+    expect(await count(b.client)).toBe('2');
     expect(b.seen[1]).toEqual({ sync: false, reason: null });
     revoking.dispose();
   });
