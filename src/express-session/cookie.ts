@@ -117,10 +117,11 @@ export class Cookie {
 
 /** @internal A Set-Cookie line. `encode: false`: `val` is a base64url token, used as it is. */
 export function serializeData(name: string, val: string, data: CookieData, encode: boolean): string {
+  const e = data.expires;
+  // express-session's message (cookie 0.7's; cookie 1.x appends the date).
+  if (e instanceof Date && !Number.isFinite(e.valueOf())) throw new TypeError('option expires is invalid');
   if (encode) return serialize(name, val, options(data, true));
   const suffix = suffixFor(name, data);
-  const e = data.expires;
-  if (e instanceof Date && !Number.isFinite(e.valueOf())) throw new TypeError(`option expires is invalid: ${String(e)}`);
   return e instanceof Date ? `${name}=${val}; Expires=${e.toUTCString()}${suffix}` : `${name}=${val}${suffix}`;
 }
 

@@ -15,16 +15,33 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http';
-import { Cookie } from './cookie.js';
+import { Cookie as CookieClass } from './cookie.js';
+import { es5, type Es5 } from './es5.js';
 import { session as middleware, type SessionMiddleware, type SessionOptions } from './middleware.js';
-import { Session } from './session.js';
-import { MemoryStore, Store } from './store.js';
+import { Session as SessionClass } from './session.js';
+import { MemoryStore as MemoryStoreClass, Store as StoreClass } from './store.js';
 
-export { Cookie, type CookieData, type CookieOptions } from './cookie.js';
-export { Session, type Callback, type SessionOwner } from './session.js';
-export { MemoryStore, Store, type SessionRecord } from './store.js';
-export type { SessionMiddleware, SessionOptions, SessionStoreLike } from './middleware.js';
+export type { CookieData, CookieOptions } from './cookie.js';
+export type { Callback, SessionOwner } from './session.js';
+export type { SessionRecord } from './store.js';
+export type { CookieFormat, SessionMiddleware, SessionOptions, SessionStoreLike } from './middleware.js';
 export type { Secret } from './secrets.js';
+export type { Es5 } from './es5.js';
+
+// The constructors subclass both ways, as express-session's: `class S extends Store`,
+// and `Store.call(this)` + `util.inherits(S, Store)` (memorystore, session-file-store, ...).
+/** express-session's `Store` base class (an EventEmitter). */
+export const Store: Es5<typeof StoreClass> = es5(StoreClass);
+export type Store = StoreClass;
+/** express-session's in-process `MemoryStore` (development and tests). */
+export const MemoryStore: Es5<typeof MemoryStoreClass> = es5(MemoryStoreClass);
+export type MemoryStore = MemoryStoreClass;
+/** `req.session`. */
+export const Session: Es5<typeof SessionClass> = es5(SessionClass);
+export type Session = SessionClass;
+/** `req.session.cookie`. */
+export const Cookie: Es5<typeof CookieClass> = es5(CookieClass);
+export type Cookie = CookieClass;
 
 /**
  * The data of a session. Augment it for typed properties, as with express-session:

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { MIN_SECRET_LENGTH } from '../crypto/index.js';
 
 /** A secret as express-session takes it. */
@@ -26,21 +26,4 @@ export function codecSecrets(secrets: readonly Secret[]): string[] {
     }
     return 'wasm-session/express-session:' + createHash('sha256').update(bytes).digest('hex');
   });
-}
-
-/**
- * Opens an express-session cookie value (`s:` already stripped): cookie-signature's
- * `<value>.<base64 HMAC-SHA256 without padding>`, checked in constant time
- * against each secret. The value, or `false`.
- */
-export function unsignLegacy(input: string, secrets: readonly Secret[]): string | false {
-  const dot = input.lastIndexOf('.');
-  if (dot <= 0) return false;
-  const value = input.slice(0, dot);
-  const given = Buffer.from(input.slice(dot + 1), 'utf8');
-  for (const secret of secrets) {
-    const expected = Buffer.from(createHmac('sha256', secret).update(value).digest('base64').replace(/=+$/, ''), 'utf8');
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return value;
-  }
-  return false;
 }

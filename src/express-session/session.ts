@@ -125,7 +125,8 @@ function storeOf(sess: Session): CallbackStore {
 
 /** A store record (`{ cookie, ...data }`) made into `req.session`, as express-session's `Store#createSession`. */
 export function createSession(req: SessionOwner, sess: Record<string, unknown>): Session {
-  const raw = (sess.cookie ?? {}) as CookieOptions & { expires?: unknown };
+  // A record without `cookie` is an error here, as in express-session (its inflate throws).
+  const raw = sess.cookie as CookieOptions & { expires?: unknown };
   const expires = raw.expires;
   const originalMaxAge = raw.originalMaxAge;
   const cookie = new Cookie(raw as CookieOptions);

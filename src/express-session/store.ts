@@ -46,9 +46,6 @@ export class Store extends EventEmitter {
   }
 }
 
-/** @internal Synchronous access to a MemoryStore (the middleware's fast path). */
-export const SYNC: unique symbol = Symbol('wasm-session/express-session memory');
-
 const defer = setImmediate;
 
 /**
@@ -62,7 +59,7 @@ export class MemoryStore extends Store {
   all(callback?: (err: unknown, sessions?: Record<string, SessionRecord>) => void): void {
     const out = Object.create(null) as Record<string, SessionRecord>;
     for (const sid of Object.keys(this.sessions)) {
-      const s = this[SYNC].get(sid);
+      const s = memoryGet(this, sid);
       if (s) out[sid] = s;
     }
     if (callback) defer(callback, null, out);
@@ -79,7 +76,7 @@ export class MemoryStore extends Store {
   }
 
   override get(sid: string, callback: (err?: unknown, sess?: SessionRecord | null) => void): void {
-    defer(callback, null, this[SYNC].get(sid));
+    defer(callback, null, memoryGet(this, sid));
   }
 
   override set(sid: string, session: object, callback?: Callback): void {
@@ -95,44 +92,46 @@ export class MemoryStore extends Store {
   }
 
   touch(sid: string, session: { cookie?: unknown }, callback?: Callback): void {
-    this[SYNC].touch(sid, session);
+    memoryTouch(this, sid, session);
     if (callback) defer(callback);
   }
-
-  /** @internal The same operations, synchronous: used by the middleware when the methods are not overridden. */
-  readonly [SYNC] = {
-    get: (sid: string): SessionRecord | undefined => {
-      const raw = this.sessions[sid];
-      if (!raw) return undefined;
-      const sess = JSON.parse(raw) as SessionRecord;
-      if (sess.cookie) {
-        const e = sess.cookie.expires;
-        const expires = typeof e === 'string' ? new Date(e) : (e as Date | null | undefined);
-        // destroy expired session
-        if (expires && expires.valueOf() <= Date.now()) {
-          delete this.sessions[sid];
-          return undefined;
-        }
-      }
-      return sess;
-    },
-    set: (sid: string, session: object): void => {
-      this.sessions[sid] = JSON.stringify(session);
-    },
-    touch: (sid: string, session: { cookie?: unknown }): void => {
-      const current = this[SYNC].get(sid);
-      if (current) {
-        current.cookie = session.cookie as Record<string, unknown>;
-        this.sessions[sid] = JSON.stringify(current);
-      }
-    },
-  };
 }
 
-/** The MemoryStore's synchronous operations when `store` is one whose get/set/destroy/touch are ours. @internal */
-export function syncMemory(store: unknown): MemoryStore[typeof SYNC] | null {
+/** @internal The MemoryStore's `get`, synchronous (the middleware's fast path). */
+export function memoryGet(store: MemoryStore, sid: string): SessionRecord | undefined {
+  const raw = store.sessions[sid];
+  if (!raw) return undefined;
+  const sess = JSON.parse(raw) as SessionRecord;
+  if (sess.cookie) {
+    const e = sess.cookie.expires;
+    const expires = typeof e === 'string' ? new Date(e) : (e as Date | null | undefined);
+    // destroy expired session
+    if (expires && expires.valueOf() <= Date.now()) {
+      delete store.sessions[sid];
+      return undefined;
+    }
+  }
+  return sess;
+}
+
+/** @internal The MemoryStore's `touch`, synchronous. */
+export function memoryTouch(store: MemoryStore, sid: string, session: { cookie?: unknown }): void {
+  const current = memoryGet(store, sid);
+  if (current) {
+    current.cookie = session.cookie as Record<string, unknown>;
+    store.sessions[sid] = JSON.stringify(current);
+  }
+}
+
+const proto = MemoryStore.prototype;
+
+/**
+ * `store` when it is a MemoryStore whose get/set/destroy/touch are still ours,
+ * else null. Checked per store call: the app (or a test) may wrap a method
+ * after the middleware was made, and every call must then go through it. @internal
+ */
+export function syncMemory(store: unknown): MemoryStore | null {
   if (!(store instanceof MemoryStore)) return null;
-  const p = MemoryStore.prototype;
-  if (store.get !== p.get || store.set !== p.set || store.destroy !== p.destroy || store.touch !== p.touch) return null;
-  return store[SYNC];
+  if (store.get !== proto.get || store.set !== proto.set || store.destroy !== proto.destroy || store.touch !== proto.touch) return null;
+  return store;
 }

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import session, { MemoryStore, Store, type SessionOptions } from '../../src/express-session/index.js';
-import { Client, cookieNamed, json, rawRequest, sleep, type TestServer } from '../helpers/http.js';
+import express from 'express';
+import { Client, cookieNamed, json, listen, rawRequest, sleep, type TestServer } from '../helpers/http.js';
 import { sessionApp, type Middleware, type Snapshot } from './app.js';
 
 const SECRET = 'a test secret that is at least 32 characters';
@@ -465,10 +466,37 @@ describe('store errors and events', () => {
     expect(json<Snapshot>(r2).data.a).toBeUndefined();
   });
 
-  it("a failed save goes to next(err) before the headers: the app's 200 and the cookie do not go out", async () => {
+  it("a failed save: as express-session, the app's response goes out, then the error reaches next(err)", async () => {
     const store = new FailingStore();
     store.fail = 'set';
-    const { client } = await start({ ...base, store });
+    let reached!: (err: unknown) => void;
+    const seen = new Promise<unknown>((resolve) => (reached = resolve));
+    // The app's error handler comes after its routes: where the deferred next(err) lands.
+    const app = express();
+    app.use(session({ ...base, store }) as unknown as express.RequestHandler);
+    app.get('/set', (req, res) => {
+      (req as unknown as { session: Record<string, unknown> }).session.a = '1';
+      res.json({ data: { a: '1' } });
+    });
+    app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+      reached(err);
+      if (res.headersSent) return;
+      next(err);
+    });
+    const server = await listen(app as unknown as Parameters<typeof listen>[0]);
+    servers.push(server);
+    const client = new Client(server.url);
+    const r = await client.get('/set?a=1');
+    expect(r.status).toBe(200);
+    expect(json<Snapshot>(r).data.a).toBe('1');
+    expect(cookieNamed(r, 'connect.sid')).toBeDefined();
+    expect((await seen) as Error).toHaveProperty('message', 'store set exploded');
+  });
+
+  it("holdOnStoreError: a failed save goes to next(err) before the headers: the app's 200 and the cookie do not go out", async () => {
+    const store = new FailingStore();
+    store.fail = 'set';
+    const { client } = await start({ ...base, store, holdOnStoreError: true });
     const r = await client.get('/set?a=1');
     expect(r.status).toBe(500);
     expect(json<{ error: string }>(r).error).toBe('store set exploded');
