@@ -49,6 +49,7 @@ export const ROWS = [
   { id: 'express-connect-redis-returning', label: 'express-session + connect-redis', file: 'express-connect-redis.js', mode: 'returning', redis: true },
   { id: 'express-compat-returning', label: 'express + wasm-session/express-session (MemoryStore)', file: 'express-session.js', env: { BENCH_SESSION_MODULE: 'wasm-session/express-session' }, mode: 'returning' },
   { id: 'express-compat-new', label: 'express + wasm-session/express-session (MemoryStore)', file: 'express-session.js', env: { BENCH_SESSION_MODULE: 'wasm-session/express-session' }, mode: 'new' },
+  { id: 'express-compat-signed-returning', label: "express + wasm-session/express-session (MemoryStore), cookieFormat 'signed'", file: 'express-session.js', env: { BENCH_SESSION_MODULE: 'wasm-session/express-session', BENCH_COOKIE_FORMAT: 'signed' }, mode: 'returning' },
   { id: 'express-compat-connect-redis-returning', label: 'wasm-session/express-session + connect-redis', file: 'express-connect-redis.js', env: { BENCH_SESSION_MODULE: 'wasm-session/express-session' }, mode: 'returning', redis: true },
   { id: 'iron-session-returning', label: 'iron-session (node:http)', file: 'iron-session.js', mode: 'returning', cookieStore: true },
   { id: 'fastify-bare', label: 'fastify, no sessions', file: 'fastify-bare.js', mode: 'none' },
