@@ -34,6 +34,39 @@ export interface CookieReader {
   readonly signed: boolean;
   /** Accept `s:` cookies in the sealed format (`legacyCookies`). */
   readonly legacy: boolean;
+  /** `s:` values that verified under this reader's secrets (see `unsignCached`). */
+  readonly verified: Map<string, Unsigned>;
+}
+
+/** A verified `s:` value: the session ID and the index of the secret that signed it. */
+export interface Unsigned {
+  readonly value: string;
+  readonly index: number;
+}
+
+/** Bound on remembered signed cookies per secret list (~100 characters each). */
+const VERIFIED_MAX = 10_000;
+
+/**
+ * `unsign`, answered from `cache` when this exact value verified before (a
+ * returning browser sends the same cookie every time: one Map lookup instead
+ * of an HMAC). Sound as the sealed tokens' cache (crypto/token-cache.ts):
+ * entries are only made from values that verified, and the cache belongs to
+ * one secret list. Bounded: the oldest entries go first.
+ */
+function unsignCached(signed: string, secrets: readonly Secret[], cache: Map<string, Unsigned>): Unsigned | null {
+  const hit = cache.get(signed);
+  if (hit !== undefined) return hit;
+  const u = unsign(signed, secrets);
+  if (u !== null) {
+    if (cache.size >= VERIFIED_MAX) {
+      const oldest = cache.keys().next();
+      if (oldest.done !== true) cache.delete(oldest.value);
+    }
+    // A copy: the value is a slice of the request's Cookie header, which the cache must not keep alive.
+    cache.set(JSON.parse(JSON.stringify(signed)) as string, u);
+  }
+  return u;
 }
 
 /**
@@ -77,7 +110,7 @@ function readValues(t: CookieTarget, values: readonly string[], r: CookieReader,
   if (!r.signed && !r.legacy) return false;
   for (const v of values) {
     if (!v.startsWith('s:')) continue;
-    const u = unsign(v.slice(2), secrets);
+    const u = unsignCached(v.slice(2), secrets, r.verified);
     if (u === null || u.value.length === 0) continue;
     t.cookieId = u.value;
     if (r.signed && u.index === 0) t.cookieToken = v;
@@ -97,7 +130,7 @@ export function sign(value: string, secret: Secret): string {
  * compared in constant time: the value and the index of the secret that
  * signed it, or null.
  */
-export function unsign(input: string, secrets: readonly Secret[]): { value: string; index: number } | null {
+export function unsign(input: string, secrets: readonly Secret[]): Unsigned | null {
   const dot = input.lastIndexOf('.');
   if (dot <= 0) return null;
   const value = input.slice(0, dot);

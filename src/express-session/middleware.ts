@@ -122,7 +122,7 @@ export function session(options?: SessionOptions): SessionMiddleware {
   // A codec and its cache of cookies that verified before (they open with a lookup: see TokenCache).
   const keysOf = (list: Secret[]): Keys => {
     const codec = createCodec({ secrets: codecSecrets(list), name, backend });
-    return { codec, reader: { name, opener: new TokenCache(codec), signed, legacy } };
+    return { codec, reader: { name, opener: new TokenCache(codec), signed, legacy, verified: new Map() } };
   };
   const mainKeys: Keys | null = secrets ? keysOf(secrets) : null;
   // Without a `secret` option, express-session signs with cookie-parser's req.secret: keys per such secret.
