@@ -14,7 +14,7 @@ import { MemoryStore } from './store.js';
 export type { SessionStoreLike } from './store-access.js';
 export type { CookieFormat } from './cookie-value.js';
 
-/** express-session 1.19's options, plus `legacyCookies`, `timeout` and `backend`. */
+/** express-session 1.19's options, plus `legacyCookies`, `timeout`, `backend`, `cookieFormat` and `holdOnStoreError`. */
 export interface SessionOptions {
   /** Secret(s): the first seals new cookies, all open (rotation). Any length is accepted (short ones warn once). */
   secret?: Secret | Secret[] | undefined;
@@ -72,8 +72,6 @@ function deprecate(message: string): void {
   warned.add(message);
   process.emitWarning(`express-session deprecated ${message}`, 'DeprecationWarning');
 }
-
-const defer = setImmediate;
 
 /**
  * express-session's middleware, with a sealed cookie. See docs/express-session.md.
