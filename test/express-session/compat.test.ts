@@ -183,6 +183,22 @@ describe("cookie-parser mounted first: req.signedCookies and req.cookies, as exp
       expect(json<Snapshot>(await c.get('/get')).data).toMatchObject({ a: '1', n: 2 });
     });
   }
+  it("ours (sealed): an express-session cookie that only cookie-parser's req.signedCookies has continues, and is replaced by a sealed one", async () => {
+    const store = new real.MemoryStore();
+    const legacy = await app(real, { store });
+    const c = new Client(legacy.base);
+    const id = json<Snapshot>(await c.get('/set?user=ada')).sessionID;
+    const server = await sessionApp(cookieParser(SECRET) as unknown as Middleware, (a) => {
+      hideHeader(a);
+      a.use(ours({ secret: SECRET, store: store as never, resave: false, saveUninitialized: false }) as never);
+    });
+    servers.push(server);
+    const next = new Client(server.url);
+    await next.setCookie('connect.sid', (await c.cookie('connect.sid')) as string);
+    const r = await next.get('/get');
+    expect(json<Snapshot>(r)).toMatchObject({ sessionID: id, data: { user: 'ada' } });
+    expect(decodeURIComponent(cookieNamed(r, 'connect.sid')?.value ?? 's:').startsWith('s:')).toBe(false);
+  });
 });
 
 describe("cookieFormat: 'signed'", () => {
