@@ -1,3 +1,8 @@
+/**
+ * One request under the express-session drop-in: its state, express-session's
+ * save/touch/cookie rules, and the writeHead/end hooks (split from
+ * middleware.ts, which keeps the options and the factory).
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Codec } from '../crypto/types.js';
 import { serializeData } from './cookie.js';
