@@ -152,6 +152,26 @@ describe('exactly the store calls express-session makes', () => {
   }
 });
 
+describe('a MemoryStore method wrapped after the middleware was made', () => {
+  it('every call goes through the wrapper (as the suite counts them), both for ours and for express-session', async () => {
+    for (const factory of [real, ours as unknown as Factory]) {
+      const store = new factory.MemoryStore() as { set(...a: unknown[]): unknown; touch(...a: unknown[]): unknown };
+      const c = await app(factory, { store });
+      const calls: string[] = [];
+      for (const m of ['set', 'touch'] as const) {
+        const orig = store[m];
+        store[m] = function (this: unknown, ...args: unknown[]) {
+          calls.push(m);
+          return orig.apply(this, args);
+        };
+      }
+      await c.get('/set?a=1');
+      await c.get('/get');
+      expect(calls).toEqual(['set', 'touch']);
+    }
+  });
+});
+
 describe("cookie-parser mounted first: req.signedCookies and req.cookies, as express-session reads them", () => {
   // The Cookie header is hidden after cookie-parser ran: only its parsed cookies are left.
   const hideHeader = (a: Parameters<NonNullable<Parameters<typeof sessionApp>[1]>>[0]): void => {
