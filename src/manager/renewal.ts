@@ -11,7 +11,8 @@
  * ID is redirected to the new one (`SessionMovedError` from the provider).
  */
 import type { MetaStorer, SessionMeta, Storer } from '../providers/provider.js';
-import { errorCode, reportError, type SessionCore } from './store.js';
+import { errorCode, reportError } from './report.js';
+import type { SessionCore } from './store.js';
 import type { SessionRequest } from './http.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;

@@ -1,4 +1,5 @@
-import { HeadersSentError, SessionNotFoundError, StoreUnavailableError, UnsupportedError, isSessionError, type SessionError, type SessionErrorCode, type SessionMovedError } from '../errors.js';
+import { HeadersSentError, SessionNotFoundError, UnsupportedError, type SessionError, type SessionMovedError } from '../errors.js';
+import { errorCode, reportError } from './report.js';
 import { aliasTarget } from './renewal.js';
 import type { Codec } from '../crypto/types.js';
 import type { Provider, SessionMeta, Storer } from '../providers/provider.js';
@@ -54,15 +55,8 @@ export interface StoreInit {
 
 const MAX_ID_ATTEMPTS = 3;
 
-/** A short, log-safe prefix of a session ID. */
-export function sidHint(sid: string): string {
-  return sid.slice(0, 4) + '…';
-}
-
-/** The `code` of one of this library's errors; `undefined` for anything else (a foreign `ERR_*` included). */
-export function errorCode(err: unknown): SessionErrorCode | undefined {
-  return isSessionError(err) ? err.code : undefined;
-}
+// Re-exported: the manager's modules have imported them from here.
+export { errorCode, reportError, sidHint } from './report.js';
 
 /**
  * One request's session, as `session.start` returns it: a `Storer` plus what
@@ -385,22 +379,6 @@ export function putLine(state: RequestState, name: string, line: string): void {
   const lines = (state.lines ??= new Map());
   putSetCookie(state.res, line, lines.get(name));
   lines.set(name, line);
-}
-
-/**
- * Emits a store failure as an `error` event and returns the error to throw.
- * Only SessionErrors leave the library: a custom provider's plain Error
- * becomes `StoreUnavailableError` (ERR_STORE_UNAVAILABLE), with it as `cause`.
- * @internal
- */
-export function reportError(core: SessionCore, req: SessionRequest, operation: SessionOperation, err: unknown, sid: string): SessionError {
-  // Only the library's own errors pass as they are: a provider's TypeError, or
-  // Node's ERR_OUT_OF_RANGE, is a store failure, with the original as `cause`.
-  const error = isSessionError(err)
-    ? err
-    : new StoreUnavailableError(`session store failed during ${operation}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  core.events.emit('error', { error, operation, req, sidHint: sidHint(sid) });
-  return error;
 }
 
 function noop(): void {}
