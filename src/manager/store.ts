@@ -107,6 +107,18 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     return this.#meta?.userId ?? null;
   }
 
+  /** When the user last proved who they are: the login, or the last `session.reauthenticated` (ms since epoch); `null` when not logged in. A remember-me resume does not count. */
+  authenticatedAt(): number | null {
+    const m = this.#meta;
+    return m?.userId === undefined ? null : (m.authAt ?? m.loginAt ?? null);
+  }
+
+  /** True when the user authenticated at most `maxAgeSeconds` ago (step-up, "sudo mode"). */
+  isFresh(maxAgeSeconds: number): boolean {
+    const at = this.authenticatedAt();
+    return at !== null && Date.now() - at <= maxAgeSeconds * 1000;
+  }
+
   /** @internal The record's metadata. */
   get meta(): SessionMeta | null {
     return this.#meta;
@@ -271,7 +283,7 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
    * @internal `session.login`: a new ID bound to `meta.userId` (the data kept,
    * the old ID destroyed), indexed under the user, with its cookie set.
    */
-  async bind(meta: SessionMeta): Promise<void> {
+  async bind(meta: SessionMeta, sid?: string): Promise<void> {
     while (this.#saving) await this.#saving.catch(noop);
     const { codec, provider, config } = this.#core;
     const users = provider.users;
@@ -279,7 +291,7 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     if (this.#dead || this.#ephemeral) throw new HeadersSentError('cannot log in: this session was destroyed or cannot be saved');
     const stored = this.#storer !== null;
     for (let attempt = 1; ; attempt++) {
-      const newSid = codec.newSessionId();
+      const newSid = attempt === 1 && sid !== undefined ? sid : codec.newSessionId();
       try {
         this.#storer = await users.login(stored ? this.#sid : null, newSid, this.#untyped(), meta, { indexTtl: config.cookieExpire });
         this.#sid = newSid;
