@@ -7,7 +7,8 @@
  * there (on Redis by a Lua script, on memcached by its CAS), so they cannot
  * both take the last place. A session counts when the user index lists it
  * live, or when the record admitted it in the last minute (a login in flight
- * on another server, not yet listed when this one listed).
+ * on another server, not yet listed when this one listed). Over-counting is
+ * the failure mode, never a user past the limit.
  */
 import { SessionLimitError } from '../errors.js';
 import type { IndexedSession } from '../providers/provider.js';
@@ -26,11 +27,18 @@ const IN_FLIGHT_MS = 60_000;
 export function admit(core: SessionCore, doc: UserDoc, live: readonly IndexedSession[] | null, ref: string, leaving: readonly string[], now: number): string[] {
   const max = core.config.maxSessions;
   if (max === undefined || live === null) return [];
+  // Counted: sessions this record admitted (listed live, or admitted in the last
+  // minute and not listed yet), and listed sessions older than a minute (made
+  // before the limit was on). A young listed session the record does not know
+  // is a login in flight elsewhere: its own update counts this one.
   const seen = new Map<string, number>();
-  for (const e of live) seen.set(e.ref, e.lastSeenAt ?? e.loginAt);
-  // Devices the index does not list: in flight if recent, else gone.
+  const listed = new Set<string>();
+  for (const e of live) {
+    listed.add(e.ref);
+    if (doc.d[e.ref] !== undefined || now - e.loginAt >= IN_FLIGHT_MS) seen.set(e.ref, e.lastSeenAt ?? e.loginAt);
+  }
   for (const [r, d] of Object.entries(doc.d)) {
-    if (seen.has(r)) continue;
+    if (listed.has(r)) continue;
     if (now - d.c < IN_FLIGHT_MS) seen.set(r, d.c);
     else delete doc.d[r];
   }
