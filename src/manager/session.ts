@@ -267,14 +267,8 @@ export class Session<D extends object = DefaultSessionData> {
   }
 
   /**
-   * Logs the request's session in as `userId`: a new session ID (as `refresh`:
-   * the data kept, the old ID destroyed, against session fixation) bound to
-   * the user and indexed under it, with its cookie set. Options: `label`
-   * (listings), `ip`/`userAgent` (kept on the server, listed), `remember`
-   * (a revocable server-side remember-me token: see `resume`). Under
-   * `maxSessions` it evicts or refuses (`SessionLimitError`). Rejects with
-   * `UnsupportedError` when the provider has no user index (or no `records`
-   * for what needs them), `InvalidValueError` for an empty userId.
+   * Logs the request's session in as `userId`: a new ID (the data kept, the old ID destroyed) bound to the
+   * user and indexed; `remember` adds a revocable remember-me token; see docs/users.md (`SessionLimitError`, ...).
    */
   login(req: SessionRequest, res: SessionResponse, userId: string, options?: LoginOptions): Promise<SessionStore<D>> {
     return users.login(this.#users, req, res, userId, options) as unknown as Promise<SessionStore<D>>;
@@ -286,11 +280,8 @@ export class Session<D extends object = DefaultSessionData> {
   }
 
   /**
-   * The request's live user-bound session, or else the device logged back in
-   * from its remember-me token (`login(..., { remember: true })`): a new
-   * session and a rotated token. `null` when there is nothing to resume; a
-   * revoked series leaves `start`'s store with `reason: 'revoked'`. A token
-   * replayed after its rotation revokes the series (`remember-theft` event).
+   * The live user-bound session, or the device logged back in by its remember-me token (rotated);
+   * `null` when there is nothing to resume (a revoked series: `start`'s store says `reason: 'revoked'`).
    */
   resume(req: SessionRequest, res: SessionResponse): Promise<SessionStore<D> | null> {
     return resume(this.#users, req, res) as unknown as Promise<SessionStore<D> | null>;
@@ -301,19 +292,12 @@ export class Session<D extends object = DefaultSessionData> {
     return users.reauthenticated(this.#users, req, res) as unknown as Promise<SessionStore<D>>;
   }
 
-  /**
-   * The user's live sessions (`sidHint`, `handle`, `createdAt`, `lastSeenAt`,
-   * `label`, `ip`, `userAgent`, `remembered`, `current`), oldest first; never
-   * a usable session ID. Pass the request's store as `current` to mark it.
-   */
+  /** The user's live sessions, oldest first, with `handle`s for `revokeSession`; `current` marks the given store's. */
   userSessions(userId: string, options?: UserSessionsOptions): Promise<UserSessionInfo[]> {
     return users.listUserSessions(this.#users, userId, options);
   }
 
-  /**
-   * Destroys every session of `userId` (but `keep`'s: "log out other devices")
-   * and revokes their remember-me series; resolves with how many sessions.
-   */
+  /** Destroys every session of `userId` (but `keep`'s) and revokes their remember-me series; resolves with how many. */
   destroyUserSessions(userId: string, options?: DestroyUserSessionsOptions): Promise<number> {
     return users.destroyUserSessions(this.#users, userId, options);
   }
@@ -323,10 +307,7 @@ export class Session<D extends object = DefaultSessionData> {
     return users.revokeSession(this.#users, userId, handle);
   }
 
-  /**
-   * Sets the stateless remember-me cookie carrying `psk`. Kept for
-   * compatibility: the server cannot revoke it (prefer `login(..., { remember: true })`).
-   */
+  /** Sets the stateless remember-me cookie carrying `psk`: the server cannot revoke it (see docs/users.md). */
   newRemember(req: SessionRequest, res: SessionResponse, psk: string): void {
     newRemember(this.#users, req, res, psk);
   }

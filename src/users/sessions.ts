@@ -104,8 +104,8 @@ export function loginMeta(userId: unknown, options: LoginOptions | undefined): S
   if (label !== undefined && (typeof label !== 'string' || label.length > MAX_LABEL)) {
     throw new InvalidValueError(`label must be a string of at most ${MAX_LABEL} characters`);
   }
-  const now = Date.now();
-  return label === undefined ? { userId, loginAt: now, authAt: now } : { userId, label, loginAt: now, authAt: now };
+  // authAt is left out: it is loginAt until a re-authentication (the record stays as small as before).
+  return label === undefined ? { userId, loginAt: Date.now() } : { userId, label, loginAt: Date.now() };
 }
 
 /**
@@ -153,7 +153,7 @@ export async function login(host: UsersHost, req: SessionRequest, res: SessionRe
       for (const r of leaving) delete doc.d[r];
       doc.d[ref] = device;
       if (series !== null && token !== null) {
-        const entry = seriesEntry(host, newSid, ref, token, base.label ?? null, base.authAt ?? now, now);
+        const entry = seriesEntry(host, newSid, ref, token, base.label ?? null, base.loginAt ?? now, now);
         expires = entry.e;
         doc.s[series] = entry;
       }
