@@ -42,3 +42,34 @@ describe('redis: what the store holds of a remember-me series', () => {
     expect(ttl).toBeGreaterThan(2_500_000);
   });
 });
+
+describe('redis: what a remembered, user-bound session costs per request', () => {
+  it('a returning request costs what an anonymous one does (one script call), and resume adds nothing while the session lives', async () => {
+    const p = new RedisProvider(redis.client, { prefix: 'cost-m:' });
+    const s = new Session(p, { cookieSecret: SECRET, backend: 'node' });
+    const res = fakeRes();
+    await s.login({ headers: {} }, res, 'cost-user', { remember: true });
+    const cookie = res
+      .getHeader('set-cookie')!
+      .map((l) => l.split(';')[0]!)
+      .join('; ');
+    expect(cookie).toContain('sid_remember=');
+    let commands = 0;
+    const client = redis.client as unknown as { sendCommand: (...a: unknown[]) => unknown };
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = (...a: unknown[]) => {
+      commands++;
+      return send(...a);
+    };
+    try {
+      const req = { headers: { cookie } };
+      const out = fakeRes();
+      const store = await s.resume(req, out);
+      expect(store?.userId()).toBe('cost-user');
+      expect(commands).toBe(1);
+      expect(out.getHeader('set-cookie') ?? []).toEqual([]);
+    } finally {
+      client.sendCommand = send;
+    }
+  });
+});
