@@ -1,5 +1,6 @@
 import { HeadersSentError, SessionNotFoundError, UnsupportedError, type SessionError, type SessionMovedError } from '../errors.js';
 import { errorCode, reportError } from './report.js';
+import { followId } from '../users/record.js';
 import { aliasTarget } from './renewal.js';
 import type { Codec } from '../crypto/types.js';
 import type { Provider, SessionMeta, Storer } from '../providers/provider.js';
@@ -290,6 +291,8 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     if (users === undefined) throw new UnsupportedError('this provider has no user index (Provider.users): login needs one of the bundled providers, or a provider that implements UserIndex');
     if (this.#dead || this.#ephemeral) throw new HeadersSentError('cannot log in: this session was destroyed or cannot be saved');
     const stored = this.#storer !== null;
+    const before = stored ? this.#meta : null;
+    const oldSid = this.#sid;
     for (let attempt = 1; ; attempt++) {
       const newSid = attempt === 1 && sid !== undefined ? sid : codec.newSessionId();
       try {
@@ -306,6 +309,15 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     this.#cookiePending = true;
     this.#cookieWritten = false;
     this.writeCookie();
+    // The same user under a new ID (refresh, re-authentication): its device details and remember-me series follow.
+    if (before?.userId !== undefined && before.userId === meta.userId && provider.records !== undefined) {
+      try {
+        await followId(this.#core, meta.userId, before.series, users.ref(oldSid), users.ref(this.#sid), this.#sid);
+      } catch (err) {
+        // The session is bound and indexed; only the listing's details lag. Reported, not thrown.
+        this.#report('refresh', err);
+      }
+    }
   }
 
   /** @internal The ID to remove from the store on `destroy`, if the store has it. */

@@ -129,3 +129,32 @@ export async function updateDoc<T>(core: SessionCore, userId: string, change: (d
   }
   throw new StoreUnavailableError(`the user's record kept changing (${CAS_ATTEMPTS} check-and-set attempts)`);
 }
+
+/**
+ * A bound session got a new ID (refresh, re-authentication, renewal): its
+ * device entry and its remember-me series follow it, so revoking by handle,
+ * theft and "keep" still find it. One read when the user has no record.
+ */
+export async function followId(core: SessionCore, userId: string, series: string | undefined, oldRef: string, newRef: string, newSid: string): Promise<void> {
+  if (core.provider.records === undefined || oldRef === newRef) return;
+  await updateDoc(
+    core,
+    userId,
+    (doc) => {
+      const d = doc.d[oldRef];
+      const e = series === undefined ? undefined : doc.s[series];
+      const follows = e !== undefined && e.f === oldRef;
+      if (d === undefined && !follows) return UNCHANGED;
+      if (d !== undefined) {
+        delete doc.d[oldRef];
+        doc.d[newRef] = d;
+      }
+      if (follows) {
+        e.f = newRef;
+        e.a = core.codec.seal(newSid);
+      }
+      return true;
+    },
+    true,
+  );
+}

@@ -318,38 +318,10 @@ export async function reauthenticated(host: UsersHost, req: SessionRequest, res:
   if (meta?.userId === undefined) throw new InvalidValueError('reauthenticated needs a logged-in session (session.login first)');
   if (res.headersSent === true) throw new HeadersSentError('cannot re-authenticate: headers already sent');
   const { idAt: _idAt, ...kept } = meta;
-  const users = usersOf(host.core);
-  const oldRef = store.isSaved() ? users.ref(store.sessionID()) : null;
   await store.bind({ ...kept, authAt: Date.now() });
-  if (oldRef !== null) await followId(host, meta.userId, meta.series, oldRef, store.sessionID());
   return store;
 }
 
-/** A bound session got a new ID: its device entry and remember-me series follow it. */
-async function followId(host: UsersHost, userId: string, series: string | undefined, oldRef: string, sid: string): Promise<void> {
-  const { core } = host;
-  if (core.provider.records === undefined) return;
-  const ref = usersOf(core).ref(sid);
-  await updateDoc(
-    core,
-    userId,
-    (doc) => {
-      const d = doc.d[oldRef];
-      const e = series === undefined ? undefined : doc.s[series];
-      if (d === undefined && e === undefined) return UNCHANGED;
-      if (d !== undefined) {
-        delete doc.d[oldRef];
-        doc.d[ref] = d;
-      }
-      if (e !== undefined && e.f === oldRef) {
-        e.f = ref;
-        e.a = core.codec.seal(sid);
-      }
-      return true;
-    },
-    true,
-  );
-}
 
 function report(core: SessionCore, err: unknown): Error {
   // No request here: the event carries none.

@@ -47,6 +47,8 @@ export function manageApp(session: Session): (req: IncomingMessage, res: ServerR
         case '/logout':
           await session.logout(req, res);
           return send(res, 200, { ok: true });
+        case '/refresh':
+          return send(res, 200, body(await session.refresh(req, res)));
         case '/reauth':
           return send(res, 200, body(await session.reauthenticated(req, res)));
       }

@@ -269,5 +269,29 @@ export function manageSuite(label: string, opts: ManageSuiteOptions): void {
       expect(back).toMatchObject({ resumed: true, userId: u, authenticatedAt: t0 });
       expect((await c.get('/sudo?maxAge=300')).status).toBe(403);
     });
+
+    it('the device details and the series follow the session through refresh and ID renewal: revoking it by handle still ends its remember-me token', async () => {
+      const { urls } = await serve({ renewAfter: 60 });
+      const u = user('kim');
+      const c = new Client(urls[0]);
+      const other = new Client(urls[1]);
+      const t0 = Date.now();
+      vi.useFakeTimers({ toFake: ['Date'], now: t0 });
+      const first = ok(await c.get(`/login?user=${u}&remember&ip=198.51.100.7`));
+      const refreshed = ok(await c.get('/refresh'));
+      expect(refreshed.sid).not.toBe(first.sid);
+      vi.setSystemTime(t0 + 61_000);
+      const renewed = ok(await c.get('/state'));
+      expect(renewed.userId).toBe(u);
+      expect(renewed.sid).not.toBe(refreshed.sid);
+      ok(await other.get(`/login?user=${u}`));
+      const list = ok<UserSessionInfo[]>(await other.get('/list'));
+      const entry = list.find((e) => e.ip === '198.51.100.7');
+      expect(entry).toMatchObject({ remembered: true });
+      expect(ok<{ revoked: boolean }>(await other.get(`/revoke-one?handle=${encodeURIComponent(entry!.handle)}`)).revoked).toBe(true);
+      expect(ok(await c.get('/state'))).toMatchObject({ userId: null, reason: 'revoked' });
+      await dropCookie(c, 'sid');
+      expect(ok<Resumed>(await c.get('/resume'))).toMatchObject({ resumed: false, reason: 'revoked' });
+    });
   });
 }
