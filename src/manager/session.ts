@@ -101,6 +101,7 @@ export class Session<D extends object = DefaultSessionData> {
       handles: () => (this.#handles ??= createCodec({ ...codecBase, secrets: c.cookieSecret, name: `${c.cookieName}.handle` })),
       stateFor: (req, res) => this.#stateFor(req, res),
       start: (req, res) => this.#startUntyped(req, res),
+      begin: (req, res) => this.#beginUntyped(req, res),
       fresh: (state, reason) => this.#fresh(state, reason),
       open: (req, codec, name, options) => this.#open(req, codec, name, options),
       putLine: (state, name, line) => this.#putLine(state, name, line),

@@ -21,6 +21,8 @@ export interface UsersHost {
   handles(): Codec;
   stateFor(req: SessionRequest, res: SessionResponse): RequestState;
   start(req: SessionRequest, res: SessionResponse): Promise<SessionStore>;
+  /** `start`, with the store itself when it could be made at once (an in-process provider). */
+  begin(req: SessionRequest, res: SessionResponse): SessionStore | Promise<SessionStore>;
   /** A new, empty store for the request, saying why. */
   fresh(state: RequestState, reason: StartReason): SessionStore;
   /** Opens the request's cookie `name` (events emitted as for the session cookie). */

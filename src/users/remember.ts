@@ -90,9 +90,16 @@ export function presentedCookie(host: UsersHost, req: SessionRequest): RememberC
  * rotated); `null` when there is nothing to resume. A revoked series leaves
  * the request's store with `reason: 'revoked'` (or `'evicted'`).
  */
-export async function resume(host: UsersHost, req: SessionRequest, res: SessionResponse): Promise<SessionStore | null> {
+export function resume(host: UsersHost, req: SessionRequest, res: SessionResponse): Promise<SessionStore | null> {
+  const started = host.begin(req, res);
+  // A returning request of a logged-in session (the common case) costs what `start` does: no async hop of its own.
+  if (started instanceof SessionStore && !started.isNew() && started.userId() !== null) return Promise.resolve(started);
+  return resumeFrom(host, req, res, started);
+}
+
+async function resumeFrom(host: UsersHost, req: SessionRequest, res: SessionResponse, started: SessionStore | Promise<SessionStore>): Promise<SessionStore | null> {
   const { core } = host;
-  const store = await host.start(req, res);
+  const store = await started;
   if (!store.isNew() && store.userId() !== null) return store;
   const cookie = presentedCookie(host, req);
   const users = core.provider.users;
