@@ -15,7 +15,7 @@ import type { SessionCore, SessionStore } from '../manager/store.js';
 import type { UsersHost } from './host.js';
 import { admit, evict } from './limits.js';
 import { readDoc, recordsOf, UNCHANGED, updateDoc, type DeviceEntry } from './record.js';
-import { clearRememberCookie, newSeriesId, newToken, revokeSeries, seriesEntry, setRememberCookie } from './remember.js';
+import { clearRememberCookie, newSeriesId, newToken, presentedCookie, revokeSeries, seriesEntry, setRememberCookie } from './remember.js';
 
 /** A request's session as these options take it: any `SessionStore` (whatever its data type) or `RequestSession`. */
 export interface StoreRef {
@@ -137,12 +137,22 @@ export async function login(host: UsersHost, req: SessionRequest, res: SessionRe
   } catch (err) {
     throw reportError(core, req, 'refresh', err, store.sessionID());
   }
+  // A remember-me token this device already holds is replaced (remember) or ended (no remember).
+  const held = core.provider.records === undefined ? null : presentedCookie(host, req);
   const series = options.remember === true ? newSeriesId() : null;
   const token = series === null ? null : newToken();
   const meta: SessionMeta = series === null ? base : { ...base, series };
   const newSid = core.codec.newSessionId();
   const ref = users.ref(newSid);
   await store.bind(meta, newSid);
+  if (held !== null) {
+    try {
+      await revokeSeries(host, held.userId, (id) => id === held.series);
+    } catch (err) {
+      reportError(core, req, 'destroy', err, '');
+    }
+    if (series === null) clearRememberCookie(host, state);
+  }
   if (!needsRecord) return store;
   const device: DeviceEntry = { c: Date.now(), ...(ip === undefined ? {} : { i: ip }), ...(userAgent === undefined ? {} : { u: userAgent }), ...(series === null ? {} : { r: series }) };
   let victims: string[] | undefined;
@@ -187,8 +197,10 @@ export async function logout(host: UsersHost, req: SessionRequest, res: SessionR
   const sid = store?.storedId() ?? null;
   const series = store?.meta?.series;
   const users = core.provider.users;
-  // The device logs out: its remember-me cookie goes, whatever else happens.
-  if (series !== undefined || core.provider.records !== undefined) clearRememberCookie(host, state);
+  // The device logs out: its remember-me token goes, whatever else happens (a psk cookie is the app's to forget).
+  const held = core.provider.records === undefined ? null : presentedCookie(host, req);
+  if (series !== undefined || held !== null) clearRememberCookie(host, state);
+  if (held !== null && held.series !== series) await revokeSeries(host, held.userId, (id) => id === held.series).catch((err: unknown) => reportError(core, req, 'destroy', err, ''));
   if (userId === null || sid === null || users === undefined) return destroy();
   store?.kill();
   state.store = null;

@@ -69,6 +69,10 @@ describe('user features: bad input and failing stores', () => {
     await c.setCookie('sid_remember', line.split(';')[0]!.slice('sid_remember='.length));
     expect(json<{ resumed: boolean }>(await c.get('/resume')).resumed).toBe(false);
     expect(session.startRemember({ headers: { cookie: line.split(';')[0]! } })).toBe('app-psk-123');
+    // logout leaves the app's psk cookie alone (it is the app's to forget), as before.
+    const psk = await c.cookie('sid_remember');
+    await c.get('/logout');
+    expect(await c.cookie('sid_remember')).toBe(psk);
   });
 
   it('remember and maxSessions need records; handles must be strings from userSessions', async () => {

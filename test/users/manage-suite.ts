@@ -293,5 +293,32 @@ export function manageSuite(label: string, opts: ManageSuiteOptions): void {
       await dropCookie(c, 'sid');
       expect(ok<Resumed>(await c.get('/resume'))).toMatchObject({ resumed: false, reason: 'revoked' });
     });
+
+    it("a device's token is replaced by a new login, ended by a login without remember-me, and by logout even after its session ended", async () => {
+      const { urls } = await serve();
+      const u = user('leo');
+      const c = new Client(urls[0]);
+      ok(await c.get(`/login?user=${u}&remember`));
+      const first = (await c.cookie('sid_remember'))!;
+      ok(await c.get(`/login?user=${u}&remember`));
+      const second = (await c.cookie('sid_remember'))!;
+      expect(second).not.toBe(first);
+      const copy = new Client(urls[1]);
+      await copy.setCookie('sid_remember', first);
+      expect(ok<Resumed>(await copy.get('/resume'))).toMatchObject({ resumed: false, reason: 'revoked' });
+      // A login without remember-me ends the device's token.
+      ok(await c.get(`/login?user=${u}`));
+      expect(await c.cookie('sid_remember')).toBeUndefined();
+      await copy.setCookie('sid_remember', second);
+      expect(ok<Resumed>(await copy.get('/resume'))).toMatchObject({ resumed: false, reason: 'revoked' });
+      // Logout with only the token left (the session ended) revokes it too.
+      ok(await c.get(`/login?user=${u}&remember`));
+      const third = (await c.cookie('sid_remember'))!;
+      await dropCookie(c, 'sid');
+      ok(await c.get('/logout'));
+      expect(await c.cookie('sid_remember')).toBeUndefined();
+      await copy.setCookie('sid_remember', third);
+      expect(ok<Resumed>(await copy.get('/resume'))).toMatchObject({ resumed: false, reason: 'revoked' });
+    });
   });
 }
