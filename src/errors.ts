@@ -22,7 +22,10 @@ export type SessionErrorCode =
   | 'ERR_HEADERS_SENT'
   | 'ERR_INVALID_COOKIE'
   | 'ERR_UNSUPPORTED'
-  | 'ERR_SESSION_MOVED';
+  | 'ERR_SESSION_MOVED'
+  | 'ERR_SESSION_LIMIT'
+  | 'ERR_INVALID_HANDLE'
+  | 'ERR_REAUTH_REQUIRED';
 
 /**
  * Marks this library's errors, across copies of the package in one process
@@ -162,6 +165,9 @@ export interface SessionErrorByCode {
   ERR_INVALID_COOKIE: InvalidCookieError;
   ERR_UNSUPPORTED: UnsupportedError;
   ERR_SESSION_MOVED: SessionMovedError;
+  ERR_SESSION_LIMIT: SessionLimitError;
+  ERR_INVALID_HANDLE: InvalidHandleError;
+  ERR_REAUTH_REQUIRED: ReauthRequiredError;
 }
 
 /**
@@ -223,5 +229,31 @@ export class SessionMovedError extends SessionError<'ERR_SESSION_MOVED'> {
   constructor(alias: string) {
     super('ERR_SESSION_MOVED', 'session ID was renewed; the save goes to the new ID');
     this.alias = alias;
+  }
+}
+
+/** A login refused by `maxSessions` with `policy: 'refuse'`: the user has `limit` live sessions already. */
+export class SessionLimitError extends SessionError<'ERR_SESSION_LIMIT'> {
+  readonly limit: number;
+  constructor(limit: number) {
+    super('ERR_SESSION_LIMIT', `this user already has the maximum of ${limit} session${limit === 1 ? '' : 's'}`);
+    this.limit = limit;
+  }
+}
+
+/** A session handle (`userSessions()[i].handle`) that does not open, or belongs to another user or app. */
+export class InvalidHandleError extends SessionError<'ERR_INVALID_HANDLE'> {
+  constructor(message = 'not a session handle of this user') {
+    super('ERR_INVALID_HANDLE', message);
+  }
+}
+
+/** The session's authentication is older than a route allows (`requireFresh`): re-authenticate, then `session.reauthenticated`. */
+export class ReauthRequiredError extends SessionError<'ERR_REAUTH_REQUIRED'> {
+  /** The freshness the route asked for, in seconds. */
+  readonly maxAge: number;
+  constructor(maxAge: number) {
+    super('ERR_REAUTH_REQUIRED', `this action needs an authentication at most ${maxAge} seconds old`);
+    this.maxAge = maxAge;
   }
 }

@@ -20,15 +20,17 @@ export type {
   UserIndex,
   RenewOptions,
   RenewingProvider,
+  RecordStore,
+  VersionedRecord,
   CookieCapableProvider,
   CookieSetup,
   RequestCookies,
 } from './providers/provider.js';
-export type { LoginOptions, UserSessionInfo, UserSessionsOptions, DestroyUserSessionsOptions, StoreRef } from './manager/users.js';
-export { MAX_USER_ID, MAX_LABEL } from './manager/users.js';
+export type { LoginOptions, UserSessionInfo, UserSessionsOptions, DestroyUserSessionsOptions, StoreRef, FreshGuardOptions } from './users/index.js';
+export { MAX_USER_ID, MAX_LABEL, MAX_IP, MAX_USER_AGENT, staleResponse } from './users/index.js';
 export { ProviderStorer } from './providers/storer.js';
 export type { StorerBackend } from './providers/storer.js';
-export type { SessionConfig, ResolvedConfig, SameSite } from './manager/config.js';
+export type { SessionConfig, ResolvedConfig, SameSite, MaxSessions } from './manager/config.js';
 export { MAX_COOKIE_EXPIRE, MAX_SESSION_EXPIRE } from './manager/config.js';
 export type { SessionRequest, SessionResponse } from './manager/http.js';
 export type {
@@ -41,6 +43,7 @@ export type {
   InvalidEvent,
   ExpiredEvent,
   UnknownEvent,
+  RememberTheftEvent,
   SessionErrorEvent,
   SessionOperation,
 } from './manager/events.js';

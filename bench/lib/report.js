@@ -83,7 +83,7 @@ export function targets(crypto, http) {
     t.push({ target: 'Redis, returning (read and change): 1 round trip per request', measured: Number.isFinite(rt) ? `${rt.toFixed(2)} round trips/request` : 'n/a', met: Number.isFinite(rt) ? rt <= 1.01 : null });
     const rtRead = row(rows, 'ws-redis-wasm-read')?.redis?.roundTripsPerRequest ?? NaN;
     t.push({ target: 'Redis, returning (read only): 1 round trip per request', measured: Number.isFinite(rtRead) ? `${rtRead.toFixed(2)} round trips/request` : 'n/a', met: Number.isFinite(rtRead) ? rtRead <= 1.01 : null });
-    for (const [id, anon, what] of [['ws-redis-wasm-user-returning', 'ws-redis-wasm-returning', 'read and change'], ['ws-redis-wasm-user-read', 'ws-redis-wasm-read', 'read only']]) {
+    for (const [id, anon, what] of [['ws-redis-wasm-user-returning', 'ws-redis-wasm-returning', 'read and change'], ['ws-redis-wasm-user-read', 'ws-redis-wasm-read', 'read only'], ['ws-redis-wasm-remember-returning', 'ws-redis-wasm-returning', 'remembered, through resume']]) {
       const rtUser = row(rows, id)?.redis?.roundTripsPerRequest ?? NaN;
       const rtAnon = row(rows, anon)?.redis?.roundTripsPerRequest ?? NaN;
       const both = Number.isFinite(rtUser) && Number.isFinite(rtAnon);
@@ -91,6 +91,8 @@ export function targets(crypto, http) {
     }
     const um = rps(rows, 'ws-memory-wasm-user-returning') / rps(rows, 'ws-memory-wasm-returning');
     t.push({ target: 'memory, returning, user-bound vs anonymous (same work per request)', measured: pct(um) + cpuNote('ws-memory-wasm-user-returning', 'ws-memory-wasm-returning', pct), met: null });
+    const rm = rps(rows, 'ws-memory-wasm-remember-returning') / rps(rows, 'ws-memory-wasm-returning');
+    t.push({ target: 'memory, returning, remembered user through resume vs anonymous (same work per request)', measured: pct(rm) + cpuNote('ws-memory-wasm-remember-returning', 'ws-memory-wasm-returning', pct), met: null });
     const hw = rps(rows, 'ws-redis-wasm-returning') / rps(rows, 'handwritten-redis-returning');
     t.push({ target: 'Redis, returning ≥ 1.2× hand-written node:crypto + ioredis GET/SET', measured: x(hw) + cpuNote('ws-redis-wasm-returning', 'handwritten-redis-returning', x), met: Number.isFinite(hw) ? hw >= 1.2 : null });
     const cr = rps(rows, 'ws-redis-wasm-returning') / rps(rows, 'express-connect-redis-returning');

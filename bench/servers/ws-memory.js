@@ -14,11 +14,14 @@ session.on('error', (e) => console.error('session error', e.operation, e.error.m
 
 // BENCH_USER=1: the first request logs in (session.login), so returning requests carry a user-bound session.
 const asUser = process.env.BENCH_USER === '1';
+// BENCH_REMEMBER=1: the same, logged in with a remember-me token, and every request goes through
+// session.resume (as an app that lets remembered devices back in does): the returning cost of it.
+const remember = process.env.BENCH_REMEMBER === '1';
 
 const server = createServer(async (req, res) => {
-  let store = await session.start(req, res);
-  if (asUser) {
-    if (store.isNew()) store = await session.login(req, res, 'bench-user', { label: 'autocannon' });
+  let store = remember ? ((await session.resume(req, res)) ?? (await session.start(req, res))) : await session.start(req, res);
+  if (asUser || remember) {
+    if (store.isNew()) store = await session.login(req, res, 'bench-user', { label: 'autocannon', remember });
     else if (store.userId() !== 'bench-user') {
       res.statusCode = 500; // the binding did not come back: the row fails its checks
       return res.end('no user');

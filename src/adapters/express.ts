@@ -20,6 +20,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Session } from '../manager/session.js';
 import { assertSession, RequestSession, type AnySession } from './request-session.js';
+import { checkMaxAge, staleResponse, type FreshGuardOptions } from '../users/fresh.js';
 
 export { RequestSession } from './request-session.js';
 export type { AnySession } from './request-session.js';
@@ -68,5 +69,22 @@ export function expressSession(session: AnySession): ExpressSessionMiddleware {
       },
       (err: unknown) => next(err),
     );
+  };
+}
+
+/**
+ * Step-up guard ("sudo mode"): passes when the request's session
+ * authenticated at most `maxAge` seconds ago (`login` or
+ * `reauthenticated`), else answers 403 `{"error":"ERR_REAUTH_REQUIRED"}`, or
+ * calls `onStale` (e.g. redirect to a password prompt). Mount after `expressSession`.
+ */
+export function requireFresh(maxAge: number, options: FreshGuardOptions<ExpressSessionMiddleware> = {}): ExpressSessionMiddleware {
+  const max = checkMaxAge(maxAge);
+  return (req, res, next) => {
+    const s = (req as IncomingMessage & { session?: unknown }).session;
+    if (s instanceof RequestSession && s.isFresh(max)) return next();
+    if (options.onStale !== undefined) return options.onStale(req, res, next);
+    const stale = staleResponse(max);
+    res.writeHead(stale.status, stale.headers).end(stale.body);
   };
 }

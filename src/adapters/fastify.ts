@@ -17,7 +17,8 @@
  * ```
  * @module
  */
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { checkMaxAge, staleResponse, type FreshGuardOptions } from '../users/fresh.js';
 import fp from 'fastify-plugin';
 import type { SessionResponse } from '../manager/http.js';
 import type { Session } from '../manager/session.js';
@@ -142,3 +143,22 @@ const plugin: FastifyPluginAsync<FastifySessionOptions> = async (fastify, option
 /** The plugin (wrapped with fastify-plugin, so `request.session` is seen app-wide). */
 export const fastifySession = fp(plugin, { fastify: '5.x', name: 'wasm-session' });
 export default fastifySession;
+
+/** A Fastify `preHandler` as `requireFresh` takes and returns it. */
+export type FreshPreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+/**
+ * Step-up guard ("sudo mode") for a route's `preHandler`: passes when
+ * `request.session` authenticated at most `maxAge` seconds ago, else answers
+ * 403 `{"error":"ERR_REAUTH_REQUIRED"}` or calls `onStale`.
+ */
+export function requireFresh(maxAge: number, options: FreshGuardOptions<FreshPreHandler> = {}): FreshPreHandler {
+  const max = checkMaxAge(maxAge);
+  return async (request, reply) => {
+    const s = (request as unknown as { session: unknown }).session;
+    if (s instanceof RequestSession && s.isFresh(max)) return;
+    if (options.onStale !== undefined) return options.onStale(request, reply);
+    const stale = staleResponse(max);
+    return reply.code(stale.status).headers(stale.headers).send(stale.body);
+  };
+}

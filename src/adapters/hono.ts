@@ -21,6 +21,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Session } from '../manager/session.js';
 import { assertSession, type AnySession } from './request-session.js';
 import { startWeb, type WebSession } from './web.js';
+import { checkMaxAge, staleResponse, type FreshGuardOptions } from '../users/fresh.js';
 
 export { RequestSession } from './request-session.js';
 export type { AnySession } from './request-session.js';
@@ -64,5 +65,21 @@ export function honoSession(session: AnySession): MiddlewareHandler<HonoSessionE
       c.res = undefined;
       c.res = res;
     }
+  };
+}
+
+/**
+ * Step-up guard ("sudo mode"): passes when `c.get('session')` authenticated
+ * at most `maxAge` seconds ago, else answers 403 `{"error":"ERR_REAUTH_REQUIRED"}`
+ * or calls `onStale`. Mount after `honoSession`.
+ */
+export function requireFresh(maxAge: number, options: FreshGuardOptions<MiddlewareHandler<HonoSessionEnv>> = {}): MiddlewareHandler<HonoSessionEnv> {
+  const max = checkMaxAge(maxAge);
+  return async (c, next) => {
+    const s = c.get('session') as WebSession | undefined;
+    if (s !== undefined && s.isFresh(max)) return next();
+    if (options.onStale !== undefined) return options.onStale(c, next);
+    const stale = staleResponse(max);
+    return new Response(stale.body, { status: stale.status, headers: stale.headers });
   };
 }

@@ -20,6 +20,7 @@
 import type Koa from 'koa';
 import type { Session } from '../manager/session.js';
 import { assertSession, RequestSession, type AnySession } from './request-session.js';
+import { checkMaxAge, staleResponse, type FreshGuardOptions } from '../users/fresh.js';
 
 export { RequestSession } from './request-session.js';
 export type { AnySession } from './request-session.js';
@@ -57,5 +58,23 @@ export function koaSession(session: AnySession): Koa.Middleware {
       throw err;
     }
     await s.flush();
+  };
+}
+
+/**
+ * Step-up guard ("sudo mode"): passes when `ctx.session` authenticated at
+ * most `maxAge` seconds ago, else answers 403 `{"error":"ERR_REAUTH_REQUIRED"}`
+ * or calls `onStale`. Mount after `koaSession`.
+ */
+export function requireFresh(maxAge: number, options: FreshGuardOptions<Koa.Middleware> = {}): Koa.Middleware {
+  const max = checkMaxAge(maxAge);
+  return async (ctx, next) => {
+    const s: unknown = ctx.session;
+    if (s instanceof RequestSession && s.isFresh(max)) return next();
+    if (options.onStale !== undefined) return options.onStale(ctx, next);
+    const stale = staleResponse(max);
+    ctx.status = stale.status;
+    ctx.set(stale.headers);
+    ctx.body = stale.body;
   };
 }

@@ -11,7 +11,7 @@ import type { SessionRequest, SessionResponse } from '../manager/http.js';
 import type { StartReason } from '../manager/events.js';
 import type { DefaultSessionData, Value } from '../manager/value.js';
 import type { Storer } from '../providers/provider.js';
-import type { LoginOptions, UserSessionInfo } from '../manager/users.js';
+import type { LoginOptions, UserSessionInfo } from '../users/sessions.js';
 
 /**
  * Any {@link Session}, whatever its data type (`Session<D>` is invariant in
@@ -216,6 +216,38 @@ export class RequestSession<D extends object = DefaultSessionData> implements St
   async destroyOtherSessions(): Promise<number> {
     const userId = this.#store.userId();
     return userId === null ? 0 : this.#session.destroyUserSessions(userId, { keep: this.#store });
+  }
+
+  /**
+   * `session.resume`: when no user is bound, logs the device back in from its
+   * server-side remember-me token. True when a user is bound afterwards.
+   */
+  async resume(): Promise<boolean> {
+    const store = await this.#session.resume(this.#req, this.#res);
+    this.#store = store ?? (await this.#session.start(this.#req, this.#res));
+    return store !== null;
+  }
+
+  /** `session.reauthenticated`: the app re-checked the password or second factor (a new ID, `authenticatedAt` now). */
+  async reauthenticated(): Promise<void> {
+    this.#store = await this.#session.reauthenticated(this.#req, this.#res);
+  }
+
+  /** When the bound user last authenticated (login or re-authentication), ms; `null` when none is bound. */
+  authenticatedAt(): number | null {
+    return this.#store.authenticatedAt();
+  }
+
+  /** True when the bound user authenticated at most `maxAgeSeconds` ago. */
+  isFresh(maxAgeSeconds: number): boolean {
+    return this.#store.isFresh(maxAgeSeconds);
+  }
+
+  /** Ends one of the bound user's sessions by its `userSessions()` handle (`InvalidHandleError` for a foreign one). */
+  async revokeSession(handle: string): Promise<boolean> {
+    const userId = this.#store.userId();
+    if (userId === null) return false;
+    return this.#session.revokeSession(userId, handle);
   }
 
   /** Sets the remember-me cookie carrying `psk` (a random token the app maps to a user). */

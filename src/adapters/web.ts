@@ -24,6 +24,7 @@ import type { Session } from '../manager/session.js';
 import type { SessionRequest, SessionResponse } from '../manager/http.js';
 import type { SessionStore } from '../manager/store.js';
 import { assertSession, RequestSession, type AnySession } from './request-session.js';
+import { checkMaxAge, staleResponse } from '../users/fresh.js';
 
 export { RequestSession } from './request-session.js';
 export type { AnySession } from './request-session.js';
@@ -132,4 +133,16 @@ async function begin(session: Session, request: WebRequestLike): Promise<WebSess
   const req: SessionRequest = { headers: cookie === null ? {} : { cookie } };
   const collector = new CookieCollector();
   return new WebSession(session, req, collector, await session.start(req, collector));
+}
+
+/**
+ * Step-up check ("sudo mode") for Web-standard handlers: `null` when `s`
+ * authenticated at most `maxAge` seconds ago, else the 403 `Response`
+ * (`{"error":"ERR_REAUTH_REQUIRED"}`) to return (after `s.commit`).
+ */
+export function requireFresh(s: WebSession, maxAge: number): Response | null {
+  const max = checkMaxAge(maxAge);
+  if (s.isFresh(max)) return null;
+  const stale = staleResponse(max);
+  return new Response(stale.body, { status: stale.status, headers: stale.headers });
 }

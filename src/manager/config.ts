@@ -66,6 +66,24 @@ export interface SessionConfig<D extends object = DefaultSessionData> {
   renewAfter?: number;
   /** Seconds the old ID keeps restoring the renewed session (concurrent requests, slow tabs). Default 30. */
   renewGrace?: number;
+  /**
+   * Seconds a rotated remember-me token still resumes (to the session its
+   * rotation made, with no new token): two tabs resuming at once. 0 = off
+   * (the second tab's request counts as theft). Default 10.
+   */
+  rememberGrace?: number;
+  /**
+   * Most live sessions per user (`login`): `evict` ends the least recently
+   * seen one (its client gets `reason: 'evicted'`), `refuse` rejects the new
+   * login with `SessionLimitError`. Needs a provider with `records`.
+   */
+  maxSessions?: MaxSessions;
+}
+
+export interface MaxSessions {
+  /** At least 1. */
+  readonly limit: number;
+  readonly policy: 'evict' | 'refuse';
 }
 
 export interface ResolvedConfig {
@@ -88,6 +106,8 @@ export interface ResolvedConfig {
   readonly schema: StandardSchemaV1 | undefined;
   readonly renewAfter: number;
   readonly renewGrace: number;
+  readonly rememberGrace: number;
+  readonly maxSessions: MaxSessions | undefined;
 }
 
 export const DEFAULTS = {
@@ -98,6 +118,7 @@ export const DEFAULTS = {
   rememberExpire: 2_592_000,
   sessionExpire: 1_800,
   renewGrace: 30,
+  rememberGrace: 10,
 } as const;
 
 // RFC 6265 token: what a cookie name may contain.
@@ -172,6 +193,8 @@ export function resolveConfig<D extends object>(config: SessionConfig<D>): Resol
     schema: checkSchema(config.schema),
     renewAfter: seconds(config.renewAfter, 'renewAfter', 0, 'seconds', MAX_COOKIE_EXPIRE),
     renewGrace: seconds(config.renewGrace, 'renewGrace', DEFAULTS.renewGrace, 'seconds', 86_400),
+    rememberGrace: seconds(config.rememberGrace, 'rememberGrace', DEFAULTS.rememberGrace, 'seconds', 300),
+    maxSessions: checkMaxSessions(config.maxSessions),
   };
 }
 
@@ -211,4 +234,14 @@ function checkSchema(schema: unknown): StandardSchemaV1 | undefined {
     throw new InvalidConfigError('schema must implement Standard Schema v1 (zod, valibot, arktype, ...): no ~standard.validate');
   }
   return schema as StandardSchemaV1;
+}
+
+function checkMaxSessions(value: unknown): MaxSessions | undefined {
+  if (value === undefined) return undefined;
+  const m = value as Partial<MaxSessions> | null;
+  if (m === null || typeof m !== 'object' || typeof m.limit !== 'number' || !Number.isSafeInteger(m.limit) || m.limit < 1 || m.limit > 1000) {
+    throw new InvalidConfigError('maxSessions.limit must be an integer from 1 to 1000');
+  }
+  if (m.policy !== 'evict' && m.policy !== 'refuse') throw new InvalidConfigError("maxSessions.policy must be 'evict' or 'refuse'");
+  return { limit: m.limit, policy: m.policy };
 }

@@ -12,8 +12,10 @@ export type StartReason =
   | 'expired'
   /** A valid cookie whose session the store no longer has (idle timeout, destroyed, revoked by `destroyUserSessions`, evicted, a renewed ID past its grace). */
   | 'unknown'
-  /** A valid cookie of a session that `destroyUserSessions` destroyed ("you were logged out on all devices"). */
+  /** A valid cookie of a session that `destroyUserSessions` or `revokeSession` destroyed, or of a revoked remember-me series ("you were logged out on all devices"). */
   | 'revoked'
+  /** A session ended by the device limit (`maxSessions` with `policy: 'evict'`): another login took its place. */
+  | 'evicted'
   /** The store holds a record for this cookie that it cannot decode (left as it is; see the `error` event). */
   | 'corrupt'
   /** The store failed and `onStoreError` is `fresh`: this session is never saved and sends no cookie. */
@@ -39,6 +41,17 @@ export interface UnknownEvent extends SessionEventBase {
   readonly sidHint: string;
 }
 
+/**
+ * A remember-me token that was already rotated away was presented outside the
+ * grace window: a copy of the cookie was used (theft). The series is revoked
+ * and its session destroyed; alert the user.
+ */
+export interface RememberTheftEvent extends SessionEventBase {
+  readonly userId: string;
+  /** The first characters of the series ID (log correlation; never the token). */
+  readonly seriesHint: string;
+}
+
 /** The store operation that failed. */
 export type SessionOperation = 'restore' | 'new' | 'save' | 'touch' | 'refresh' | 'destroy';
 
@@ -55,6 +68,7 @@ export interface SessionEvents {
   invalid: InvalidEvent;
   expired: ExpiredEvent;
   unknown: UnknownEvent;
+  'remember-theft': RememberTheftEvent;
   /** Store failures, corrupt records, failed saves. Never thrown at the process: no listener is fine. */
   error: SessionErrorEvent;
 }
@@ -70,7 +84,7 @@ export type SessionHooks = { [K in SessionEventName]?: SessionListener<K> };
  * and a listener that throws cannot break the request that emitted.
  */
 export class SessionEmitter {
-  readonly #listeners: { [K in SessionEventName]: SessionListener<K>[] } = { invalid: [], expired: [], unknown: [], error: [] };
+  readonly #listeners: { [K in SessionEventName]: SessionListener<K>[] } = { invalid: [], expired: [], unknown: [], 'remember-theft': [], error: [] };
   #warned = new Set<string>();
 
   on<K extends SessionEventName>(event: K, listener: SessionListener<K>): this {

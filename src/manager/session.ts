@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { CorruptRecordError, HeadersSentError, InvalidConfigError, InvalidCookieError, InvalidValueError, SessionError, SessionNotFoundError } from '../errors.js';
+import { CorruptRecordError, HeadersSentError, InvalidConfigError, InvalidCookieError, SessionError, SessionNotFoundError } from '../errors.js';
 import { createCodec } from '../crypto/index.js';
 import { TokenCache } from '../crypto/token-cache.js';
 import type { BackendName, Codec, OpenFailure, OpenOptions } from '../crypto/types.js';
@@ -11,7 +11,11 @@ import { attributesLength, ManagerRequestCookies } from './request-cookies.js';
 import { SessionStore, errorCode, putLine, reportError, sidHint, type RequestState, type SessionCore } from './store.js';
 import { Value, type DefaultSessionData } from './value.js';
 import { afterRestore } from './renewal.js';
-import { destroyUserSessions, listUserSessions, loginMeta, usersOf, type DestroyUserSessionsOptions, type LoginOptions, type UserSessionInfo, type UserSessionsOptions } from './users.js';
+import type { UsersHost } from '../users/host.js';
+import { missingReason } from '../users/limits.js';
+import { destroyRemember, newRemember, resume, startRemember } from '../users/remember.js';
+import * as users from '../users/sessions.js';
+import type { DestroyUserSessionsOptions, LoginOptions, UserSessionInfo, UserSessionsOptions } from '../users/sessions.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 const EPOCH = new Date(0);
@@ -46,6 +50,9 @@ export class Session<D extends object = DefaultSessionData> {
   readonly config: ResolvedConfig;
   readonly #core: SessionCore;
   readonly #remember: Codec;
+  /** What src/users needs of this Session (made once). */
+  readonly #users: UsersHost;
+  #handles: Codec | null = null;
   /** Session-cookie tokens that verified: a returning client's open is a lookup (see TokenCache). */
   readonly #tokens: TokenCache;
   readonly #rememberAttrs: CookieAttributes;
@@ -86,6 +93,19 @@ export class Session<D extends object = DefaultSessionData> {
     this.#rememberOpen = c.rememberExpire > 0 ? { maxAge: c.rememberExpire } : NO_OPTIONS;
     this.#core = { config: c, codec, provider, events: this.#events, attrs };
     this.#tokens = new TokenCache(codec, c.clockSkewMs === undefined ? {} : { clockSkewMs: c.clockSkewMs });
+    this.#users = {
+      core: this.#core,
+      remember: this.#remember,
+      rememberAttrs: attrs,
+      rememberOpen: this.#rememberOpen,
+      handles: () => (this.#handles ??= createCodec({ ...codecBase, secrets: c.cookieSecret, name: `${c.cookieName}.handle` })),
+      stateFor: (req, res) => this.#stateFor(req, res),
+      start: (req, res) => this.#startUntyped(req, res),
+      begin: (req, res) => this.#beginUntyped(req, res),
+      fresh: (state, reason) => this.#fresh(state, reason),
+      open: (req, codec, name, options) => this.#open(req, codec, name, options),
+      putLine: (state, name, line) => this.#putLine(state, name, line),
+    };
     provider.useDefaults?.({ ttl: c.sessionExpire, lifetime: c.cookieExpire });
     // Cookie-carrying providers (CookieProvider) derive their own keys from the secrets.
     provider.useCookies?.({
@@ -248,83 +268,59 @@ export class Session<D extends object = DefaultSessionData> {
   }
 
   /**
-   * Logs the request's session in as `userId`: a new session ID (as `refresh`:
-   * the data kept, the old ID destroyed, against session fixation) bound to
-   * the user and indexed under it, with its cookie set. `label` is shown in
-   * `userSessions`. Rejects with `UnsupportedError` when the provider has no
-   * user index, `InvalidValueError` for an empty userId.
+   * Logs the request's session in as `userId`: a new ID (the data kept, the old ID destroyed) bound to the
+   * user and indexed; `remember` adds a revocable remember-me token; see docs/users.md (`SessionLimitError`, ...).
    */
-  async login(req: SessionRequest, res: SessionResponse, userId: string, options?: LoginOptions): Promise<SessionStore<D>> {
-    const meta = loginMeta(userId, options);
-    usersOf(this.#core);
-    const store = await this.start(req, res);
-    if (res.headersSent === true) throw new HeadersSentError('cannot log in: headers already sent');
-    await store.bind(meta);
-    return store;
+  login(req: SessionRequest, res: SessionResponse, userId: string, options?: LoginOptions): Promise<SessionStore<D>> {
+    return users.login(this.#users, req, res, userId, options) as unknown as Promise<SessionStore<D>>;
   }
 
-  /** `destroy`, and the session leaves its user's index. */
-  async logout(req: SessionRequest, res: SessionResponse): Promise<void> {
-    const state = this.#stateFor(req, res);
-    if (state.pending !== null) await state.pending.catch(noop);
-    const store = state.store ?? (state.ignoreCookie ? null : await this.start(req, res).catch(() => null));
-    const userId = store?.userId() ?? null;
-    const sid = store?.storedId() ?? null;
-    const users = this.#core.provider.users;
-    if (userId === null || sid === null || users === undefined) return this.destroy(req, res);
-    store?.kill();
-    state.store = null;
-    state.ignoreCookie = true;
-    this.#putLine(state, this.config.cookieName, setCookieLine(this.config.cookieName, '', this.#core.attrs, 0, EPOCH));
-    try {
-      await users.logout(sid, userId);
-    } catch (err) {
-      throw this.#report(state, 'destroy', err, sid);
-    }
+  /** `destroy`, the session leaves its user's index, and this device's remember-me series is revoked. */
+  logout(req: SessionRequest, res: SessionResponse): Promise<void> {
+    return users.logout(this.#users, req, res, () => this.destroy(req, res));
   }
 
   /**
-   * The user's live sessions (`sidHint`, `createdAt`, `lastSeenAt`, `label`,
-   * `current`), oldest first; never a usable session ID. Pass the request's
-   * store as `current` to mark it. Entries of sessions that expired are pruned.
+   * The live user-bound session, or the device logged back in by its remember-me token (rotated);
+   * `null` when there is nothing to resume (a revoked series: `start`'s store says `reason: 'revoked'`).
    */
+  resume(req: SessionRequest, res: SessionResponse): Promise<SessionStore<D> | null> {
+    return resume(this.#users, req, res) as unknown as Promise<SessionStore<D> | null>;
+  }
+
+  /** After the app re-checked a password or second factor: a new ID (as login) and `authenticatedAt` now. */
+  reauthenticated(req: SessionRequest, res: SessionResponse): Promise<SessionStore<D>> {
+    return users.reauthenticated(this.#users, req, res) as unknown as Promise<SessionStore<D>>;
+  }
+
+  /** The user's live sessions, oldest first, with `handle`s for `revokeSession`; `current` marks the given store's. */
   userSessions(userId: string, options?: UserSessionsOptions): Promise<UserSessionInfo[]> {
-    return listUserSessions(this.#core, userId, options);
+    return users.listUserSessions(this.#users, userId, options);
   }
 
-  /**
-   * Destroys every session of `userId` (but `keep`'s: "log out other devices")
-   * and resolves with how many. From then on none of them restores on any app
-   * server, and a request that had restored one cannot save it back.
-   */
+  /** Destroys every session of `userId` (but `keep`'s) and revokes their remember-me series; resolves with how many. */
   destroyUserSessions(userId: string, options?: DestroyUserSessionsOptions): Promise<number> {
-    return destroyUserSessions(this.#core, userId, options);
+    return users.destroyUserSessions(this.#users, userId, options);
   }
 
-  /**
-   * Sets the remember-me cookie carrying `psk` (the app's pre-shared key, e.g.
-   * a random token it maps to a user), sealed under the remember keys.
-   */
+  /** Ends the session a `userSessions` handle names, and its remember-me series; `InvalidHandleError` for a forged or foreign handle. */
+  revokeSession(userId: string, handle: string): Promise<boolean> {
+    return users.revokeSession(this.#users, userId, handle);
+  }
+
+  /** Sets the stateless remember-me cookie carrying `psk`: the server cannot revoke it (see docs/users.md). */
   newRemember(req: SessionRequest, res: SessionResponse, psk: string): void {
-    if (typeof psk !== 'string' || psk.length === 0) throw new InvalidValueError('psk must be a non-empty string');
-    if (res.headersSent === true) throw new HeadersSentError('cannot set the remember-me cookie: headers already sent');
-    const c = this.config;
-    const token = this.#remember.seal(psk);
-    const maxAge = c.rememberExpire > 0 ? c.rememberExpire : undefined;
-    const expires = maxAge === undefined ? undefined : new Date(Date.now() + maxAge * 1000);
-    this.#putLine(this.#stateFor(req, res), c.rememberName, setCookieLine(c.rememberName, token, this.#rememberAttrs, maxAge, expires));
+    newRemember(this.#users, req, res, psk);
   }
 
-  /** The psk of the request's remember-me cookie, or `null` (absent, invalid or expired: see the events). */
+  /** The psk of the request's remember-me cookie, or `null` (absent, invalid, expired, or a server-side token). */
   startRemember(req: SessionRequest): string | null {
-    const opened = this.#open(req, this.#remember, this.config.rememberName, this.#rememberOpen);
-    return opened.ok ? opened.value : null;
+    return startRemember(this.#users, req);
   }
 
   /** Expires the remember-me cookie. */
   destroyRemember(req: SessionRequest, res: SessionResponse): void {
-    const name = this.config.rememberName;
-    this.#putLine(this.#stateFor(req, res), name, setCookieLine(name, '', this.#rememberAttrs, 0, EPOCH));
+    destroyRemember(this.#users, req, res);
   }
 
   /** Releases the codecs' key material (WASM memory). The Session is unusable afterwards. */
@@ -332,6 +328,7 @@ export class Session<D extends object = DefaultSessionData> {
     this.#tokens.clear();
     this.#core.codec.dispose();
     this.#remember.dispose();
+    this.#handles?.dispose();
   }
 
   /**
@@ -424,7 +421,7 @@ export class Session<D extends object = DefaultSessionData> {
     const code = errorCode(err);
     if (code === 'ERR_SESSION_NOT_FOUND') {
       if (this.#events.has('unknown')) this.#events.emit('unknown', { req: state.req, cookieName: config.cookieName, sidHint: sidHint(sid) });
-      if (state.provider.users?.revoked === undefined) return this.#freshFor(state, 'unknown');
+      if (this.#core.provider.users?.revoked === undefined) return this.#freshFor(state, 'unknown');
       return this.#afterUnknown(state, sid);
     }
     if (code === 'ERR_INVALID_COOKIE') {
@@ -444,7 +441,7 @@ export class Session<D extends object = DefaultSessionData> {
   }
 
   async #afterUnknown(state: RequestState, sid: string): Promise<SessionStore> {
-    return this.#freshFor(state, (await wasRevoked(state.provider, sid)) ? 'revoked' : 'unknown');
+    return this.#freshFor(state, await missingReason(this.#core, sid));
   }
 
   /** A new session for `reason`, saved at once under `saveUninitialized`. */
@@ -666,16 +663,5 @@ async function checkRecord(schema: StandardSchemaV1, storer: Storer): Promise<vo
 }
 
 function noop(): void {}
-
-/** A tombstone check, only after a restore found nothing; a failing check just says `unknown`. */
-async function wasRevoked(provider: Provider, sid: string): Promise<boolean> {
-  const users = provider.users;
-  if (users?.revoked === undefined) return false;
-  try {
-    return await users.revoked(sid);
-  } catch {
-    return false;
-  }
-}
 
 export type { SessionHooks };

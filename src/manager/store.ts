@@ -1,4 +1,6 @@
-import { HeadersSentError, SessionNotFoundError, StoreUnavailableError, UnsupportedError, isSessionError, type SessionError, type SessionErrorCode, type SessionMovedError } from '../errors.js';
+import { HeadersSentError, SessionNotFoundError, UnsupportedError, type SessionError, type SessionMovedError } from '../errors.js';
+import { errorCode, reportError } from './report.js';
+import { followId } from '../users/record.js';
 import { aliasTarget } from './renewal.js';
 import type { Codec } from '../crypto/types.js';
 import type { Provider, SessionMeta, Storer } from '../providers/provider.js';
@@ -54,15 +56,8 @@ export interface StoreInit {
 
 const MAX_ID_ATTEMPTS = 3;
 
-/** A short, log-safe prefix of a session ID. */
-export function sidHint(sid: string): string {
-  return sid.slice(0, 4) + '…';
-}
-
-/** The `code` of one of this library's errors; `undefined` for anything else (a foreign `ERR_*` included). */
-export function errorCode(err: unknown): SessionErrorCode | undefined {
-  return isSessionError(err) ? err.code : undefined;
-}
+// Re-exported: the manager's modules have imported them from here.
+export { errorCode, reportError, sidHint } from './report.js';
 
 /**
  * One request's session, as `session.start` returns it: a `Storer` plus what
@@ -111,6 +106,18 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
   /** The user this session is bound to (`session.login`), or `null`. */
   userId(): string | null {
     return this.#meta?.userId ?? null;
+  }
+
+  /** When the user last proved who they are: the login, or the last `session.reauthenticated` (ms since epoch); `null` when not logged in. A remember-me resume does not count. */
+  authenticatedAt(): number | null {
+    const m = this.#meta;
+    return m?.userId === undefined ? null : (m.authAt ?? m.loginAt ?? null);
+  }
+
+  /** True when the user authenticated at most `maxAgeSeconds` ago (step-up, "sudo mode"). */
+  isFresh(maxAgeSeconds: number): boolean {
+    const at = this.authenticatedAt();
+    return at !== null && Date.now() - at <= maxAgeSeconds * 1000;
   }
 
   /** @internal The record's metadata. */
@@ -277,15 +284,17 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
    * @internal `session.login`: a new ID bound to `meta.userId` (the data kept,
    * the old ID destroyed), indexed under the user, with its cookie set.
    */
-  async bind(meta: SessionMeta): Promise<void> {
+  async bind(meta: SessionMeta, sid?: string): Promise<void> {
     while (this.#saving) await this.#saving.catch(noop);
     const { codec, provider, config } = this.#core;
     const users = provider.users;
     if (users === undefined) throw new UnsupportedError('this provider has no user index (Provider.users): login needs one of the bundled providers, or a provider that implements UserIndex');
     if (this.#dead || this.#ephemeral) throw new HeadersSentError('cannot log in: this session was destroyed or cannot be saved');
     const stored = this.#storer !== null;
+    const before = stored ? this.#meta : null;
+    const oldSid = this.#sid;
     for (let attempt = 1; ; attempt++) {
-      const newSid = codec.newSessionId();
+      const newSid = attempt === 1 && sid !== undefined ? sid : codec.newSessionId();
       try {
         this.#storer = await users.login(stored ? this.#sid : null, newSid, this.#untyped(), meta, { indexTtl: config.cookieExpire });
         this.#sid = newSid;
@@ -300,6 +309,15 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     this.#cookiePending = true;
     this.#cookieWritten = false;
     this.writeCookie();
+    // The same user under a new ID (refresh, re-authentication): its device details and remember-me series follow.
+    if (before?.userId !== undefined && before.userId === meta.userId && provider.records !== undefined) {
+      try {
+        await followId(this.#core, meta.userId, before.series, users.ref(oldSid), users.ref(this.#sid), this.#sid);
+      } catch (err) {
+        // The session is bound and indexed; only the listing's details lag. Reported, not thrown.
+        this.#report('refresh', err);
+      }
+    }
   }
 
   /** @internal The ID to remove from the store on `destroy`, if the store has it. */
@@ -385,22 +403,6 @@ export function putLine(state: RequestState, name: string, line: string): void {
   const lines = (state.lines ??= new Map());
   putSetCookie(state.res, line, lines.get(name));
   lines.set(name, line);
-}
-
-/**
- * Emits a store failure as an `error` event and returns the error to throw.
- * Only SessionErrors leave the library: a custom provider's plain Error
- * becomes `StoreUnavailableError` (ERR_STORE_UNAVAILABLE), with it as `cause`.
- * @internal
- */
-export function reportError(core: SessionCore, req: SessionRequest, operation: SessionOperation, err: unknown, sid: string): SessionError {
-  // Only the library's own errors pass as they are: a provider's TypeError, or
-  // Node's ERR_OUT_OF_RANGE, is a store failure, with the original as `cause`.
-  const error = isSessionError(err)
-    ? err
-    : new StoreUnavailableError(`session store failed during ${operation}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  core.events.emit('error', { error, operation, req, sidHint: sidHint(sid) });
-  return error;
 }
 
 function noop(): void {}

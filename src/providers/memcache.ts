@@ -27,6 +27,7 @@ import { DEFAULT_PREFIX, checkMemcacheKey, checkMemcachePrefix, storeKey } from 
 import { decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf } from './meta.js';
 import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
+import { MemcacheRecords } from './memcache-records.js';
 
 /** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
 export const FALLBACK_TTL = 1_800;
@@ -197,6 +198,7 @@ export class MemcacheProvider implements Provider, StorerBackend {
       throw new InvalidConfigError(`maxItemSize must be a number of bytes > ${ITEM_OVERHEAD}, got ${String(max)}`);
     }
     this.#maxItemSize = max;
+    this.records = new MemcacheRecords((...a) => this.#op(...a), this.#prefix);
     this.users = {
       ref: (sid) => this.#hash(sid),
       login: (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
@@ -228,6 +230,8 @@ export class MemcacheProvider implements Provider, StorerBackend {
    * session key hash, updated with check-and-set (GET, then ADD/REPLACE with CAS).
    */
   readonly users: UserIndex;
+  /** Compare-and-set records (remember-me series, device limits): see memcache-records.ts. */
+  readonly records: MemcacheRecords;
 
   /** The memcached key of `userId`'s index. */
   indexKey(userId: string): string {

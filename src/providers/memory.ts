@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { DuplicateIdError, InvalidConfigError, SessionMovedError, SessionNotFoundError, ValueTooLargeError } from '../errors.js';
 import { Value } from '../manager/value.js';
 import { decodeMeta, encodeMeta, hintOf, type IndexEntry } from './meta.js';
+import { MemoryRecords } from './memory-records.js';
 import type { IndexedSession, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
 
@@ -50,6 +51,8 @@ export class MemoryProvider implements Provider, StorerBackend {
   readonly #index = new Map<string, Map<string, IndexEntry>>();
   /** The user index (`session.login` and friends). */
   readonly users: UserIndex;
+  /** Compare-and-set records (remember-me series, device limits): see memory-records.ts. */
+  readonly records = new MemoryRecords();
   /** Saves and touches are done when they return: a changed session does not delay its response. */
   readonly synchronous = true;
   /** Tombstones of sessions `destroyUserSessions` destroyed (for `reason: 'revoked'`), as long as the idle timeout. */

@@ -10,6 +10,8 @@ interface MetaJson {
   l?: string;
   c?: number;
   i?: number;
+  a?: number;
+  r?: string;
 }
 
 export function encodeMeta(meta: SessionMeta): string {
@@ -18,6 +20,8 @@ export function encodeMeta(meta: SessionMeta): string {
   if (meta.label !== undefined) out.l = meta.label;
   if (meta.loginAt !== undefined) out.c = meta.loginAt;
   if (meta.idAt !== undefined) out.i = meta.idAt;
+  if (meta.authAt !== undefined) out.a = meta.authAt;
+  if (meta.series !== undefined) out.r = meta.series;
   return JSON.stringify(out);
 }
 
@@ -30,11 +34,13 @@ export function decodeMeta(json: string): SessionMeta {
   }
   if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new CorruptRecordError('session metadata is not a JSON object');
   const j = m as MetaJson;
-  const out: { userId?: string; label?: string; loginAt?: number; idAt?: number } = {};
+  const out: { -readonly [K in keyof SessionMeta]: SessionMeta[K] } = {};
   if (typeof j.u === 'string') out.userId = j.u;
   if (typeof j.l === 'string') out.label = j.l;
   if (typeof j.c === 'number') out.loginAt = j.c;
   if (typeof j.i === 'number') out.idAt = j.i;
+  if (typeof j.a === 'number') out.authAt = j.a;
+  if (typeof j.r === 'string') out.series = j.r;
   return out;
 }
 

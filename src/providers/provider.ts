@@ -74,6 +74,8 @@ export interface Provider {
   forRequest?(cookies: RequestCookies): Provider;
   /** Optional: user binding and per-user index (`session.login` and friends). See {@link UserIndex}. */
   readonly users?: UserIndex;
+  /** Optional: small compare-and-set records (remember-me series, device limits). See {@link RecordStore}. */
+  readonly records?: RecordStore;
   /** Optional: ID renewal with a grace window (`renewAfter`). See {@link RenewingProvider}. */
   renew?(sid: string, newSid: string, options: RenewOptions): Promise<MetaStorer | { alias: string } | null>;
   /**
@@ -159,6 +161,34 @@ export interface SessionMeta {
   readonly loginAt?: number;
   /** When the current ID was issued (ms since epoch); absent = when the cookie was first sealed. */
   readonly idAt?: number;
+  /** When the user last proved who they are (login or `reauthenticated`), ms; absent = `loginAt`. A remember-me resume keeps the series' time. */
+  readonly authAt?: number;
+  /** The remember-me series this session belongs to (`login(..., { remember: true })` or a resume). */
+  readonly series?: string;
+}
+
+/** A record of a {@link RecordStore} and its version (opaque: pass it back to `put`). */
+export interface VersionedRecord {
+  readonly text: string;
+  readonly version: string;
+}
+
+/**
+ * Optional provider capability behind server-side remember-me tokens, the
+ * device limit (`maxSessions`), device details and eviction tombstones: small
+ * text records (a few KiB), one per name, written with compare-and-set so
+ * concurrent app servers never lose each other's change. Store each under a
+ * key derived from a hash of `name` (names carry user IDs).
+ */
+export interface RecordStore {
+  /** The record `name` and its version, or `null` (never written, or expired). */
+  get(name: string): Promise<VersionedRecord | null>;
+  /**
+   * Writes `text` under `name` if the record is still at `version` (`null`:
+   * only if there is none), living `ttl` seconds (0 = no expiry). Resolves
+   * `false` when another writer got there first (nothing written: read again).
+   */
+  put(name: string, text: string, version: string | null, ttl: number): Promise<boolean>;
 }
 
 /** A Storer of a provider with {@link UserIndex} support: it also hands out the record's metadata. */

@@ -25,6 +25,7 @@ import { DEFAULT_PREFIX, storeKey } from './keys.js';
 import { decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf } from './meta.js';
 import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
+import { RedisRecords } from './redis-records.js';
 
 /** The hash field that keeps an empty session in existence. Not a usable Value key. */
 export const MARKER_FIELD = '__ws';
@@ -266,6 +267,7 @@ export class RedisProvider implements Provider, StorerBackend {
       if (typeof host[name as keyof ScriptHost] !== 'function') client.defineCommand(name, { numberOfKeys: 1, lua });
     }
     this.#scripts = client as unknown as ScriptHost;
+    this.records = new RedisRecords(client, this.#prefix, this.#timeout);
     this.users = {
       ref: (sid) => this.#hash(sid),
       login: (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
@@ -285,6 +287,8 @@ export class RedisProvider implements Provider, StorerBackend {
 
   /** The user index (`session.login` and friends): a hash per user at `prefix + 'user:' + sha256hex(userId)`. */
   readonly users: UserIndex;
+  /** Compare-and-set records (remember-me series, device limits): see redis-records.ts. */
+  readonly records: RedisRecords;
 
   /** The Redis key of `userId`'s index. */
   indexKey(userId: string): string {
