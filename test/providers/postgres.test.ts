@@ -1,19 +1,99 @@
+/** PostgresProvider on a throwaway PostgreSQL: the provider suite, the SQL suite, and what only PostgreSQL does. */
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { Value } from '../../src/manager/value.js';
-import { PostgresProvider } from '../../src/providers/postgres.js';
+import { PostgresProvider, postgresSchema } from '../../src/providers/postgres.js';
 import { providerSuite } from './provider-suite.js';
 import { sid } from './fixtures.js';
 import { postgresFixture, postgresPerFile } from './sql-fixtures.js';
+import { sqlSuite } from './sql-suite.js';
 
 const file = postgresPerFile();
 
 providerSuite('postgres', () => postgresFixture(file));
 
-describe('postgres specifics (smoke)', () => {
-  it('round-trips', async () => {
+sqlSuite('postgres', {
+  make: (options) => new PostgresProvider(file.pool, { sweepInterval: 0, ...options }),
+  rows: async (table = 'wasm_sessions') => (await file.pool.query(`SELECT * FROM "${table}"`)).rows as Record<string, unknown>[],
+  expire: async (id, table = 'wasm_sessions') => {
+    await file.pool.query(`UPDATE "${table}" SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+  },
+  writeMark: async (id) => String((await file.pool.query('SELECT xmin::text AS x FROM wasm_sessions WHERE id = $1', [id])).rows[0]?.x),
+  tables: async () => (await file.pool.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).rows.map((r: { tablename: string }) => r.tablename),
+  schemaFile: readFileSync(new URL('../../src/providers/sql/postgres.sql', import.meta.url), 'utf8'),
+  schema: postgresSchema,
+});
+
+/** The statement names a block sends through the pool (pg.Client.prototype.query, for this test only). */
+async function sent(block: () => Promise<unknown>): Promise<string[]> {
+  const names: string[] = [];
+  const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...a: unknown[]) {
+    const config = a[0] as { name?: string } | string;
+    names.push(typeof config === 'string' ? config : (config.name ?? '?'));
+    return original.apply(this, a);
+  };
+  try {
+    await block();
+  } finally {
+    proto.query = original;
+  }
+  return names.map((n) => n.replace(/^ws_|_wasm_sessions$/g, ''));
+}
+
+describe('postgres specifics', () => {
+  it('restore, restore with touch, save, new, destroy are one statement each', async () => {
     const p = new PostgresProvider(file.pool, { ttl: 60, sweepInterval: 0 });
     const id = sid();
-    await p.new(id, new Value({ a: 1 }));
-    expect((await p.restore(id)).getValue().get('a')).toBe(1);
+    const s = await p.new(id, new Value({ warm: 1 }));
+    expect(await sent(() => p.restore(id))).toEqual(['restore']);
+    expect(await sent(() => p.restore(id, { touch: true }))).toEqual(['restore_touch']);
+    s.getValue().set('a', 1).set('b', 2);
+    s.getValue().del('warm');
+    expect(await sent(() => s.setValue(s.getValue()))).toEqual(['merge']);
+    expect(await sent(() => s.setValue(new Value({ all: 1 })))).toEqual(['replace']);
+    expect(await sent(() => p.new(sid()))).toEqual(['insert']);
+    expect(await sent(() => p.destroy(id))).toEqual(['destroy']);
   });
+
+  it('the data column is jsonb, each key holding its JSON text: queryable with ->> and ::jsonb', async () => {
+    const p = new PostgresProvider(file.pool, { ttl: 60, sweepInterval: 0 });
+    const id = sid();
+    await p.new(id, new Value({ cart: [1, 2], user: { name: 'Zoë' } }));
+    const row = (await file.pool.query(`SELECT (data->>'user')::jsonb->>'name' AS name, jsonb_typeof(data) AS t FROM wasm_sessions WHERE id = $1`, [p.keyFor(id)])).rows[0];
+    expect(row).toEqual({ name: 'Zoë', t: 'object' });
+  });
+
+  it('two providers on different tables share one Pool (statement names differ per table)', async () => {
+    const other = new PostgresProvider(file.pool, { table: 'other_sessions', ttl: 60, sweepInterval: 0 });
+    await other.createSchema();
+    const p = new PostgresProvider(file.pool, { ttl: 60, sweepInterval: 0 });
+    const id = sid();
+    await Promise.all([p.new(id, new Value({ t: 'default' })), other.new(id, new Value({ t: 'other' }))]);
+    for (let i = 0; i < 12; i++) {
+      expect((await p.restore(id)).getValue().get('t')).toBe('default');
+      expect((await other.restore(id)).getValue().get('t')).toBe('other');
+    }
+  });
+
+  it('the sweep timer runs on its own (sweepInterval) and stops with close()', async () => {
+    const prefix = 'timer:';
+    const p = new PostgresProvider(file.pool, { ttl: 60, prefix, sweepInterval: 1 });
+    try {
+      const id = sid();
+      await p.new(id);
+      await file.pool.query(`UPDATE wasm_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [p.keyFor(id)]);
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const n = (await file.pool.query('SELECT count(*)::int AS n FROM wasm_sessions WHERE id = $1', [p.keyFor(id)])).rows[0].n as number;
+        if (n === 0) break;
+        if (Date.now() > deadline) throw new Error('the sweep timer never deleted the expired row');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      p.close();
+    }
+  }, 30_000);
 });
