@@ -90,6 +90,17 @@ function statements(table: string) {
         `AND expires_at <= now() + make_interval(secs => $2::integer - $3::integer)) ` +
         `SELECT data::text AS data, meta, alias FROM s`,
     },
+    // With touchAfter: a plain read that says whether expires_at is due to slide (then `slide`, once per touchAfter window).
+    restoreCheck: {
+      name: name('restore_check'),
+      text:
+        `SELECT data::text AS data, meta, alias, (alias IS NULL AND expires_at > now() AND expires_at <= now() + make_interval(secs => $2::integer - $3::integer)) AS stale ` +
+        `FROM ${t} WHERE id = $1 AND ${live}`,
+    },
+    slide: {
+      name: name('slide'),
+      text: `UPDATE ${t} SET expires_at = now() + make_interval(secs => $2::integer) WHERE id = $1 AND alias IS NULL AND expires_at > now()`,
+    },
     // Create-if-absent; a row past its expiry (not swept yet) counts as absent.
     insert: {
       name: name('insert'),
@@ -337,10 +348,16 @@ export class PostgresProvider implements Provider, StorerBackend {
 
   async restore(sid: string, options?: RestoreOptions): Promise<Storer> {
     const key = this.keyFor(sid);
-    const res =
-      options?.touch === true && this.#ttl > 0
-        ? await this.#query(this.#sql.restoreTouch, [key, this.#ttl, this.#touchAfter], 'restore')
-        : await this.#query(this.#sql.restore, [key], 'restore');
+    const touch = options?.touch === true && this.#ttl > 0;
+    if (touch && this.#touchAfter > 0) {
+      // Most reads are within touchAfter of the last write: one plain SELECT, no write.
+      const row = (await this.#query(this.#sql.restoreCheck, [key, this.#ttl, this.#touchAfter], 'restore')).rows[0];
+      if (row === undefined) throw new SessionNotFoundError();
+      const storer = this.#storer(sid, row);
+      if (row.stale === true) await this.#query(this.#sql.slide, [key, this.#ttl], 'restore');
+      return storer;
+    }
+    const res = touch ? await this.#query(this.#sql.restoreTouch, [key, this.#ttl, this.#touchAfter], 'restore') : await this.#query(this.#sql.restore, [key], 'restore');
     const row = res.rows[0];
     if (row === undefined) throw new SessionNotFoundError();
     return this.#storer(sid, row);

@@ -58,6 +58,18 @@ describe('postgres specifics', () => {
     expect(await sent(() => p.destroy(id))).toEqual(['destroy']);
   });
 
+  it('with touchAfter, restore with touch is one plain SELECT; a second statement slides expires_at only once it is due', async () => {
+    const p = new PostgresProvider(file.pool, { ttl: 100, touchAfter: 30, sweepInterval: 0 });
+    const id = sid();
+    await p.new(id, new Value({ a: 1 }));
+    expect(await sent(() => p.restore(id, { touch: true }))).toEqual(['restore_check']);
+    await file.pool.query(`UPDATE wasm_sessions SET expires_at = now() + interval '50 seconds' WHERE id = $1`, [p.keyFor(id)]);
+    expect(await sent(() => p.restore(id, { touch: true }))).toEqual(['restore_check', 'slide']);
+    const ttl = (await file.pool.query('SELECT extract(epoch FROM expires_at - now())::float8 AS t FROM wasm_sessions WHERE id = $1', [p.keyFor(id)])).rows[0].t as number;
+    expect(ttl).toBeGreaterThan(90);
+    expect(await sent(() => p.restore(id, { touch: true }))).toEqual(['restore_check']);
+  });
+
   it('the data column is jsonb, each key holding its JSON text: queryable with ->> and ::jsonb', async () => {
     const p = new PostgresProvider(file.pool, { ttl: 60, sweepInterval: 0 });
     const id = sid();
