@@ -47,9 +47,11 @@ export interface PostgresProviderOptions {
    */
   timeout?: number;
   /**
-   * Seconds: a restore with touch (`rolling`) moves `expires_at` only when it
-   * was last set at least this long ago, so most read-only requests write
-   * nothing. Must be less than the TTL. Default 0: every touch writes.
+   * Seconds: a restore with touch (`rolling`), or a save, moves `expires_at`
+   * only when it was set at least this long ago, so most reads write nothing
+   * and most saves change no indexed column (an in-place HOT update). An idle
+   * session may then expire up to this much earlier than `ttl` after its last
+   * request. Must be less than the TTL. Default 0: every touch and save moves it.
    */
   touchAfter?: number;
   /** Seconds between sweeps of expired rows (± 25 % jitter); 0 = never (sweep with `sweep()` yourself). Default 300. */
@@ -79,6 +81,10 @@ function statements(table: string) {
   const live = '(expires_at IS NULL OR expires_at > now())';
   const exp = (p: string): string => `CASE WHEN ${p}::integer > 0 THEN now() + make_interval(secs => ${p}::integer) END`;
   const name = (op: string): string => `ws_${op}_${table}`;
+  // A save moves expires_at only when it is due (set touchAfter or more ago): most saves then change
+  // no indexed column, so PostgreSQL can update the row in place (a HOT update: no index writes).
+  const saveExp = (ttl: string, after: string): string =>
+    `CASE WHEN ${after}::integer > 0 AND ${ttl}::integer > 0 AND expires_at > now() + make_interval(secs => ${ttl}::integer - ${after}::integer) THEN expires_at ELSE ${exp(ttl)} END`;
   return {
     restore: { name: name('restore'), text: `SELECT data::text AS data, meta, alias FROM ${t} WHERE id = $1 AND ${live}` },
     // One statement: read, and slide expires_at only when it was set at least touchAfter ($3) ago; an alias keeps its grace.
@@ -112,11 +118,11 @@ function statements(table: string) {
     // Per-key merge: concurrent saves of one session changing different keys both keep theirs.
     merge: {
       name: name('merge'),
-      text: `UPDATE ${t} SET data = (data || $2::jsonb) - $3::text[], expires_at = ${exp('$4')} WHERE id = $1 AND alias IS NULL AND ${live}`,
+      text: `UPDATE ${t} SET data = (data || $2::jsonb) - $3::text[], expires_at = ${saveExp('$4', '$5')} WHERE id = $1 AND alias IS NULL AND ${live}`,
     },
     replace: {
       name: name('replace'),
-      text: `UPDATE ${t} SET data = $2::jsonb, expires_at = ${exp('$3')} WHERE id = $1 AND alias IS NULL AND ${live}`,
+      text: `UPDATE ${t} SET data = $2::jsonb, expires_at = ${saveExp('$3', '$4')} WHERE id = $1 AND alias IS NULL AND ${live}`,
     },
     // Why a save found nothing: renewed (an alias) or gone. Only after a failed save.
     aliasOf: { name: name('alias_of'), text: `SELECT alias FROM ${t} WHERE id = $1 AND ${live}` },
@@ -193,7 +199,7 @@ CREATE TABLE IF NOT EXISTS ${t} (
   hint       text,              -- the first characters of the session ID, for listings
   alias      text,              -- during a renewal's grace window: the sealed new ID
   alias_ref  text               -- ... and its row's id
-);
+) WITH (fillfactor = 80);       -- room on each page for in-place (HOT) updates of saves
 CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_expires_at')} ON ${t} (expires_at);
 CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_user_id')} ON ${t} (user_id) WHERE user_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS ${r} (
@@ -396,8 +402,8 @@ export class PostgresProvider implements Provider, StorerBackend {
     const changes = v.changes();
     const res =
       full || changes.cleared
-        ? await this.#query(this.#sql.replace, [key, encodeValue(v), this.#ttl], 'save')
-        : await this.#query(this.#sql.merge, [key, encodeFields(changes.set), [...changes.deleted], this.#ttl], 'save');
+        ? await this.#query(this.#sql.replace, [key, encodeValue(v), this.#ttl, this.#touchAfter], 'save')
+        : await this.#query(this.#sql.merge, [key, encodeFields(changes.set), [...changes.deleted], this.#ttl, this.#touchAfter], 'save');
     if (res.rowCount === 1) return;
     const alias = (await this.#query(this.#sql.aliasOf, [key], 'save')).rows[0]?.alias as string | null | undefined;
     if (typeof alias === 'string') throw new SessionMovedError(alias);

@@ -60,7 +60,12 @@ export interface SqliteProviderOptions {
    * call throws `ERR_STORE_UNAVAILABLE`. Default 2000.
    */
   timeout?: number;
-  /** Seconds: a restore with touch moves `expires_at` only when it was set at least this long ago. Default 0. */
+  /**
+   * Seconds: a restore with touch, or a save, moves `expires_at` only when it
+   * was set at least this long ago, so most reads write nothing. An idle
+   * session may then expire up to this much earlier than `ttl` after its last
+   * request. Must be less than the TTL. Default 0: every touch and save moves it.
+   */
   touchAfter?: number;
   /** Seconds between sweeps of expired rows (± 25 % jitter); 0 = never. Default 300. */
   sweepInterval?: number;
@@ -116,6 +121,7 @@ function sqlText(table: string) {
   const r = quoteIdent(table + '_revoked');
   // ?NOW is this process's clock in ms, bound per statement.
   const live = '(expires_at IS NULL OR expires_at > @now)';
+  const saveExp = 'CASE WHEN @due IS NOT NULL AND expires_at > @due THEN expires_at ELSE @exp END';
   return {
     restore: `SELECT data, meta, alias, expires_at FROM ${t} WHERE id = @id AND ${live}`,
     slide: `UPDATE ${t} SET expires_at = @exp WHERE id = @id AND alias IS NULL AND expires_at > @now`,
@@ -124,8 +130,9 @@ function sqlText(table: string) {
       `ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id, ` +
       `meta = excluded.meta, hint = excluded.hint, alias = NULL, alias_ref = NULL WHERE ${t}.expires_at <= @now`,
     // Per-key merge (RFC 7396 merge patch: a string replaces, null deletes).
-    merge: `UPDATE ${t} SET data = json_patch(data, @patch), expires_at = @exp WHERE id = @id AND alias IS NULL AND ${live}`,
-    replace: `UPDATE ${t} SET data = @data, expires_at = @exp WHERE id = @id AND alias IS NULL AND ${live}`,
+    // expires_at moves only when due (@due: set touchAfter or more ago; NULL = always), as PostgreSQL's saves.
+    merge: `UPDATE ${t} SET data = json_patch(data, @patch), expires_at = ${saveExp} WHERE id = @id AND alias IS NULL AND ${live}`,
+    replace: `UPDATE ${t} SET data = @data, expires_at = ${saveExp} WHERE id = @id AND alias IS NULL AND ${live}`,
     aliasOf: `SELECT alias FROM ${t} WHERE id = @id AND ${live}`,
     touch: `UPDATE ${t} SET expires_at = CASE WHEN alias IS NULL THEN @exp ELSE expires_at END WHERE id = @id AND ${live}`,
     exists: `SELECT 1 AS x FROM ${t} WHERE id = @id AND ${live}`,
@@ -356,10 +363,11 @@ export class SqliteProvider implements Provider, StorerBackend {
     const now = Date.now();
     const changes = v.changes();
     const exp = this.#exp(now);
+    const due = this.#touchAfter > 0 && this.#ttl > 0 ? now + (this.#ttl - this.#touchAfter) * 1000 : null;
     const { changes: n } = this.#run(() =>
       full || changes.cleared
-        ? this.#stmt('replace').run({ id, data: encodeValue(v), exp, now })
-        : this.#stmt('merge').run({ id, patch: patchOf(changes.set, changes.deleted), exp, now }),
+        ? this.#stmt('replace').run({ id, data: encodeValue(v), exp, due, now })
+        : this.#stmt('merge').run({ id, patch: patchOf(changes.set, changes.deleted), exp, due, now }),
     );
     if (Number(n) === 1) return;
     const row = this.#run(() => this.#stmt('aliasOf').get({ id, now })) as { alias: string | null } | undefined;

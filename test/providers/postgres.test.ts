@@ -20,6 +20,10 @@ sqlSuite('postgres', {
     await file.pool.query(`UPDATE "${table}" SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
   },
   writeMark: async (id) => String((await file.pool.query('SELECT xmin::text AS x FROM wasm_sessions WHERE id = $1', [id])).rows[0]?.x),
+  expiresAt: async (id) => {
+    const v = (await file.pool.query('SELECT (extract(epoch FROM expires_at) * 1000)::float8 AS e FROM wasm_sessions WHERE id = $1', [id])).rows[0]?.e as number | null;
+    return v ?? null;
+  },
   tables: async () => (await file.pool.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).rows.map((r: { tablename: string }) => r.tablename),
   schemaFile: readFileSync(new URL('../../src/providers/sql/postgres.sql', import.meta.url), 'utf8'),
   schema: postgresSchema,

@@ -38,6 +38,8 @@ export interface SqlAdapter {
   expire(id: string, table?: string): Promise<void>;
   /** Something that changes whenever the row is written (PostgreSQL: xmin; SQLite: the connection's total_changes()). */
   writeMark(id: string): Promise<string>;
+  /** A row's expires_at in ms (null = none). */
+  expiresAt(id: string): Promise<number | null>;
   /** The tables that exist. */
   tables(): Promise<string[]>;
   /** Runs the schema file (`src/providers/sql/*.sql`) as shipped. */
@@ -106,6 +108,23 @@ export function sqlSuite(label: string, a: SqlAdapter): void {
       const longer = a.make({ ttl: 1000, touchAfter: 30 });
       await longer.restore(id, { touch: true });
       expect(await a.writeMark(p.keyFor(id))).not.toBe(before);
+    });
+
+    it('with touchAfter, a save moves expires_at only once it is due (most saves touch no indexed column)', async () => {
+      const p = a.make({ ttl: 100, touchAfter: 30 });
+      const id = sid();
+      const s = await p.new(id, new Value({ a: 1 }));
+      const first = await a.expiresAt(p.keyFor(id));
+      s.getValue().set('a', 2);
+      await s.setValue(s.getValue());
+      expect(await a.expiresAt(p.keyFor(id))).toBe(first);
+      expect((await p.restore(id)).getValue().get('a')).toBe(2);
+      // due (a longer TTL makes it so): the save moves it
+      const longer = a.make({ ttl: 1000, touchAfter: 30 });
+      const s2 = await longer.restore(id);
+      s2.getValue().set('a', 3);
+      await s2.setValue(s2.getValue());
+      expect(await a.expiresAt(p.keyFor(id))).toBeGreaterThan((first as number) + 800_000);
     });
 
     it('an expired row (not swept yet) is never returned: restore, save, touch, refresh, list; new may take its ID', async () => {

@@ -24,6 +24,7 @@ sqlSuite('sqlite', {
     const row = file.db.prepare('SELECT expires_at, data FROM wasm_sessions WHERE id = ?').get(id) as { expires_at: number; data: string };
     return `${row.expires_at} ${row.data}`;
   },
+  expiresAt: async (id) => (file.db.prepare('SELECT expires_at FROM wasm_sessions WHERE id = ?').get(id) as { expires_at: number | null }).expires_at,
   tables: async () => file.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => (r as { name: string }).name),
   schemaFile: readFileSync(new URL('../../src/providers/sql/sqlite.sql', import.meta.url), 'utf8'),
   schema: sqliteSchema,
