@@ -504,62 +504,88 @@ export class PostgresProvider implements Provider, StorerBackend {
    * statement). Past it: `StoreUnavailableError`; a connection acquired late
    * is handed back unused, one with the statement in flight is closed (so a
    * hung server cannot pin the pool). `unique`: a unique violation means the
-   * new ID is taken.
+   * new ID is taken. Callbacks, not promises, inside: this runs twice per request.
    */
   #query(stmt: { name: string; text: string }, values: unknown[], what: string, unique = false): Promise<QueryResult> {
-    const ms = this.#timeout;
-    const bounded = ms > 0 && ms <= 0x7fffffff;
     return new Promise<QueryResult>((resolve, reject) => {
-      let client: PoolClient | null = null;
-      let done = false;
-      const finish = (err: unknown, res?: QueryResult): void => {
-        if (done) return;
-        done = true;
-        if (timer !== undefined) clearTimeout(timer);
-        if (err === undefined) resolve(res as QueryResult);
-        else if (unique && sqlState(err) === '23505') reject(new DuplicateIdError());
-        else reject(mapPgError(err));
-      };
-      const timer = bounded
-        ? setTimeout(() => {
-            finish(new StoreUnavailableError(`session store did not answer ${what} within ${ms} ms`));
-            if (client !== null) {
-              // Closed, not returned: its statement may still be running or the server hung.
-              client.release(new Error('session store deadline passed'));
-              client = null;
-            }
-          }, ms)
-        : undefined;
-      timer?.unref();
-      this.#pool.connect().then(
-        (c) => {
-          if (done) {
-            c.release(); // acquired after the deadline: unused, so back to the pool
-            return;
+      const op = new PendingQuery(this.#pending, resolve, reject, unique, what, this.#timeout);
+      if (op.deadline !== Infinity) this.#watch();
+      this.#pool.connect((err, c) => {
+        if (err !== undefined || c === undefined) {
+          op.finish(err ?? new Error('no connection'));
+          return;
+        }
+        if (op.done) {
+          c.release(); // acquired after the deadline: unused, so back to the pool
+          return;
+        }
+        op.client = c;
+        c.query({ name: stmt.name, text: stmt.text, values } as QueryConfig, (qerr: Error | undefined, res: QueryResult) => {
+          if (op.client === c) {
+            op.client = null;
+            // A statement error leaves the connection usable; a broken connection is closed.
+            c.release(qerr !== undefined && sqlState(qerr) === undefined ? qerr : undefined);
           }
-          client = c;
-          const config: QueryConfig = { name: stmt.name, text: stmt.text, values };
-          c.query(config).then(
-            (res) => {
-              if (client === c) {
-                client = null;
-                c.release();
-              }
-              finish(undefined, res);
-            },
-            (err: unknown) => {
-              if (client === c) {
-                client = null;
-                // A statement error leaves the connection usable; a broken connection is closed.
-                c.release(sqlState(err) === undefined ? (err as Error) : undefined);
-              }
-              finish(err);
-            },
-          );
-        },
-        (err: unknown) => finish(err),
-      );
+          op.finish(qerr, res);
+        });
+      });
     });
+  }
+
+  /** Statements in flight with a deadline, checked by one timer (not a timer per statement). */
+  readonly #pending = new Set<PendingQuery>();
+  #ticker: ReturnType<typeof setInterval> | null = null;
+
+  #watch(): void {
+    if (this.#ticker !== null) return;
+    // A tick of an eighth of the deadline (10 to 250 ms): a late answer is cut off at most that much past it.
+    const tick = Math.max(10, Math.min(250, Math.floor(this.#timeout / 8)));
+    this.#ticker = setInterval(() => {
+      const now = Date.now();
+      for (const op of this.#pending) if (op.deadline <= now) op.expire();
+      if (this.#pending.size === 0 && this.#ticker !== null) {
+        clearInterval(this.#ticker);
+        this.#ticker = null;
+      }
+    }, tick);
+    this.#ticker.unref();
+  }
+}
+
+/** One statement in flight: settles once, by its answer or by its deadline. */
+class PendingQuery {
+  done = false;
+  client: PoolClient | null = null;
+  readonly deadline: number;
+
+  constructor(
+    readonly pending: Set<PendingQuery>,
+    readonly resolve: (res: QueryResult) => void,
+    readonly reject: (err: SessionError) => void,
+    readonly unique: boolean,
+    readonly what: string,
+    readonly ms: number,
+  ) {
+    this.deadline = ms > 0 && ms <= 0x7fffffff ? Date.now() + ms : Infinity;
+    if (this.deadline !== Infinity) pending.add(this);
+  }
+
+  finish(err: unknown, res?: QueryResult): void {
+    if (this.done) return;
+    this.done = true;
+    this.pending.delete(this);
+    if (err === undefined || err === null) this.resolve(res as QueryResult);
+    else if (this.unique && sqlState(err) === '23505') this.reject(new DuplicateIdError());
+    else this.reject(mapPgError(err));
+  }
+
+  expire(): void {
+    this.finish(new StoreUnavailableError(`session store did not answer ${this.what} within ${this.ms} ms`));
+    if (this.client !== null) {
+      // Closed, not returned: its statement may still be running or the server hung.
+      this.client.release(new Error('session store deadline passed'));
+      this.client = null;
+    }
   }
 }
 

@@ -6,13 +6,27 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { PostgresProvider } from '../../src/providers/postgres.js';
-import { SqliteProvider } from '../../src/providers/sqlite.js';
+import { SqliteProvider, type SqliteDatabase } from '../../src/providers/sqlite.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import type { ProviderFixture } from './provider-suite.js';
+
+/** A node:sqlite database as the tests use it (typed here: the repo's @types/node may predate node:sqlite). */
+export interface TestDatabase extends SqliteDatabase {
+  close(): void;
+}
+
+/**
+ * node:sqlite's DatabaseSync (Node >= 22.5), looked up at run time; a Node
+ * without it fails the SQLite tests saying so.
+ */
+export const DatabaseSync: new (path: string) => TestDatabase = (() => {
+  const mod = process.getBuiltinModule('node:sqlite') as { DatabaseSync: new (path: string) => TestDatabase } | undefined;
+  if (mod === undefined) throw new Error(`node:sqlite needs Node >= 22.5 (this is ${process.version}): run the tests with Node 24`);
+  return mod.DatabaseSync;
+})();
 
 export interface PostgresFile {
   readonly server: PostgresServer;
@@ -74,12 +88,12 @@ export function postgresFixture(file: PostgresFile): ProviderFixture {
 export interface SqliteFile {
   readonly dir: string;
   readonly path: string;
-  readonly db: DatabaseSync;
+  readonly db: TestDatabase;
 }
 
 /** A SQLite database in a temp dir (WAL, the default schema) for this file's tests. */
 export function sqlitePerFile(): SqliteFile {
-  const running = {} as { dir: string; path: string; db: DatabaseSync };
+  const running = {} as { dir: string; path: string; db: TestDatabase };
   beforeAll(() => {
     running.dir = mkdtempSync(join(tmpdir(), 'wasm-session-sqlite-'));
     running.path = join(running.dir, 'sessions.db');
@@ -102,7 +116,7 @@ export function sqliteFixture(file: SqliteFile): ProviderFixture {
     make: (options) => new SqliteProvider(file.db, { ...options, sweepInterval: 0 }),
     raw: async (key) => {
       const row = file.db.prepare('SELECT id, data, user_id, meta, hint, alias, alias_ref FROM wasm_sessions WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)').get(key, Date.now());
-      return row === undefined ? undefined : { ...row };
+      return row === undefined ? undefined : { ...(row as object) };
     },
     rawTtl: async (key) => {
       const row = file.db.prepare('SELECT expires_at FROM wasm_sessions WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)').get(key, Date.now()) as

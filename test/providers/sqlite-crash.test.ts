@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { SqliteProvider } from '../../src/providers/sqlite.js';
+import { DatabaseSync } from './sql-fixtures.js';
 
 const DIST = new URL('../../dist/', import.meta.url);
 

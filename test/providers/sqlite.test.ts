@@ -7,7 +7,7 @@ import { SqliteProvider, sqliteSchema } from '../../src/providers/sqlite.js';
 import { SECRET, fakeRes } from '../users/suite.js';
 import { providerSuite } from './provider-suite.js';
 import { sid } from './fixtures.js';
-import { sqliteFixture, sqlitePerFile } from './sql-fixtures.js';
+import { DatabaseSync, sqliteFixture, sqlitePerFile } from './sql-fixtures.js';
 import { sqlSuite } from './sql-suite.js';
 
 const file = sqlitePerFile();
@@ -16,7 +16,7 @@ providerSuite('sqlite', () => sqliteFixture(file));
 
 sqlSuite('sqlite', {
   make: (options) => new SqliteProvider(file.db, { sweepInterval: 0, ...options }),
-  rows: async (table = 'wasm_sessions') => file.db.prepare(`SELECT * FROM "${table}"`).all().map((r) => ({ ...r })),
+  rows: async (table = 'wasm_sessions') => file.db.prepare(`SELECT * FROM "${table}"`).all().map((r) => ({ ...(r as Record<string, unknown>) })),
   expire: async (id, table = 'wasm_sessions') => {
     file.db.prepare(`UPDATE "${table}" SET expires_at = ? WHERE id = ?`).run(Date.now() - 1000, id);
   },
@@ -61,7 +61,6 @@ describe('sqlite specifics', () => {
   });
 
   it('a closed database is ERR_STORE_UNAVAILABLE, not a crash', async () => {
-    const { DatabaseSync } = await import('node:sqlite');
     const db = new DatabaseSync(':memory:');
     const p = new SqliteProvider(db, { sweepInterval: 0 });
     p.createSchema();
