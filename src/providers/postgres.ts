@@ -32,6 +32,9 @@ export { DEFAULT_TABLE } from './sql/record.js';
 /** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
 const FALLBACK_TTL = 1_800;
 
+/** Most restores one read statement carries. */
+const READ_BATCH = 64;
+
 export interface PostgresProviderOptions {
   /** Table name (a plain identifier; the tombstone table is `<table>_revoked`). Default `wasm_sessions`. */
   table?: string;
@@ -96,12 +99,13 @@ function statements(table: string) {
         `AND expires_at <= now() + make_interval(secs => $2::integer - $3::integer)) ` +
         `SELECT data::text AS data, meta, alias FROM s`,
     },
-    // With touchAfter: a plain read that says whether expires_at is due to slide (then `slide`, once per touchAfter window).
-    restoreCheck: {
-      name: name('restore_check'),
+    // The restores of concurrent requests in one plain read, which also says per row whether expires_at is due
+    // to slide (with touchAfter: then `slide`, once per touchAfter window).
+    restoreMany: {
+      name: name('restore_many'),
       text:
-        `SELECT data::text AS data, meta, alias, (alias IS NULL AND expires_at > now() AND expires_at <= now() + make_interval(secs => $2::integer - $3::integer)) AS stale ` +
-        `FROM ${t} WHERE id = $1 AND ${live}`,
+        `SELECT id, data::text AS data, meta, alias, (alias IS NULL AND expires_at > now() AND expires_at <= now() + make_interval(secs => $2::integer - $3::integer)) AS stale ` +
+        `FROM ${t} WHERE id = ANY($1::text[]) AND ${live}`,
     },
     slide: {
       name: name('slide'),
@@ -355,18 +359,59 @@ export class PostgresProvider implements Provider, StorerBackend {
   async restore(sid: string, options?: RestoreOptions): Promise<Storer> {
     const key = this.keyFor(sid);
     const touch = options?.touch === true && this.#ttl > 0;
-    if (touch && this.#touchAfter > 0) {
-      // Most reads are within touchAfter of the last write: one plain SELECT, no write.
-      const row = (await this.#query(this.#sql.restoreCheck, [key, this.#ttl, this.#touchAfter], 'restore')).rows[0];
+    if (touch && this.#touchAfter === 0) {
+      // Every touch writes: the read and the slide in one statement.
+      const row = (await this.#query(this.#sql.restoreTouch, [key, this.#ttl, this.#touchAfter], 'restore')).rows[0];
       if (row === undefined) throw new SessionNotFoundError();
-      const storer = this.#storer(sid, row);
-      if (row.stale === true) await this.#query(this.#sql.slide, [key, this.#ttl], 'restore');
-      return storer;
+      return this.#storer(sid, row);
     }
-    const res = touch ? await this.#query(this.#sql.restoreTouch, [key, this.#ttl, this.#touchAfter], 'restore') : await this.#query(this.#sql.restore, [key], 'restore');
-    const row = res.rows[0];
+    // A plain read (batched with the other requests' reads of this turn); with touchAfter, most need no write.
+    const row = await this.#read(key);
     if (row === undefined) throw new SessionNotFoundError();
-    return this.#storer(sid, row);
+    const storer = this.#storer(sid, row);
+    if (touch && row.stale === true) await this.#query(this.#sql.slide, [key, this.#ttl], 'restore');
+    return storer;
+  }
+
+  /** Reads waiting for this turn's batch: row id → its waiters. */
+  #reads: Map<string, ((row: Row | undefined, err?: unknown) => void)[]> | null = null;
+
+  /**
+   * One row by id, read together with the other restores that arrive in the
+   * same turn of the event loop (one `SELECT … WHERE id = ANY($1)` for up to
+   * READ_BATCH of them): under load most requests then share a statement.
+   */
+  #read(key: string): Promise<Row | undefined> {
+    return new Promise((resolve, reject) => {
+      let batch = this.#reads;
+      if (batch === null) {
+        batch = this.#reads = new Map();
+        setImmediate(() => this.#flushReads(batch as Map<string, ((row: Row | undefined, err?: unknown) => void)[]>));
+      }
+      const done = (row: Row | undefined, err?: unknown): void => (err === undefined ? resolve(row) : reject(err));
+      const waiting = batch.get(key);
+      if (waiting === undefined) batch.set(key, [done]);
+      else waiting.push(done);
+      if (batch.size >= READ_BATCH) this.#flushReads(batch);
+    });
+  }
+
+  #flushReads(batch: Map<string, ((row: Row | undefined, err?: unknown) => void)[]>): void {
+    if (this.#reads !== batch) return; // flushed already (full)
+    this.#reads = null;
+    this.#query(this.#sql.restoreMany, [[...batch.keys()], this.#ttl, this.#touchAfter], 'restore').then(
+      (res) => {
+        const byId = new Map<string, Row>();
+        for (const row of res.rows) byId.set(row.id as string, row);
+        for (const [key, waiting] of batch) {
+          const row = byId.get(key);
+          for (const done of waiting) done(row);
+        }
+      },
+      (err: unknown) => {
+        for (const waiting of batch.values()) for (const done of waiting) done(undefined, err);
+      },
+    );
   }
 
   #storer(sid: string, row: Row): MetaStorer {

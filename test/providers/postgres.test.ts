@@ -52,7 +52,7 @@ describe('postgres specifics', () => {
     const p = new PostgresProvider(file.pool, { ttl: 60, sweepInterval: 0 });
     const id = sid();
     const s = await p.new(id, new Value({ warm: 1 }));
-    expect(await sent(() => p.restore(id))).toEqual(['restore']);
+    expect(await sent(() => p.restore(id))).toEqual(['restore_many']);
     expect(await sent(() => p.restore(id, { touch: true }))).toEqual(['restore_touch']);
     s.getValue().set('a', 1).set('b', 2);
     s.getValue().del('warm');
@@ -66,12 +66,27 @@ describe('postgres specifics', () => {
     const p = new PostgresProvider(file.pool, { ttl: 100, touchAfter: 30, sweepInterval: 0 });
     const id = sid();
     await p.new(id, new Value({ a: 1 }));
-    expect(await sent(() => p.restore(id, { touch: true }))).toEqual(['restore_check']);
+    expect(await sent(() => p.restore(id, { touch: true }))).toEqual(['restore_many']);
     await file.pool.query(`UPDATE wasm_sessions SET expires_at = now() + interval '50 seconds' WHERE id = $1`, [p.keyFor(id)]);
-    expect(await sent(() => p.restore(id, { touch: true }))).toEqual(['restore_check', 'slide']);
+    expect(await sent(() => p.restore(id, { touch: true }))).toEqual(['restore_many', 'slide']);
     const ttl = (await file.pool.query('SELECT extract(epoch FROM expires_at - now())::float8 AS t FROM wasm_sessions WHERE id = $1', [p.keyFor(id)])).rows[0].t as number;
     expect(ttl).toBeGreaterThan(90);
-    expect(await sent(() => p.restore(id, { touch: true }))).toEqual(['restore_check']);
+    expect(await sent(() => p.restore(id, { touch: true }))).toEqual(['restore_many']);
+  });
+
+  it('restores arriving in one turn share one read statement; each gets its own copy, unknown IDs are not found', async () => {
+    const p = new PostgresProvider(file.pool, { ttl: 60, sweepInterval: 0 });
+    const ids = Array.from({ length: 100 }, sid);
+    await Promise.all(ids.map((id, i) => p.new(id, new Value({ i }))));
+    let results: PromiseSettledResult<Awaited<ReturnType<typeof p.restore>>>[] = [];
+    const names = await sent(async () => {
+      results = await Promise.allSettled([...ids, ids[0]!, 'unknown-' + sid()].map((id) => p.restore(id)));
+    });
+    expect(names).toEqual(['restore_many', 'restore_many']); // 64 + the rest
+    ids.forEach((_, i) => expect((results[i] as PromiseFulfilledResult<{ getValue(): Value }>).value.getValue().get('i')).toBe(i));
+    const twice = [results[0], results[100]] as PromiseFulfilledResult<{ getValue(): Value }>[];
+    expect(twice[0]!.value.getValue()).not.toBe(twice[1]!.value.getValue());
+    expect((results[101] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_SESSION_NOT_FOUND' });
   });
 
   it('the data column is jsonb, each key holding its JSON text: queryable with ->> and ::jsonb', async () => {
