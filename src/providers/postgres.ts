@@ -306,7 +306,9 @@ export class PostgresProvider implements Provider, StorerBackend {
    * deployment or start-up: no operation ever runs DDL by itself.
    */
   async createSchema(): Promise<void> {
-    const client = await this.#pool.connect();
+    const client = await this.#pool.connect().catch((err: unknown) => {
+      throw mapPgError(err);
+    });
     try {
       await client.query('BEGIN');
       await client.query("SELECT pg_advisory_xact_lock(hashtext('wasm-session:schema'))");

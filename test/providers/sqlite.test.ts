@@ -64,6 +64,31 @@ describe('sqlite specifics', () => {
     expect((p.restoreSync(store.sessionID())).getValue().get('n')).toBe(2);
   });
 
+  it('another connection holding the write lock: reads go on (WAL), writes are ERR_STORE_UNAVAILABLE after the busy timeout, then recover', async () => {
+    const other = new DatabaseSync(file.path);
+    const own = new DatabaseSync(file.path);
+    try {
+      const p = new SqliteProvider(own, { ttl: 60, timeout: 200, sweepInterval: 0 });
+      const id = sid();
+      const s = await p.new(id, new Value({ a: 1 }));
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        expect(p.restoreSync(id).getValue().get('a')).toBe(1);
+        s.getValue().set('b', 2);
+        expect(() => s.setValueSync!(s.getValue())).toThrow(expect.objectContaining({ code: 'ERR_STORE_UNAVAILABLE' }));
+        await expect(p.new(sid())).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+      } finally {
+        other.exec('COMMIT');
+      }
+      s.getValue().set('b', 2);
+      await s.setValue(s.getValue());
+      expect(p.restoreSync(id).getValue().toJSON()).toEqual({ a: 1, b: 2 });
+    } finally {
+      other.close();
+      own.close();
+    }
+  });
+
   it('a closed database is ERR_STORE_UNAVAILABLE, not a crash', async () => {
     const db = new DatabaseSync(':memory:');
     const p = new SqliteProvider(db, { sweepInterval: 0 });
