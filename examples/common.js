@@ -3,14 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { MemoryProvider, Session } from 'wasm-session';
 
-/** A Session on the in-memory provider, logging store errors; `config` adds to the example defaults. */
-export function createExampleSession(config = {}) {
+/** A Session (on the in-memory provider unless `provider` is given), logging store errors; `config` adds to the example defaults. */
+export function createExampleSession(config = {}, provider = new MemoryProvider()) {
   let secret = process.env.SESSION_SECRET;
   if (!secret) {
     secret = randomBytes(32).toString('base64url');
     console.log('note: SESSION_SECRET is not set; using a random secret, so sessions end when the server restarts.');
   }
-  const session = new Session(new MemoryProvider(), {
+  const session = new Session(provider, {
     cookieSecret: secret,
     cookieSecure: false, // plain http on localhost; set true behind HTTPS
     ...config,

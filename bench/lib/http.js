@@ -53,6 +53,16 @@ export const ROWS = [
   { id: 'express-compat-new', label: 'express + wasm-session/express-session (MemoryStore)', file: 'express-session.js', env: { BENCH_SESSION_MODULE: 'wasm-session/express-session' }, mode: 'new' },
   { id: 'express-compat-signed-returning', label: "express + wasm-session/express-session (MemoryStore), cookieFormat 'signed'", file: 'express-session.js', env: { BENCH_SESSION_MODULE: 'wasm-session/express-session', BENCH_COOKIE_FORMAT: 'signed' }, mode: 'returning' },
   { id: 'express-compat-connect-redis-returning', label: 'wasm-session/express-session + connect-redis', file: 'express-connect-redis.js', env: { BENCH_SESSION_MODULE: 'wasm-session/express-session' }, mode: 'returning', redis: true },
+  // SQL stores (issue 26): PostgresProvider beside express-session + connect-pg-simple on the same PostgreSQL
+  // (pg Pools of 10), SqliteProvider beside the memory provider in the same server file (ws-sql.js).
+  { id: 'ws-pg-wasm-returning', label: 'wasm-session, PostgreSQL (PostgresProvider), wasm', file: 'ws-sql.js', env: { BENCH_PROVIDER: 'postgres' }, mode: 'returning', postgres: true },
+  { id: 'ws-pg-wasm-read', label: 'wasm-session, PostgreSQL (PostgresProvider, touchAfter 60), wasm', file: 'ws-sql.js', env: { BENCH_PROVIDER: 'postgres' }, mode: 'returning, read-only', path: '/read', postgres: true },
+  { id: 'express-connect-pg-returning', label: 'express-session + connect-pg-simple', file: 'express-connect-pg.js', mode: 'returning', postgres: true },
+  { id: 'express-connect-pg-read', label: 'express-session + connect-pg-simple', file: 'express-connect-pg.js', mode: 'returning, read-only', path: '/read', postgres: true },
+  { id: 'ws-sqlite-wasm-returning', label: 'wasm-session, SQLite (SqliteProvider, WAL), wasm', file: 'ws-sql.js', env: { BENCH_PROVIDER: 'sqlite' }, mode: 'returning' },
+  { id: 'ws-sqlite-wasm-read', label: 'wasm-session, SQLite (SqliteProvider, WAL, touchAfter 60), wasm', file: 'ws-sql.js', env: { BENCH_PROVIDER: 'sqlite' }, mode: 'returning, read-only', path: '/read' },
+  { id: 'ws-sqlmem-wasm-returning', label: 'wasm-session, memory (the SQL rows\' handler), wasm', file: 'ws-sql.js', env: { BENCH_PROVIDER: 'memory' }, mode: 'returning' },
+  { id: 'ws-sqlmem-wasm-read', label: 'wasm-session, memory (the SQL rows\' handler), wasm', file: 'ws-sql.js', env: { BENCH_PROVIDER: 'memory' }, mode: 'returning, read-only', path: '/read' },
   { id: 'iron-session-returning', label: 'iron-session (node:http)', file: 'iron-session.js', mode: 'returning', cookieStore: true },
   { id: 'fastify-bare', label: 'fastify, no sessions', file: 'fastify-bare.js', mode: 'none' },
   { id: 'floor-fastify', label: 'fastify floor: library loaded, the plugin\'s three empty hooks, session-sized cookie, no session work', file: 'floor-fastify.js', mode: 'returning', cookieStore: true },
@@ -76,11 +86,13 @@ export const ROWS = [
 export const SCALING_ROWS = ['ws-memory-native-returning', 'ws-memory-wasm-returning', 'express-session-returning'];
 
 /** Forks one server; resolves { proc, port } or { unavailable }. */
-function startServer(row, redisPort) {
+function startServer(row, redisPort, pgPort) {
   return new Promise((resolve) => {
     const env = { ...process.env, ...row.env };
     if (redisPort) env.BENCH_REDIS_PORT = String(redisPort);
     else delete env.BENCH_REDIS_PORT;
+    if (pgPort) env.BENCH_PG_PORT = String(pgPort);
+    else delete env.BENCH_PG_PORT;
     const proc = fork(SERVERS + row.file, [], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: row.execArgv ?? [] });
     let out = '';
     let err = '';
@@ -264,13 +276,14 @@ async function inBatches(items, n, fn) {
 
 /**
  * Runs the HTTP part. opts: { rounds, duration, warmup, connections,
- * scalingConnections, scalingDuration, scalingRounds, redis, log, only }.
+ * scalingConnections, scalingDuration, scalingRounds, redis, postgres, log, only }.
  */
 export async function runHttp(opts) {
   const log = opts.log ?? (() => {});
   const wanted = opts.only ? ROWS.filter((r) => opts.only.some((o) => r.id.includes(o))) : ROWS;
   const rows = wanted.map((r) => ({ ...r }));
   const redisPort = opts.redis?.port ?? null;
+  const pgPort = opts.postgres?.port ?? null;
   const unavailable = {};
   log(`  starting ${rows.length} servers…`);
   // A few at a time: ~30 Node processes booting at once on 2 shared cores can pass the 20 s start limit.
@@ -282,7 +295,11 @@ export async function runHttp(opts) {
         unavailable[row.id] = opts.redisReason ?? 'no Redis server';
         return;
       }
-      const s = await startServer(row, redisPort);
+      if (row.postgres && !pgPort) {
+        unavailable[row.id] = opts.postgresReason ?? 'no PostgreSQL server';
+        return;
+      }
+      const s = await startServer(row, redisPort, pgPort);
       if (s.unavailable) {
         unavailable[row.id] = s.unavailable;
         // A server that crashed or hung is a failure; one that said UNAVAILABLE (a module not built yet) is not.

@@ -103,6 +103,14 @@ export function targets(crypto, http) {
     t.push({ target: "express + wasm-session/express-session, cookieFormat 'signed' (MemoryStore), returning, vs express + express-session (reported; the same cookie)", measured: x(ess) + cpuNote('express-compat-signed-returning', 'express-session-returning', x), met: Number.isFinite(ess) ? ess > 1 : null });
     const esr = rps(rows, 'express-compat-connect-redis-returning') / rps(rows, 'express-connect-redis-returning');
     t.push({ target: 'wasm-session/express-session + connect-redis, returning, vs express-session + connect-redis (reported; same store, same round trips)', measured: x(esr) + cpuNote('express-compat-connect-redis-returning', 'express-connect-redis-returning', x), met: Number.isFinite(esr) ? esr > 1 : null });
+    const pgc = rps(rows, 'ws-pg-wasm-returning') / rps(rows, 'express-connect-pg-returning');
+    t.push({ target: 'PostgreSQL, returning (read and change) ≥ 2× express-session + connect-pg-simple', measured: x(pgc) + cpuNote('ws-pg-wasm-returning', 'express-connect-pg-returning', x), met: Number.isFinite(pgc) ? pgc >= 2 : null });
+    const pgr = rps(rows, 'ws-pg-wasm-read') / rps(rows, 'express-connect-pg-read');
+    t.push({ target: 'PostgreSQL, returning (read only) vs express-session + connect-pg-simple (reported)', measured: x(pgr) + cpuNote('ws-pg-wasm-read', 'express-connect-pg-read', x), met: null });
+    const slr = rps(rows, 'ws-sqlite-wasm-read') / rps(rows, 'ws-sqlmem-wasm-read');
+    t.push({ target: 'SQLite, returning (read only) ≥ 0.5× the memory provider', measured: x(slr) + cpuNote('ws-sqlite-wasm-read', 'ws-sqlmem-wasm-read', x), met: Number.isFinite(slr) ? slr >= 0.5 : null });
+    const slc = rps(rows, 'ws-sqlite-wasm-returning') / rps(rows, 'ws-sqlmem-wasm-returning');
+    t.push({ target: 'SQLite, returning (read and change) vs the memory provider (reported)', measured: x(slc) + cpuNote('ws-sqlite-wasm-returning', 'ws-sqlmem-wasm-returning', x), met: null });
     const fb = rps(rows, 'fastify-wasm-session-returning') / rps(rows, 'fastify-bare');
     t.push({ target: 'Fastify plugin, returning ≥ 0.9× Fastify without sessions', measured: x(fb) + cpuNote('fastify-wasm-session-returning', 'fastify-bare', x), met: Number.isFinite(fb) ? fb >= 0.9 : null });
     const ff = rps(rows, 'floor-fastify') / rps(rows, 'fastify-bare');

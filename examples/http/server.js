@@ -1,9 +1,22 @@
 // Example: wasm-session with node:http and the in-memory provider.
 // `npm start` builds dist/ and runs this file. Pages: a counter (/) and a login/logout page (/login).
+// `npm start -- --sqlite` (or SESSION_STORE=sqlite): sessions in a SQLite file (SESSION_SQLITE_FILE,
+// default sessions.db) that survive a restart (with a fixed SESSION_SECRET). Needs Node >= 22.5.
 import { createServer } from 'node:http';
 import { counterBody, createExampleSession, escape, loginBody, page, rememberKeyFor, remembered } from '../common.js';
 
-const session = createExampleSession({ sessionExpire: 30 * 60 });
+let provider;
+if (process.argv.includes('--sqlite') || process.env.SESSION_STORE === 'sqlite') {
+  const { DatabaseSync } = await import('node:sqlite');
+  const { SqliteProvider } = await import('wasm-session/sqlite');
+  const file = process.env.SESSION_SQLITE_FILE ?? 'sessions.db';
+  const db = new DatabaseSync(file);
+  db.exec('PRAGMA synchronous = NORMAL'); // WAL (createSchema): durable against a crash of the process
+  provider = new SqliteProvider(db, { touchAfter: 60 });
+  provider.createSchema();
+  console.log(`sessions in SQLite: ${file}${process.env.SESSION_SECRET ? '' : ' (set SESSION_SECRET to keep them across restarts)'}`);
+}
+const session = createExampleSession({ sessionExpire: 30 * 60 }, provider);
 session.on('expired', () => console.log('a session cookie expired'));
 
 function send(res, status, html) {

@@ -1,0 +1,644 @@
+/**
+ * PostgreSQL provider over a node-postgres (`pg`) Pool the app creates and owns.
+ *
+ * Layout: one row per session (see `src/providers/sql/postgres.sql`): `id` =
+ * prefix + sha256hex(sid), `data` = jsonb object of key → that key's JSON
+ * text, `expires_at` (server clock), the user binding and renewal alias
+ * columns; tombstones of revoked sessions in `<table>_revoked`. Every
+ * statement is a named prepared statement, with the table name checked and
+ * quoted once at construction and every other string a bound parameter.
+ *
+ * `pg` is only imported as a type: the app passes its own Pool.
+ */
+import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import {
+  DuplicateIdError,
+  InvalidConfigError,
+  SessionError,
+  SessionMovedError,
+  SessionNotFoundError,
+  StoreUnavailableError,
+} from '../errors.js';
+import { Value } from '../manager/value.js';
+import { checkTimeout, checkTtl } from './deadline.js';
+import { DEFAULT_PREFIX, storeKey } from './keys.js';
+import { decodeMeta, encodeMeta, hintOf } from './meta.js';
+import type { IndexedSession, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
+import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, jittered, quoteIdent } from './sql/record.js';
+import { ProviderStorer, type StorerBackend } from './storer.js';
+
+export { DEFAULT_TABLE } from './sql/record.js';
+
+/** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
+const FALLBACK_TTL = 1_800;
+
+/** Most restores one read statement carries. */
+const READ_BATCH = 64;
+
+export interface PostgresProviderOptions {
+  /** Table name (a plain identifier; the tombstone table is `<table>_revoked`). Default `wasm_sessions`. */
+  table?: string;
+  /** Prefix of the stored key (several apps may share one table). Default `sess:`. */
+  prefix?: string;
+  /** Idle timeout in seconds; 0 = no expiry. Default: the Session's `sessionExpire`. */
+  ttl?: number;
+  /**
+   * Bound on each operation in milliseconds, pool acquire included; past it
+   * the call rejects with `ERR_STORE_UNAVAILABLE` and a connection with the
+   * statement still in flight is closed (not returned to the pool). Default 2000.
+   * Set the Pool's `statement_timeout` too, so the server also gives up.
+   */
+  timeout?: number;
+  /**
+   * Seconds: a restore with touch (`rolling`), or a save, moves `expires_at`
+   * only when it was set at least this long ago, so most reads write nothing
+   * and most saves change no indexed column (an in-place HOT update). An idle
+   * session may then expire up to this much earlier than `ttl` after its last
+   * request. Must be less than the TTL. Default 0: every touch and save moves it.
+   */
+  touchAfter?: number;
+  /** Seconds between sweeps of expired rows (± 25 % jitter); 0 = never (sweep with `sweep()` yourself). Default 300. */
+  sweepInterval?: number;
+  /** Most rows one sweep statement deletes. Default 1000. */
+  sweepLimit?: number;
+}
+
+/** A `pg` server error's SQLSTATE; `undefined` for anything else (a broken connection: `ECONNREFUSED`, `EPIPE`...). */
+function sqlState(err: unknown): string | undefined {
+  const e = err as { code?: unknown; severity?: unknown } | null;
+  return typeof e?.code === 'string' && typeof e.severity === 'string' ? e.code : undefined;
+}
+
+function mapPgError(err: unknown): SessionError {
+  if (err instanceof SessionError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const state = sqlState(err);
+  if (state === '42P01') return new StoreUnavailableError(`session table missing (run createSchema()): ${message}`, { cause: err });
+  return new StoreUnavailableError(`session store error: ${message}`, { cause: err });
+}
+
+/** Named statements, made once per table (the name must fix the text: pg prepares it once per connection). */
+function statements(table: string) {
+  const t = quoteIdent(table);
+  const r = quoteIdent(table + '_revoked');
+  const live = '(expires_at IS NULL OR expires_at > now())';
+  const exp = (p: string): string => `CASE WHEN ${p}::integer > 0 THEN now() + make_interval(secs => ${p}::integer) END`;
+  const name = (op: string): string => `ws_${op}_${table}`;
+  // A save moves expires_at only when it is due (set touchAfter or more ago): most saves then change
+  // no indexed column, so PostgreSQL can update the row in place (a HOT update: no index writes).
+  const saveExp = (ttl: string, after: string): string =>
+    `CASE WHEN ${after}::integer > 0 AND ${ttl}::integer > 0 AND expires_at > now() + make_interval(secs => ${ttl}::integer - ${after}::integer) THEN expires_at ELSE ${exp(ttl)} END`;
+  return {
+    restore: { name: name('restore'), text: `SELECT data::text AS data, meta, alias FROM ${t} WHERE id = $1 AND ${live}` },
+    // One statement: read, and slide expires_at only when it was set at least touchAfter ($3) ago; an alias keeps its grace.
+    restoreTouch: {
+      name: name('restore_touch'),
+      text:
+        `WITH s AS (SELECT data, meta, alias FROM ${t} WHERE id = $1 AND ${live}), ` +
+        `u AS (UPDATE ${t} SET expires_at = now() + make_interval(secs => $2::integer) WHERE id = $1 AND alias IS NULL AND expires_at > now() ` +
+        `AND expires_at <= now() + make_interval(secs => $2::integer - $3::integer)) ` +
+        `SELECT data::text AS data, meta, alias FROM s`,
+    },
+    // The restores of concurrent requests in one plain read, which also says per row whether expires_at is due
+    // to slide (with touchAfter: then `slide`, once per touchAfter window).
+    restoreMany: {
+      name: name('restore_many'),
+      text:
+        `SELECT id, data::text AS data, meta, alias, (alias IS NULL AND expires_at > now() AND expires_at <= now() + make_interval(secs => $2::integer - $3::integer)) AS stale ` +
+        `FROM ${t} WHERE id = ANY($1::text[]) AND ${live}`,
+    },
+    slide: {
+      name: name('slide'),
+      text: `UPDATE ${t} SET expires_at = now() + make_interval(secs => $2::integer) WHERE id = $1 AND alias IS NULL AND expires_at > now()`,
+    },
+    // Create-if-absent; a row past its expiry (not swept yet) counts as absent.
+    insert: {
+      name: name('insert'),
+      text:
+        `INSERT INTO ${t} AS t (id, data, expires_at, user_id, meta, hint) VALUES ($1, $2::jsonb, ${exp('$3')}, $4, $5, $6) ` +
+        `ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at, user_id = EXCLUDED.user_id, ` +
+        `meta = EXCLUDED.meta, hint = EXCLUDED.hint, alias = NULL, alias_ref = NULL WHERE t.expires_at <= now() RETURNING 1`,
+    },
+    // Per-key merge: concurrent saves of one session changing different keys both keep theirs.
+    merge: {
+      name: name('merge'),
+      text: `UPDATE ${t} SET data = (data || $2::jsonb) - $3::text[], expires_at = ${saveExp('$4', '$5')} WHERE id = $1 AND alias IS NULL AND ${live}`,
+    },
+    replace: {
+      name: name('replace'),
+      text: `UPDATE ${t} SET data = $2::jsonb, expires_at = ${saveExp('$3', '$4')} WHERE id = $1 AND alias IS NULL AND ${live}`,
+    },
+    // Why a save found nothing: renewed (an alias) or gone. Only after a failed save.
+    aliasOf: { name: name('alias_of'), text: `SELECT alias FROM ${t} WHERE id = $1 AND ${live}` },
+    touch: {
+      name: name('touch'),
+      text: `UPDATE ${t} SET expires_at = CASE WHEN alias IS NULL THEN ${exp('$2')} ELSE expires_at END WHERE id = $1 AND ${live}`,
+    },
+    exists: { name: name('exists'), text: `SELECT 1 FROM ${t} WHERE id = $1 AND ${live}` },
+    // A move is a change of primary key: one statement, a taken new ID is a unique violation (nothing changes).
+    move: {
+      name: name('move'),
+      text: `UPDATE ${t} SET id = $2, hint = $3, expires_at = ${exp('$4')} WHERE id = $1 AND ${live} RETURNING data::text AS data, meta`,
+    },
+    login: {
+      name: name('login'),
+      text:
+        `UPDATE ${t} SET id = $2, hint = $3, expires_at = ${exp('$4')}, user_id = $5, meta = $6 ` +
+        `WHERE id = $1 AND alias IS NULL AND ${live} RETURNING data::text AS data`,
+    },
+    destroy: { name: name('destroy'), text: `DELETE FROM ${t} WHERE id = $1` },
+    // Renewal in one statement: lock the old row, copy it (its data as of now) to the new ID, freeze the old one as an alias.
+    renew: {
+      name: name('renew'),
+      text:
+        `WITH old AS (SELECT id, data, alias FROM ${t} WHERE id = $1 AND ${live} FOR UPDATE), ` +
+        `ins AS (INSERT INTO ${t} (id, data, expires_at, user_id, meta, hint) SELECT $2::text, data, ${exp('$5')}, $6::text, $7::text, $8::text FROM old WHERE alias IS NULL RETURNING data::text AS data), ` +
+        `frz AS (UPDATE ${t} AS t SET alias = $3::text, alias_ref = $2::text, expires_at = now() + make_interval(secs => $4::integer) FROM old WHERE t.id = old.id AND old.alias IS NULL) ` +
+        `SELECT (SELECT count(*) FROM old)::integer AS found, (SELECT alias FROM old) AS alias, (SELECT data FROM ins) AS data`,
+    },
+    // A user's live sessions; the user's expired rows go in the same statement (the index prunes itself).
+    list: {
+      name: name('list'),
+      text:
+        `WITH gone AS (DELETE FROM ${t} WHERE user_id = $1 AND expires_at <= now()) ` +
+        `SELECT id, hint, meta, (extract(epoch FROM expires_at - now()) * 1000)::float8 AS remaining FROM ${t} ` +
+        `WHERE user_id = $1 AND alias IS NULL AND ${live}`,
+    },
+    // Tombstones, the user's rows, and the new IDs of rows renewed meanwhile; counts the live sessions that went.
+    destroyRefs: {
+      name: name('destroy_refs'),
+      text:
+        `WITH tomb AS (INSERT INTO ${r} (id, expires_at) SELECT unnest($2::text[]), now() + make_interval(secs => $3::integer) ` +
+        `ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at), ` +
+        `d AS (DELETE FROM ${t} WHERE id = ANY($2::text[]) AND user_id = $1 RETURNING alias, alias_ref, ${live} AS alive), ` +
+        `d2 AS (DELETE FROM ${t} WHERE id IN (SELECT alias_ref FROM d WHERE alias_ref IS NOT NULL) AND ${live} RETURNING 1) ` +
+        `SELECT ((SELECT count(*) FROM d WHERE alive AND alias IS NULL) + (SELECT count(*) FROM d2))::integer AS n`,
+    },
+    revoked: { name: name('revoked'), text: `SELECT 1 FROM ${r} WHERE id = $1 AND expires_at > now()` },
+    // Bounded: at most $1 rows of each table; SKIP LOCKED so app servers sweeping at once do not queue on each other.
+    sweep: {
+      name: name('sweep'),
+      text:
+        `WITH d AS (DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING 1), ` +
+        `r AS (DELETE FROM ${r} WHERE id IN (SELECT id FROM ${r} WHERE expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING 1) ` +
+        `SELECT (SELECT count(*) FROM d)::integer AS sessions, (SELECT count(*) FROM r)::integer AS tombstones`,
+    },
+  };
+}
+
+type Statements = ReturnType<typeof statements>;
+
+/** The schema (idempotent DDL) for `table`: what `createSchema()` runs and `sql/postgres.sql` holds for the default name. */
+export function postgresSchema(table: string = DEFAULT_TABLE): string {
+  checkTableName(table);
+  const t = quoteIdent(table);
+  const r = quoteIdent(table + '_revoked');
+  return `-- wasm-session PostgresProvider schema (table ${table}); createSchema() runs this.
+CREATE TABLE IF NOT EXISTS ${t} (
+  id         text PRIMARY KEY,  -- prefix + hex SHA-256 of the session ID (never the ID itself)
+  data       jsonb NOT NULL,    -- session key -> that key's JSON text (a JSON string)
+  expires_at timestamptz,       -- idle expiry, server clock; NULL = none
+  user_id    text,              -- the bound user (session.login), NULL for anonymous sessions
+  meta       text,              -- login metadata (JSON: user, label, login time, ID issue time)
+  hint       text,              -- the first characters of the session ID, for listings
+  alias      text,              -- during a renewal's grace window: the sealed new ID
+  alias_ref  text               -- ... and its row's id
+) WITH (fillfactor = 80);       -- room on each page for in-place (HOT) updates of saves
+CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_expires_at')} ON ${t} (expires_at);
+CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_user_id')} ON ${t} (user_id) WHERE user_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS ${r} (
+  id         text PRIMARY KEY,  -- the revoked session's row id
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_revoked_expires_at')} ON ${r} (expires_at);
+`;
+}
+
+type Row = QueryResultRow;
+
+export class PostgresProvider implements Provider, StorerBackend {
+  readonly #pool: Pool;
+  readonly #table: string;
+  readonly #prefix: string;
+  readonly #timeout: number;
+  readonly #touchAfter: number;
+  readonly #sql: Statements;
+  readonly #sweepLimit: number;
+  readonly #sweepInterval: number;
+  #sweepTimer: ReturnType<typeof setTimeout> | null = null;
+  #closed = false;
+  #ttl: number;
+  readonly #ttlFixed: boolean;
+  #lifetime = 0;
+  /** The user index (`session.login` and friends): the `user_id` column. */
+  readonly users: UserIndex;
+
+  constructor(pool: Pool, options: PostgresProviderOptions = {}) {
+    this.#pool = pool;
+    this.#table = checkTableName(options.table ?? DEFAULT_TABLE);
+    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+    if (typeof this.#prefix !== 'string') throw new InvalidConfigError('prefix must be a string');
+    this.#timeout = checkTimeout(options.timeout);
+    this.#ttlFixed = options.ttl !== undefined;
+    this.#ttl = options.ttl === undefined ? FALLBACK_TTL : checkTtl(options.ttl);
+    this.#touchAfter = wholeSeconds(options.touchAfter ?? 0, 'touchAfter');
+    this.#checkTouchAfter();
+    this.#sweepInterval = wholeSeconds(options.sweepInterval ?? 300, 'sweepInterval');
+    this.#sweepLimit = wholeSeconds(options.sweepLimit ?? 1000, 'sweepLimit');
+    if (this.#sweepLimit < 1) throw new InvalidConfigError('sweepLimit must be at least 1');
+    this.#sql = statements(this.#table);
+    // An idle pooled connection that dies (a PostgreSQL restart) makes the Pool emit 'error': without a
+    // listener that would end the process. The next operation reports the outage as ERR_STORE_UNAVAILABLE.
+    if (pool.listenerCount('error') === 0) pool.on('error', () => {});
+    if (this.#sweepInterval > 0) this.#scheduleSweep(jittered(this.#sweepInterval));
+    this.users = {
+      ref: (sid) => this.#hash(sid),
+      login: (sid, newSid, value, meta) => this.#login(sid, newSid, value, meta),
+      logout: async (sid) => {
+        await this.#query(this.#sql.destroy, [this.keyFor(sid)], 'destroy');
+      },
+      list: (userId) => this.#list(userId),
+      destroy: (userId, refs) => this.#destroyRefs(userId, refs),
+      revoked: async (sid) => (await this.#query(this.#sql.revoked, [this.keyFor(sid)], 'restore')).rowCount === 1,
+    };
+  }
+
+  /** The table this provider uses. */
+  get table(): string {
+    return this.#table;
+  }
+
+  get prefix(): string {
+    return this.#prefix;
+  }
+
+  /** The TTL in seconds this provider applies (0 = none). */
+  get ttl(): number {
+    return this.#ttl;
+  }
+
+  /** The row id holding `sid` (for inspection and tests; never log it next to the ID). */
+  keyFor(sid: string): string {
+    return storeKey(this.#prefix, sid);
+  }
+
+  #hash(sid: string): string {
+    return this.keyFor(sid).slice(this.#prefix.length);
+  }
+
+  #checkTouchAfter(): void {
+    if (this.#touchAfter > 0 && this.#ttl > 0 && this.#touchAfter >= this.#ttl) {
+      throw new InvalidConfigError(`touchAfter (${this.#touchAfter} s) must be less than the TTL (${this.#ttl} s)`);
+    }
+  }
+
+  useDefaults(defaults: ProviderDefaults): void {
+    if (!this.#ttlFixed) {
+      this.#ttl = checkTtl(defaults.ttl);
+      this.#checkTouchAfter();
+    }
+    if (defaults.lifetime !== undefined) this.#lifetime = defaults.lifetime;
+  }
+
+  /**
+   * Creates the tables and indexes if they are missing (idempotent; safe from
+   * several processes at once: serialized by an advisory lock). Run it at
+   * deployment or start-up: no operation ever runs DDL by itself.
+   */
+  async createSchema(): Promise<void> {
+    const client = await this.#pool.connect().catch((err: unknown) => {
+      throw mapPgError(err);
+    });
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('wasm-session:schema'))");
+      await client.query(postgresSchema(this.#table));
+      await client.query('COMMIT');
+      client.release();
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release();
+      throw mapPgError(err);
+    }
+  }
+
+  /** Deletes up to `sweepLimit` expired sessions and as many expired tombstones; resolves with the counts. */
+  async sweep(): Promise<{ sessions: number; tombstones: number }> {
+    const res = await this.#query(this.#sql.sweep, [this.#sweepLimit], 'sweep');
+    const row = res.rows[0] as { sessions: number; tombstones: number };
+    return { sessions: row.sessions, tombstones: row.tombstones };
+  }
+
+  /** Stops the sweep timer. The Pool is the app's: it is not ended. */
+  close(): void {
+    this.#closed = true;
+    if (this.#sweepTimer !== null) clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = null;
+  }
+
+  #scheduleSweep(ms: number): void {
+    if (this.#closed) return;
+    this.#sweepTimer = setTimeout(() => {
+      this.#sweepTimer = null;
+      this.sweep().then(
+        // A full batch: more are waiting, go on soon (each statement stays bounded).
+        (n) => this.#scheduleSweep(n.sessions >= this.#sweepLimit || n.tombstones >= this.#sweepLimit ? 1000 : jittered(this.#sweepInterval)),
+        // The store is down: the requests report it; try again at the next interval.
+        () => this.#scheduleSweep(jittered(this.#sweepInterval)),
+      );
+    }, ms);
+    this.#sweepTimer.unref();
+  }
+
+  async new(sid: string, initial?: Value): Promise<Storer> {
+    const value = initial ?? new Value();
+    const res = await this.#query(this.#sql.insert, [this.keyFor(sid), encodeValue(value), this.#ttl, null, null, null], 'new');
+    if (res.rowCount !== 1) throw new DuplicateIdError();
+    value.markSaved();
+    return new ProviderStorer(this, sid, value);
+  }
+
+  async restore(sid: string, options?: RestoreOptions): Promise<Storer> {
+    const key = this.keyFor(sid);
+    const touch = options?.touch === true && this.#ttl > 0;
+    if (touch && this.#touchAfter === 0) {
+      // Every touch writes: the read and the slide in one statement.
+      const row = (await this.#query(this.#sql.restoreTouch, [key, this.#ttl, this.#touchAfter], 'restore')).rows[0];
+      if (row === undefined) throw new SessionNotFoundError();
+      return this.#storer(sid, row);
+    }
+    // A plain read (batched with the other requests' reads of this turn); with touchAfter, most need no write.
+    const row = await this.#read(key);
+    if (row === undefined) throw new SessionNotFoundError();
+    const storer = this.#storer(sid, row);
+    if (touch && row.stale === true) await this.#query(this.#sql.slide, [key, this.#ttl], 'restore');
+    return storer;
+  }
+
+  /** Reads waiting for this turn's batch: row id → its waiters. */
+  #reads: Map<string, ((row: Row | undefined, err?: unknown) => void)[]> | null = null;
+
+  /**
+   * One row by id, read together with the other restores that arrive in the
+   * same turn of the event loop (one `SELECT … WHERE id = ANY($1)` for up to
+   * READ_BATCH of them): under load most requests then share a statement.
+   */
+  #read(key: string): Promise<Row | undefined> {
+    return new Promise((resolve, reject) => {
+      let batch = this.#reads;
+      if (batch === null) {
+        batch = this.#reads = new Map();
+        setImmediate(() => this.#flushReads(batch as Map<string, ((row: Row | undefined, err?: unknown) => void)[]>));
+      }
+      const done = (row: Row | undefined, err?: unknown): void => (err === undefined ? resolve(row) : reject(err));
+      const waiting = batch.get(key);
+      if (waiting === undefined) batch.set(key, [done]);
+      else waiting.push(done);
+      if (batch.size >= READ_BATCH) this.#flushReads(batch);
+    });
+  }
+
+  #flushReads(batch: Map<string, ((row: Row | undefined, err?: unknown) => void)[]>): void {
+    if (this.#reads !== batch) return; // flushed already (full)
+    this.#reads = null;
+    this.#query(this.#sql.restoreMany, [[...batch.keys()], this.#ttl, this.#touchAfter], 'restore').then(
+      (res) => {
+        const byId = new Map<string, Row>();
+        for (const row of res.rows) byId.set(row.id as string, row);
+        for (const [key, waiting] of batch) {
+          const row = byId.get(key);
+          for (const done of waiting) done(row);
+        }
+      },
+      (err: unknown) => {
+        for (const waiting of batch.values()) for (const done of waiting) done(undefined, err);
+      },
+    );
+  }
+
+  #storer(sid: string, row: Row): MetaStorer {
+    const value = decodeData(row.data as string);
+    const meta = row.meta === null || row.meta === undefined ? null : decodeMeta(row.meta as string);
+    const alias = (row.alias as string | null | undefined) ?? null;
+    return new ProviderStorer(this, sid, value, meta, alias);
+  }
+
+  /**
+   * Reads `sid` (a corrupt record is refused before anything moves), then
+   * moves it to `newSid` by changing its primary key: one statement, so at no
+   * moment does neither ID hold it, and a save that landed in between moves too.
+   */
+  async refresh(sid: string, newSid: string): Promise<Storer> {
+    const key = this.keyFor(sid);
+    const before = (await this.#query(this.#sql.restore, [key], 'refresh')).rows[0];
+    if (before === undefined) throw new SessionNotFoundError();
+    this.#storer(sid, before); // a corrupt record is refused before anything moves
+    const res = await this.#query(this.#sql.move, [key, this.keyFor(newSid), hintOf(newSid), this.#ttl], 'refresh', true);
+    const row = res.rows[0];
+    if (row === undefined) throw new SessionNotFoundError();
+    return this.#storer(newSid, { data: row.data, meta: row.meta, alias: null });
+  }
+
+  async destroy(sid: string): Promise<void> {
+    await this.#query(this.#sql.destroy, [this.keyFor(sid)], 'destroy');
+  }
+
+  /** @internal Writes `v`'s changes (or all of it with `full`) into an existing session. */
+  async save(sid: string, v: Value, full: boolean): Promise<void> {
+    const key = this.keyFor(sid);
+    const changes = v.changes();
+    const res =
+      full || changes.cleared
+        ? await this.#query(this.#sql.replace, [key, encodeValue(v), this.#ttl, this.#touchAfter], 'save')
+        : await this.#query(this.#sql.merge, [key, encodeFields(changes.set), [...changes.deleted], this.#ttl, this.#touchAfter], 'save');
+    if (res.rowCount === 1) return;
+    const alias = (await this.#query(this.#sql.aliasOf, [key], 'save')).rows[0]?.alias as string | null | undefined;
+    if (typeof alias === 'string') throw new SessionMovedError(alias);
+    throw new SessionNotFoundError('session expired or was destroyed before it was saved');
+  }
+
+  /** @internal */
+  async touch(sid: string): Promise<void> {
+    const key = this.keyFor(sid);
+    const res = this.#ttl > 0 ? await this.#query(this.#sql.touch, [key, this.#ttl], 'touch') : await this.#query(this.#sql.exists, [key], 'touch');
+    if (res.rowCount !== 1) throw new SessionNotFoundError();
+  }
+
+  async #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta): Promise<MetaStorer> {
+    const userId = meta.userId as string;
+    const metaJson = encodeMeta(meta);
+    const newKey = this.keyFor(newSid);
+    if (sid === null) {
+      const res = await this.#query(this.#sql.insert, [newKey, encodeValue(value), this.#ttl, userId, metaJson, hintOf(newSid)], 'refresh');
+      if (res.rowCount !== 1) throw new DuplicateIdError();
+      value.markSaved();
+      return new ProviderStorer(this, newSid, value, meta);
+    }
+    // The binding and the new ID in one statement: the old ID is gone (fixation) the moment the new one exists.
+    const res = await this.#query(this.#sql.login, [this.keyFor(sid), newKey, hintOf(newSid), this.#ttl, userId, metaJson], 'refresh', true);
+    const row = res.rows[0];
+    if (row === undefined) throw new SessionNotFoundError();
+    return new ProviderStorer(this, newSid, decodeData(row.data as string), meta);
+  }
+
+  /**
+   * Renewal in one statement (see `statements().renew`): the old row is locked,
+   * copied to the new ID as it is now, and frozen as an alias for the grace
+   * window; a save waiting on the lock then finds the alias and is redirected.
+   */
+  async renew(sid: string, newSid: string, options: RenewOptions): Promise<MetaStorer | { alias: string } | null> {
+    const res = await this.#query(
+      this.#sql.renew,
+      [
+        this.keyFor(sid),
+        this.keyFor(newSid),
+        options.alias,
+        Math.max(1, options.grace),
+        this.#ttl,
+        options.meta.userId ?? null,
+        encodeMeta(options.meta),
+        hintOf(newSid),
+      ],
+      'refresh',
+      true,
+    );
+    const row = res.rows[0] as { found: number; alias: string | null; data: string | null };
+    if (row.found === 0) return null;
+    if (row.alias !== null) return { alias: row.alias };
+    return new ProviderStorer(this, newSid, decodeData(row.data as string), options.meta);
+  }
+
+  /** A Storer for `sid` holding `value` (a save redirected from a renewed ID). */
+  attach(sid: string, value: Value): Storer {
+    return new ProviderStorer(this, sid, value);
+  }
+
+  async #list(userId: string): Promise<IndexedSession[]> {
+    const res = await this.#query(this.#sql.list, [userId], 'restore');
+    const now = Date.now();
+    const out: IndexedSession[] = [];
+    for (const row of res.rows) {
+      let meta: SessionMeta;
+      try {
+        meta = decodeMeta(row.meta as string);
+      } catch {
+        continue; // a row this library did not write: not listed
+      }
+      const remaining = row.remaining as number | null;
+      const lastSeenAt = this.#ttl > 0 && remaining !== null ? now - Math.max(0, this.#ttl * 1000 - remaining) : null;
+      out.push({
+        ref: (row.id as string).slice(this.#prefix.length),
+        sidHint: (row.hint as string | null) ?? '…',
+        loginAt: meta.loginAt ?? 0,
+        label: meta.label ?? null,
+        lastSeenAt,
+      });
+    }
+    return out;
+  }
+
+  async #destroyRefs(userId: string, refs: readonly string[]): Promise<number> {
+    if (refs.length === 0) return 0;
+    // Tombstones (for reason 'revoked') last as long as an idle session could have lived.
+    const tomb = this.#ttl > 0 ? this.#ttl : this.#lifetime > 0 ? this.#lifetime : 86_400;
+    const ids = [...new Set(refs)].map((ref) => this.#prefix + ref);
+    const res = await this.#query(this.#sql.destroyRefs, [userId, ids, tomb], 'destroy');
+    return (res.rows[0] as { n: number }).n;
+  }
+
+  /**
+   * One statement on a pooled connection, within the deadline (acquire and
+   * statement). Past it: `StoreUnavailableError`; a connection acquired late
+   * is handed back unused, one with the statement in flight is closed (so a
+   * hung server cannot pin the pool). `unique`: a unique violation means the
+   * new ID is taken. Callbacks, not promises, inside: this runs twice per request.
+   */
+  #query(stmt: { name: string; text: string }, values: unknown[], what: string, unique = false): Promise<QueryResult> {
+    return new Promise<QueryResult>((resolve, reject) => {
+      const op = new PendingQuery(this.#pending, resolve, reject, unique, what, this.#timeout);
+      if (op.deadline !== Infinity) this.#watch();
+      this.#pool.connect((err, c) => {
+        if (err !== undefined || c === undefined) {
+          op.finish(err ?? new Error('no connection'));
+          return;
+        }
+        if (op.done) {
+          c.release(); // acquired after the deadline: unused, so back to the pool
+          return;
+        }
+        op.client = c;
+        c.query({ name: stmt.name, text: stmt.text, values } as QueryConfig, (qerr: Error | undefined, res: QueryResult) => {
+          if (op.client === c) {
+            op.client = null;
+            // A statement error leaves the connection usable; a broken connection is closed.
+            c.release(qerr !== undefined && sqlState(qerr) === undefined ? qerr : undefined);
+          }
+          op.finish(qerr, res);
+        });
+      });
+    });
+  }
+
+  /** Statements in flight with a deadline, checked by one timer (not a timer per statement). */
+  readonly #pending = new Set<PendingQuery>();
+  #ticker: ReturnType<typeof setInterval> | null = null;
+
+  #watch(): void {
+    if (this.#ticker !== null) return;
+    // A tick of an eighth of the deadline (10 to 250 ms): a late answer is cut off at most that much past it.
+    const tick = Math.max(10, Math.min(250, Math.floor(this.#timeout / 8)));
+    this.#ticker = setInterval(() => {
+      const now = Date.now();
+      for (const op of this.#pending) if (op.deadline <= now) op.expire();
+      if (this.#pending.size === 0 && this.#ticker !== null) {
+        clearInterval(this.#ticker);
+        this.#ticker = null;
+      }
+    }, tick);
+    this.#ticker.unref();
+  }
+}
+
+/** One statement in flight: settles once, by its answer or by its deadline. */
+class PendingQuery {
+  done = false;
+  client: PoolClient | null = null;
+  readonly deadline: number;
+
+  constructor(
+    readonly pending: Set<PendingQuery>,
+    readonly resolve: (res: QueryResult) => void,
+    readonly reject: (err: SessionError) => void,
+    readonly unique: boolean,
+    readonly what: string,
+    readonly ms: number,
+  ) {
+    this.deadline = ms > 0 && ms <= 0x7fffffff ? Date.now() + ms : Infinity;
+    if (this.deadline !== Infinity) pending.add(this);
+  }
+
+  finish(err: unknown, res?: QueryResult): void {
+    if (this.done) return;
+    this.done = true;
+    this.pending.delete(this);
+    if (err === undefined || err === null) this.resolve(res as QueryResult);
+    else if (this.unique && sqlState(err) === '23505') this.reject(new DuplicateIdError());
+    else this.reject(mapPgError(err));
+  }
+
+  expire(): void {
+    this.finish(new StoreUnavailableError(`session store did not answer ${this.what} within ${this.ms} ms`));
+    if (this.client !== null) {
+      // Closed, not returned: its statement may still be running or the server hung.
+      this.client.release(new Error('session store deadline passed'));
+      this.client = null;
+    }
+  }
+}
+
+function wholeSeconds(n: number, name: string): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
+    throw new InvalidConfigError(`${name} must be a whole number >= 0, got ${String(n)}`);
+  }
+  return n;
+}

@@ -1,0 +1,109 @@
+/**
+ * What the SQL providers (PostgreSQL, SQLite) share: the table-name check,
+ * the record encoding and its depth-bounded decoding.
+ *
+ * A record's `data` is one JSON object: each session key maps to that key's
+ * JSON text, as a JSON string (as a Redis hash keeps a field per key). So a
+ * value round-trips exactly (jsonb would refuse `\u0000` and lone surrogates
+ * in strings, and reorder keys), and a save merges per key with the
+ * database's JSON operators (`||` / `-`, `json_patch`).
+ */
+import { CorruptRecordError, InvalidConfigError } from '../../errors.js';
+import { MAX_DEPTH, Value } from '../../manager/value.js';
+
+/** The default table name of both SQL providers. */
+export const DEFAULT_TABLE = 'wasm_sessions';
+
+/**
+ * A table name is a plain identifier (letters, digits, underscore, not
+ * starting with a digit), short enough for the `_revoked` / index suffixes
+ * within PostgreSQL's 63 bytes. It is checked here and then always written
+ * double-quoted; it never reaches a statement unchecked.
+ */
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
+
+/** Validates the `table` option; returns the name. */
+export function checkTableName(name: unknown): string {
+  if (typeof name !== 'string' || !TABLE_NAME.test(name)) {
+    throw new InvalidConfigError('table must be a plain SQL identifier: letters, digits and _, not starting with a digit, at most 40 characters');
+  }
+  return name;
+}
+
+/** `name` as a quoted identifier (already checked: no quote can be in it). */
+export function quoteIdent(name: string): string {
+  return `"${name}"`;
+}
+
+/**
+ * Deepest nesting of objects and arrays a stored value may have: what
+ * `Value.set` lets in, plus one. A deeper record was not written by this
+ * library, and decoding it would hand the app a value that `JSON.stringify`
+ * (or `structuredClone`) fails on with a RangeError.
+ */
+const MAX_STORED_DEPTH = MAX_DEPTH + 1;
+
+/** True when `json` nests objects/arrays deeper than `max` (scans outside strings only). */
+export function nestsDeeper(json: string, max: number): boolean {
+  // Fewer characters than levels cannot nest that deep: a typical field is never scanned.
+  if (json.length <= max) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
+}
+
+/**
+ * Decodes a record's `data` into a Value. Throws `CorruptRecordError` for
+ * anything this library did not write: not JSON, not an object of strings, a
+ * field that is not JSON, or nested deeper than any Value can be.
+ */
+export function decodeData(text: string): Value {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new CorruptRecordError('session record is not JSON', { cause });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new CorruptRecordError('session record is not a JSON object');
+  }
+  const fields = parsed as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    const json = fields[key];
+    if (typeof json !== 'string') throw new CorruptRecordError('session record field is not a JSON string');
+    if (nestsDeeper(json, MAX_STORED_DEPTH)) throw new CorruptRecordError('session record field nests deeper than a session value can');
+  }
+  // fromFields parses each field (CorruptRecordError if one is not JSON).
+  return Value.fromFields(fields as Record<string, string>);
+}
+
+/** A JSON object text of `key → json` pairs (built as text: a `__proto__` key is a key like any other). */
+export function encodeFields(entries: Iterable<readonly [string, string]>): string {
+  let out = '{';
+  let first = true;
+  for (const [key, json] of entries) {
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + JSON.stringify(json);
+    first = false;
+  }
+  return out + '}';
+}
+
+/** A Value's whole data as a record's `data`. */
+export function encodeValue(v: Value): string {
+  return encodeFields(v.fieldMap());
+}
+
+/** Milliseconds to wait before the next sweep: `seconds` ± 25 % (so app servers started together spread out). */
+export function jittered(seconds: number): number {
+  return Math.round(seconds * 1000 * (0.75 + Math.random() * 0.5));
+}
