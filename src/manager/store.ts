@@ -14,6 +14,18 @@ export interface SessionCore {
   readonly provider: Provider;
   readonly events: SessionEmitter;
   readonly attrs: CookieAttributes;
+  /** Set by `wasm-session/dbsc` (`Session.useBindingCheck`). */
+  binding?: BindingCheck;
+}
+
+/**
+ * A check every restored session must pass, else it restores as `unbound`
+ * (`wasm-session/dbsc`: a device-bound session needs its bound cookie). @internal
+ */
+export interface BindingCheck {
+  /** A failing session gets a new one (true) or is restored with reason `unbound` (false). */
+  readonly enforce: boolean;
+  passes(req: SessionRequest, storer: Storer): boolean;
 }
 
 /** Per-request state, kept in a WeakMap keyed by the request. @internal */
@@ -149,7 +161,7 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     return this.#isNew;
   }
 
-  /** Why the session is new; `null` when it was restored (or made by `session.new`). */
+  /** Why the session is new; `null` when it was restored (or made by `session.new`), `'unbound'` when restored in DBSC additive mode. */
   get reason(): StartReason | null {
     return this.#reason;
   }
