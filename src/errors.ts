@@ -22,7 +22,8 @@ export type SessionErrorCode =
   | 'ERR_HEADERS_SENT'
   | 'ERR_INVALID_COOKIE'
   | 'ERR_UNSUPPORTED'
-  | 'ERR_SESSION_MOVED';
+  | 'ERR_SESSION_MOVED'
+  | 'ERR_CSRF_REJECTED';
 
 /**
  * Marks this library's errors, across copies of the package in one process
@@ -162,6 +163,7 @@ export interface SessionErrorByCode {
   ERR_INVALID_COOKIE: InvalidCookieError;
   ERR_UNSUPPORTED: UnsupportedError;
   ERR_SESSION_MOVED: SessionMovedError;
+  ERR_CSRF_REJECTED: CsrfRejectedError;
 }
 
 /**
@@ -223,5 +225,19 @@ export class SessionMovedError extends SessionError<'ERR_SESSION_MOVED'> {
   constructor(alias: string) {
     super('ERR_SESSION_MOVED', 'session ID was renewed; the save goes to the new ID');
     this.alias = alias;
+  }
+}
+
+/** Why the cross-site request guard (`wasm-session/csrf`) refused a request. */
+export type CsrfReason = 'cross-site' | 'same-site' | 'cross-origin' | 'no-token' | 'bad-token';
+
+/** An unsafe request the cross-site request guard refused (answered 403). `reason` says which check. */
+export class CsrfRejectedError extends SessionError<'ERR_CSRF_REJECTED'> {
+  readonly reason: CsrfReason;
+  /** The HTTP status the guard answers with. */
+  readonly status = 403;
+  constructor(reason: CsrfReason) {
+    super('ERR_CSRF_REJECTED', `cross-site request refused: ${reason}`);
+    this.reason = reason;
   }
 }

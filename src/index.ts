@@ -41,6 +41,7 @@ export type {
   InvalidEvent,
   ExpiredEvent,
   UnknownEvent,
+  UnboundEvent,
   SessionErrorEvent,
   SessionOperation,
 } from './manager/events.js';

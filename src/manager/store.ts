@@ -66,6 +66,9 @@ export interface StoreInit {
 
 const MAX_ID_ATTEMPTS = 3;
 
+/** The value key of the session's anti-CSRF token (`store.csrfToken()`, checked by `wasm-session/csrf`). */
+export const CSRF_KEY = '__csrf';
+
 /** A short, log-safe prefix of a session ID. */
 export function sidHint(sid: string): string {
   return sid.slice(0, 4) + '…';
@@ -137,6 +140,20 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
 
   getValue(): Value<D> {
     return this.#value;
+  }
+
+  /**
+   * The session's anti-CSRF (synchronizer) token: 128 random bits, made on
+   * first use and kept in the session. Put it in forms or an `X-CSRF-Token`
+   * header; the `wasm-session/csrf` guard checks it in constant time.
+   */
+  csrfToken(): string {
+    const value = this.#value as unknown as Value;
+    const current = value.get(CSRF_KEY);
+    if (typeof current === 'string') return current;
+    const token = this.#core.codec.newSessionId();
+    value.set(CSRF_KEY, token);
+    return token;
   }
 
   /** Replaces the session's data with a copy of `v` and saves it (the whole record is rewritten). */
