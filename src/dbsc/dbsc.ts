@@ -8,6 +8,7 @@
  * @module
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { InvalidConfigError } from '../errors.js';
 import { createCodec } from '../crypto/index.js';
@@ -164,7 +165,7 @@ export class Dbsc {
   }
 
   /** True when the session has a registered key (its requests need the bound cookie). */
-  isBound(store: Pick<SessionStore, 'getValue'>): boolean {
+  isBound(store: { getValue(): unknown }): boolean {
     return isBound(readRecord(store.getValue() as never));
   }
 
@@ -174,13 +175,23 @@ export class Dbsc {
    * record. A DBSC browser then posts a proof to `registrationPath`; others ignore it.
    */
   async offer(req: SessionRequest, res: SessionResponse): Promise<void> {
-    const store = await this.session.start(req, res);
+    const header = await this.registration(await this.session.start(req, res));
+    appendHeader(res, REGISTRATION_HEADER, header);
+  }
+
+  /**
+   * `offer` for a session the app already holds (`req.session`, `ctx.session`,
+   * Hono's `c.get('session')`): keeps a fresh registration challenge on it,
+   * saves it, and returns the `Secure-Session-Registration` value to put on
+   * the response (`c.header('Secure-Session-Registration', value)`).
+   */
+  async registration(store: { getValue(): unknown; save(): Promise<void> }): Promise<string> {
     const value = store.getValue() as never;
     const current = readRecord(value);
     const nonce = randomBytes(NONCE_BYTES).toString('base64url');
     writeRecord(value, { ...(current === null || current === 'corrupt' ? {} : current), reg: nonce });
     await store.save();
-    appendHeader(res, REGISTRATION_HEADER, registrationHeader(this.algorithms, this.registrationPath, this.#challenges.seal(`r..${nonce}`)));
+    return registrationHeader(this.algorithms, this.registrationPath, this.#challenges.seal(`r..${nonce}`));
   }
 
   /**
@@ -200,6 +211,25 @@ export class Dbsc {
     res.setHeader('Content-Length', Buffer.byteLength(reply.body));
     res.end(reply.body);
     return true;
+  }
+
+  /** Express / Connect middleware answering the two endpoints (mount it before the routes). */
+  express(): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
+    return (req, res, next) => {
+      this.handle(req, res).then((handled) => {
+        if (!handled) next();
+      }, next);
+    };
+  }
+
+  /** Koa middleware answering the two endpoints (after `koaSession`). */
+  koa(): (ctx: { req: IncomingMessage; res: ServerResponse; respond?: boolean }, next: () => Promise<unknown>) => Promise<unknown> {
+    return async (ctx, next) => {
+      if (this.#kind(ctx.req) === null) return next();
+      ctx.respond = false; // answered on ctx.res
+      await this.handle(ctx.req, ctx.res);
+      return undefined;
+    };
   }
 
   /**
