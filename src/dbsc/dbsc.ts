@@ -19,7 +19,8 @@ import { cookieValues, type SessionRequest, type SessionResponse } from '../mana
 import type { Storer } from '../providers/provider.js';
 import { challengeHeader, CHALLENGE_HEADER, REGISTRATION_HEADER, registrationHeader, RESPONSE_HEADER, SESSION_ID_HEADER, stringField } from './headers.js';
 import { DBSC_ALGORITHMS, importKey, parseJws, publicJwk, thumbprint, verifySignature, type DbscAlgorithm, type ParsedJws } from './jws.js';
-import { isBound, readRecord, RECORD_KEY, writeRecord, type BoundRecord } from './record.js';
+import { ID_KEY, isBound, readRecord, writeRecord, type BoundRecord } from './record.js';
+import { TokenCache } from '../crypto/token-cache.js';
 
 /** One rule of the session's scope (`scope_specification`). */
 export interface DbscScopeRule {
@@ -48,7 +49,7 @@ export interface DbscConfig {
   readonly refreshPath?: string;
   /** Offered algorithms, in preference order. Default `['ES256', 'RS256']`; `none` is never offered. */
   readonly algorithms?: readonly DbscAlgorithm[];
-  /** Name of the short-lived bound cookie. Default `<cookieName>_bound`. */
+  /** Name of the short-lived bound cookie. Default `dbsc_bound`. */
   readonly cookieName?: string;
   /** Lifetime of the bound cookie (s): ≥ 300 (Chrome refreshes at most twice per 5 minutes). Default 600. */
   readonly cookieMaxAge?: number;
@@ -91,6 +92,8 @@ interface EndpointRequest extends SessionRequest {
   readonly headers: { readonly cookie?: string | undefined; readonly [name: string]: string | readonly string[] | undefined };
 }
 
+/** Not derived from the session cookie's name: a name containing it would send the session cookie's lookup down its slow path. */
+const DEFAULT_BOUND = 'dbsc_bound';
 const NONCE_BYTES = 18;
 const ID_BYTES = 16;
 const JSON_TYPE = 'application/json';
@@ -118,6 +121,8 @@ export class Dbsc {
   readonly cookieAttributes: string;
   readonly #config: DbscConfig;
   readonly #bound: Codec;
+  /** Bound cookies that verified: a returning request's check is a lookup (the cookie changes only at refresh). */
+  readonly #boundTokens: TokenCache;
   readonly #challenges: Codec;
   readonly #used: LRUCache<string, true>;
   /** Requests to the two endpoints: the long-lived cookie alone is enough there (the check passes them). */
@@ -133,7 +138,7 @@ export class Dbsc {
     this.registrationPath = path(config.registrationPath ?? '/dbsc/register', 'registrationPath');
     this.refreshPath = path(config.refreshPath ?? '/dbsc/refresh', 'refreshPath');
     if (this.registrationPath === this.refreshPath) throw new InvalidConfigError('dbsc registrationPath and refreshPath must differ');
-    this.cookieName = config.cookieName ?? `${c.cookieName}_bound`;
+    this.cookieName = config.cookieName ?? (c.cookieName === DEFAULT_BOUND ? `${DEFAULT_BOUND}_2` : DEFAULT_BOUND);
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(this.cookieName) || this.cookieName === c.cookieName) throw new InvalidConfigError('dbsc cookieName must be a cookie token other than the session cookie');
     this.cookieMaxAge = config.cookieMaxAge ?? 600;
     if (!Number.isSafeInteger(this.cookieMaxAge) || this.cookieMaxAge < 300) throw new InvalidConfigError('dbsc cookieMaxAge must be an integer ≥ 300 (Chrome refreshes at most twice per 5 minutes)');
@@ -156,6 +161,7 @@ export class Dbsc {
     // Keys derive from the name: bound cookies and challenges can never be passed off as each other or as session cookies.
     this.#bound = createCodec({ ...base, name: `dbsc-bound:${this.cookieName}` });
     this.#challenges = createCodec({ ...base, name: `dbsc-challenge:${this.cookieName}` });
+    this.#boundTokens = new TokenCache(this.#bound, c.clockSkewMs === undefined ? {} : { clockSkewMs: c.clockSkewMs });
     this.#used = new LRUCache({ max: config.replayCacheSize ?? 100_000, ttl: (this.challengeTtl + 60) * 1000 });
     const maxAge = { maxAge: this.cookieMaxAge };
     session.useBindingCheck({
@@ -387,15 +393,14 @@ export class Dbsc {
 
   /** The per-request check (hot path): an unbound session passes at once; a bound one needs its valid bound cookie. */
   #passes(req: SessionRequest, storer: Storer, maxAge: { maxAge: number }): boolean {
-    // Only the id is needed here: the full record (key, challenges) is read at the endpoints.
-    const raw = storer.getValue().get(RECORD_KEY) as { id?: unknown } | null | undefined;
-    if (raw === undefined || raw === null || (typeof raw === 'object' && raw.id === undefined)) return true;
+    // Only the id (a short string) is read here: the record (key, challenges) only at the endpoints.
+    const id = storer.getValue().get(ID_KEY);
+    if (id === undefined) return true;
     if (this.#endpoint.has(req) || this.#kind(req as EndpointRequest) !== null) return true;
-    const id = typeof raw === 'object' ? raw.id : undefined;
-    // A field that does not parse counts as bound without a usable key: tampering cannot unbind.
+    // A field that is not a string counts as bound without a usable cookie: tampering cannot unbind.
     if (typeof id !== 'string') return false;
     for (const token of cookieValues(req.headers.cookie, this.cookieName)) {
-      const opened = this.#bound.openText(token, maxAge);
+      const opened = this.#boundTokens.openText(token, maxAge);
       if (opened.ok && same(opened.value, id)) return true;
     }
     return false;

@@ -8,8 +8,10 @@
 import type { Value } from '../manager/value.js';
 import { DBSC_ALGORITHMS, publicJwk, type DbscAlgorithm, type PublicJwk } from './jws.js';
 
-/** The value key the binding is kept under (apps should not write it). */
-export const RECORD_KEY = '__dbsc';
+/** The value key of the bound session's identifier: all the per-request check reads (a short string: cheap to decode). */
+export const ID_KEY = '__dbsc';
+/** The value key the binding's record is kept under (key, challenges): read at the two endpoints only. */
+export const RECORD_KEY = '__dbsc_rec';
 
 export interface BindingRecord {
   /** Nonce of the registration challenge offered and not yet used. */
@@ -46,7 +48,7 @@ type AnyValue = Pick<Value, 'get' | 'set' | 'del'>;
  */
 export function readRecord(value: AnyValue): BindingRecord | 'corrupt' | null {
   const raw = value.get(RECORD_KEY);
-  if (raw === undefined || raw === null) return null;
+  if (raw === undefined || raw === null) return value.get(ID_KEY) === undefined ? null : 'corrupt';
   if (typeof raw !== 'object' || Array.isArray(raw)) return 'corrupt';
   const r = raw as Record<string, unknown>;
   const out: { -readonly [K in keyof BindingRecord]: BindingRecord[K] } = {};
@@ -60,8 +62,9 @@ export function readRecord(value: AnyValue): BindingRecord | 'corrupt' | null {
     const jwk = publicJwk(r.jwk, alg);
     if (jwk === null || typeof r.kid !== 'string' || typeof r.at !== 'number') return 'corrupt';
     const ch = Array.isArray(r.ch) ? r.ch.filter((c): c is string => typeof c === 'string') : [];
+    if (value.get(ID_KEY) !== r.id) return 'corrupt';
     Object.assign(out, { id: r.id, alg, jwk, kid: r.kid, at: r.at, ch });
-  }
+  } else if (value.get(ID_KEY) !== undefined) return 'corrupt';
   return out;
 }
 
@@ -71,4 +74,6 @@ export function isBound(r: BindingRecord | 'corrupt' | null): r is BoundRecord {
 
 export function writeRecord(value: AnyValue, record: BindingRecord): void {
   (value as Pick<Value, 'set'>).set(RECORD_KEY, record as unknown as never);
+  if (record.id === undefined) (value as Pick<Value, 'del'>).del(ID_KEY);
+  else (value as Pick<Value, 'set'>).set(ID_KEY, record.id as never);
 }

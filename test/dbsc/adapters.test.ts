@@ -118,7 +118,7 @@ const APPS: Record<string, () => Promise<RunningApp>> = {
     });
     app.post('/logout', async (c) => {
       await c.get('session').logout();
-      c.header('Set-Cookie', `sid_bound=; Max-Age=0; ${dbsc.cookieAttributes}`, { append: true });
+      c.header('Set-Cookie', `dbsc_bound=; Max-Age=0; ${dbsc.cookieAttributes}`, { append: true });
       return c.text('bye');
     });
     return running(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server);
@@ -135,7 +135,7 @@ for (const [name, make] of Object.entries(APPS)) {
         expect(login.status).toBe(200);
         const reg = await agent.register(login);
         expect(reg.status, reg.body).toBe(200);
-        expect(await agent.http.cookie('sid_bound')).toBeDefined();
+        expect(await agent.http.cookie('dbsc_bound')).toBeDefined();
         expect((await agent.http.get('/me')).body).toBe('alice');
 
         const thief = new Client(app.url);

@@ -17,7 +17,7 @@ import { Client, cookieNamed, json, listen, rawRequest, type TestResponse, type 
 import { DbscAgent, DbscKey, parseChallenges, parseRegistration } from './client.js';
 
 export const SECRET = 'dbsc-suite-secret-0123456789-abcdefghijkl';
-const BOUND = 'sid_bound';
+const BOUND = 'dbsc_bound';
 
 export interface Served {
   url: string;
