@@ -13,7 +13,8 @@ export interface TokenSource {
   getValue(): { get(key: string): unknown };
 }
 
-type NodeRequest = IncomingMessage & { originalUrl?: string; body?: unknown; session?: unknown };
+/** A node:http request as the guard reads it (Express adds `originalUrl` and `body`, the adapters `session`). */
+export type NodeRequest = IncomingMessage & { originalUrl?: string; body?: unknown; session?: unknown };
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];

@@ -14,7 +14,7 @@ import { InvalidConfigError } from '../errors.js';
 import { createCodec } from '../crypto/index.js';
 import type { Codec } from '../crypto/types.js';
 import type { Session } from '../manager/session.js';
-import type { SessionStore } from '../manager/store.js';
+import type { DefaultSessionData } from '../manager/value.js';
 import { cookieValues, type SessionRequest, type SessionResponse } from '../manager/http.js';
 import type { Storer } from '../providers/provider.js';
 import { challengeHeader, CHALLENGE_HEADER, REGISTRATION_HEADER, registrationHeader, RESPONSE_HEADER, SESSION_ID_HEADER, stringField } from './headers.js';
@@ -86,7 +86,7 @@ export interface DbscReply {
 }
 
 /** A request the endpoints read: node's `IncomingMessage`, or a Web request's headers copied in. */
-interface EndpointRequest extends SessionRequest {
+export interface EndpointRequest extends SessionRequest {
   readonly method?: string | undefined;
   readonly url?: string | undefined;
   readonly headers: { readonly cookie?: string | undefined; readonly [name: string]: string | readonly string[] | undefined };
@@ -103,13 +103,26 @@ const JSON_TYPE = 'application/json';
  * bound-cookie check into the Session, so every `start` honours it.
  *
  * ```ts
+ * import http from 'node:http';
+ * import { MemoryProvider, Session } from 'wasm-session';
+ * import { Dbsc } from 'wasm-session/dbsc';
+ *
+ * const session = new Session(new MemoryProvider(), { cookieSecret: process.env.SESSION_SECRET! });
  * const dbsc = new Dbsc(session, { mode: 'enforce' });
- * // after a login:   await dbsc.offer(req, res);
- * // in the server:   if (await dbsc.handle(req, res)) return;  // the two endpoints
+ * http.createServer(async (req, res) => {
+ *   if (await dbsc.handle(req, res)) return; // the registration and refresh endpoints
+ *   if (req.method === 'POST' && req.url === '/login') {
+ *     await session.login(req, res, 'alice');
+ *     await dbsc.offer(req, res); // Secure-Session-Registration on this response
+ *     return res.end('ok');
+ *   }
+ *   const store = await session.start(req, res); // a copied cookie alone: reason 'unbound'
+ *   res.end(store.userId() ?? 'anonymous');
+ * });
  * ```
  */
-export class Dbsc {
-  readonly session: Session<object>;
+export class Dbsc<D extends object = DefaultSessionData> {
+  readonly session: Session<D>;
   readonly mode: 'enforce' | 'additive';
   readonly registrationPath: string;
   readonly refreshPath: string;
@@ -128,7 +141,7 @@ export class Dbsc {
   /** Requests to the two endpoints: the long-lived cookie alone is enough there (the check passes them). */
   readonly #endpoint = new WeakSet<object>();
 
-  constructor(session: Session<object>, config: DbscConfig = {}) {
+  constructor(session: Session<D>, config: DbscConfig = {}) {
     if (config === null || typeof config !== 'object') throw new InvalidConfigError('dbsc config must be an object');
     this.session = session;
     this.#config = config;
@@ -285,7 +298,7 @@ export class Dbsc {
     return reply;
   }
 
-  #register(req: EndpointRequest, store: SessionStore<object>): DbscReply {
+  #register(req: EndpointRequest, store: { getValue(): unknown }): DbscReply {
     const value = store.getValue() as never;
     const record = readRecord(value);
     if (record === null || record === 'corrupt' || record.reg === undefined) return refused(400, 'no-registration');
@@ -305,7 +318,7 @@ export class Dbsc {
     return this.#issue(bound, value, 200);
   }
 
-  #refresh(req: EndpointRequest, store: SessionStore<object>): DbscReply {
+  #refresh(req: EndpointRequest, store: { getValue(): unknown }): DbscReply {
     const id = stringField(req.headers[SESSION_ID_HEADER]);
     if (id === null) return refused(400, 'no-session-id');
     const value = store.getValue() as never;

@@ -27,7 +27,7 @@ const SECRET = 'dbsc-adapters-secret-0123456789-abcdefghij';
 
 function fresh(): { session: Session; dbsc: Dbsc } {
   const session = new Session(new MemoryProvider(), { cookieSecret: SECRET, backend: 'node' });
-  return { session, dbsc: new Dbsc(session as Session<object>) };
+  return { session, dbsc: new Dbsc(session) };
 }
 
 /** 200 "alice" for a logged-in session that is not unbound, else 401. */

@@ -74,7 +74,7 @@ export function dbscSuite(label: string, provider: () => Provider, opts: { users
       session.on('error', () => {});
       const unbound: UnboundEvent[] = [];
       session.on('unbound', (e) => unbound.push(e));
-      const dbsc = new Dbsc(session as Session<object>, config);
+      const dbsc = new Dbsc(session, config);
       const server = await listen(dbscApp(session, dbsc));
       servers.push(server);
       return { url: server.url, session, dbsc, unbound };
