@@ -283,6 +283,13 @@ export class Dbsc<D extends object = DefaultSessionData> {
     if (this.#config.clearSiteData === true) res.setHeader('Clear-Site-Data', '"cookies"');
   }
 
+  /** Releases the codecs' key material (WASM memory). Dispose the Session too: its check uses them. */
+  dispose(): void {
+    this.#boundTokens.clear();
+    this.#bound.dispose();
+    this.#challenges.dispose();
+  }
+
   #kind(req: EndpointRequest): 'register' | 'refresh' | null {
     if (req.method !== 'POST') return null;
     const p = pathname((req as { originalUrl?: string }).originalUrl ?? req.url);
