@@ -25,7 +25,8 @@ export type SessionErrorCode =
   | 'ERR_SESSION_MOVED'
   | 'ERR_SESSION_LIMIT'
   | 'ERR_INVALID_HANDLE'
-  | 'ERR_REAUTH_REQUIRED';
+  | 'ERR_REAUTH_REQUIRED'
+  | 'ERR_CSRF_REJECTED';
 
 /**
  * Marks this library's errors, across copies of the package in one process
@@ -168,6 +169,7 @@ export interface SessionErrorByCode {
   ERR_SESSION_LIMIT: SessionLimitError;
   ERR_INVALID_HANDLE: InvalidHandleError;
   ERR_REAUTH_REQUIRED: ReauthRequiredError;
+  ERR_CSRF_REJECTED: CsrfRejectedError;
 }
 
 /**
@@ -255,5 +257,19 @@ export class ReauthRequiredError extends SessionError<'ERR_REAUTH_REQUIRED'> {
   constructor(maxAge: number) {
     super('ERR_REAUTH_REQUIRED', `this action needs an authentication at most ${maxAge} seconds old`);
     this.maxAge = maxAge;
+  }
+}
+
+/** Why the cross-site request guard (`wasm-session/csrf`) refused a request. */
+export type CsrfReason = 'cross-site' | 'same-site' | 'cross-origin' | 'no-token' | 'bad-token';
+
+/** An unsafe request the cross-site request guard refused (answered 403). `reason` says which check. */
+export class CsrfRejectedError extends SessionError<'ERR_CSRF_REJECTED'> {
+  readonly reason: CsrfReason;
+  /** The HTTP status the guard answers with. */
+  readonly status = 403;
+  constructor(reason: CsrfReason) {
+    super('ERR_CSRF_REJECTED', `cross-site request refused: ${reason}`);
+    this.reason = reason;
   }
 }

@@ -44,6 +44,7 @@ export type {
   ExpiredEvent,
   UnknownEvent,
   RememberTheftEvent,
+  UnboundEvent,
   SessionErrorEvent,
   SessionOperation,
 } from './manager/events.js';

@@ -166,6 +166,11 @@ export class RequestSession<D extends object = DefaultSessionData> implements St
     return this.#store.reason;
   }
 
+  /** The session's anti-CSRF token (see `SessionStore.csrfToken`). */
+  csrfToken(): string {
+    return this.#store.csrfToken();
+  }
+
   /** True once the session exists in the store. */
   isSaved(): boolean {
     return this.#store.isSaved();

@@ -19,7 +19,12 @@ export type StartReason =
   /** The store holds a record for this cookie that it cannot decode (left as it is; see the `error` event). */
   | 'corrupt'
   /** The store failed and `onStoreError` is `fresh`: this session is never saved and sends no cookie. */
-  | 'store-error';
+  | 'store-error'
+  /**
+   * A device-bound session (`wasm-session/dbsc`) came without a valid bound cookie: a copied
+   * long-lived cookie alone. Enforce mode: a new session; additive mode: restored (`isNew()` false).
+   */
+  | 'unbound';
 
 /** What every event carries. */
 export interface SessionEventBase {
@@ -52,6 +57,13 @@ export interface RememberTheftEvent extends SessionEventBase {
   readonly seriesHint: string;
 }
 
+export interface UnboundEvent extends SessionEventBase {
+  /** The first characters of the session ID, for correlating logs (never the whole ID). */
+  readonly sidHint: string;
+  /** True when the request got a new session (enforce mode); false when it was restored (additive). */
+  readonly enforced: boolean;
+}
+
 /** The store operation that failed. */
 export type SessionOperation = 'restore' | 'new' | 'save' | 'touch' | 'refresh' | 'destroy';
 
@@ -69,6 +81,8 @@ export interface SessionEvents {
   expired: ExpiredEvent;
   unknown: UnknownEvent;
   'remember-theft': RememberTheftEvent;
+  /** A device-bound session without its valid bound cookie (see `wasm-session/dbsc`). */
+  unbound: UnboundEvent;
   /** Store failures, corrupt records, failed saves. Never thrown at the process: no listener is fine. */
   error: SessionErrorEvent;
 }
@@ -84,7 +98,7 @@ export type SessionHooks = { [K in SessionEventName]?: SessionListener<K> };
  * and a listener that throws cannot break the request that emitted.
  */
 export class SessionEmitter {
-  readonly #listeners: { [K in SessionEventName]: SessionListener<K>[] } = { invalid: [], expired: [], unknown: [], 'remember-theft': [], error: [] };
+  readonly #listeners: { [K in SessionEventName]: SessionListener<K>[] } = { invalid: [], expired: [], unknown: [], 'remember-theft': [], unbound: [], error: [] };
   #warned = new Set<string>();
 
   on<K extends SessionEventName>(event: K, listener: SessionListener<K>): this {

@@ -8,7 +8,7 @@ import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config
 import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionListener, type StartReason } from './events.js';
 import { cookieValues, dropSetCookie, reconcileSetCookie, setCookieLine, takeWriteHeadCookies, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
 import { attributesLength, ManagerRequestCookies } from './request-cookies.js';
-import { SessionStore, errorCode, putLine, reportError, sidHint, type RequestState, type SessionCore } from './store.js';
+import { SessionStore, errorCode, putLine, reportError, sidHint, type BindingCheck, type RequestState, type SessionCore } from './store.js';
 import { Value, type DefaultSessionData } from './value.js';
 import { afterRestore } from './renewal.js';
 import type { UsersHost } from '../users/host.js';
@@ -118,7 +118,7 @@ export class Session<D extends object = DefaultSessionData> {
       attributesLength: attributesLength(attrs, c.cookieExpire),
     });
     if (config.hooks) {
-      for (const name of ['invalid', 'expired', 'unknown', 'error'] as const) {
+      for (const name of ['invalid', 'expired', 'unknown', 'unbound', 'error'] as const) {
         const hook = config.hooks[name];
         if (hook !== undefined) {
           if (typeof hook !== 'function') throw new InvalidConfigError(`hooks.${name} must be a function`);
@@ -323,6 +323,12 @@ export class Session<D extends object = DefaultSessionData> {
     destroyRemember(this.#users, req, res);
   }
 
+  /** @internal `wasm-session/dbsc` installs its bound-cookie check here (one per Session). */
+  useBindingCheck(check: BindingCheck): void {
+    if (this.#core.binding !== undefined) throw new InvalidConfigError('a Session takes one binding check (one Dbsc per Session)');
+    this.#core.binding = check;
+  }
+
   /** Releases the codecs' key material (WASM memory). The Session is unusable afterwards. */
   dispose(): void {
     this.#tokens.clear();
@@ -398,14 +404,21 @@ export class Session<D extends object = DefaultSessionData> {
     }
   }
 
-  #restored(state: RequestState, opened: OpenedOk, storer: Storer, sid: string, meta: SessionMeta | null, moved: boolean): SessionStore {
+  #restored(state: RequestState, opened: OpenedOk, storer: Storer, sid: string, meta: SessionMeta | null, moved: boolean): SessionStore | Promise<SessionStore> {
+    let reason: StartReason | null = null;
+    const binding = this.#core.binding;
+    if (binding !== undefined && !binding.passes(state.req, storer)) {
+      if (this.#events.has('unbound')) this.#events.emit('unbound', { req: state.req, cookieName: this.config.cookieName, sidHint: sidHint(sid), enforced: binding.enforce });
+      if (binding.enforce) return this.#freshFor(state, 'unbound');
+      reason = 'unbound';
+    }
     const store = new SessionStore(this.#core, state, {
       sid,
       issuedAt: opened.issuedAt,
       storer,
       value: storer.getValue(),
       isNew: false,
-      reason: null,
+      reason,
       meta,
       // Opened under an older secret: re-seal under the first one, same issuedAt (rotation completes itself).
       // A new ID (renewed): its cookie, with the same issuedAt (the absolute lifetime is kept).

@@ -16,6 +16,18 @@ export interface SessionCore {
   readonly provider: Provider;
   readonly events: SessionEmitter;
   readonly attrs: CookieAttributes;
+  /** Set by `wasm-session/dbsc` (`Session.useBindingCheck`). */
+  binding?: BindingCheck;
+}
+
+/**
+ * A check every restored session must pass, else it restores as `unbound`
+ * (`wasm-session/dbsc`: a device-bound session needs its bound cookie). @internal
+ */
+export interface BindingCheck {
+  /** A failing session gets a new one (true) or is restored with reason `unbound` (false). */
+  readonly enforce: boolean;
+  passes(req: SessionRequest, storer: Storer): boolean;
 }
 
 /** Per-request state, kept in a WeakMap keyed by the request. @internal */
@@ -58,6 +70,9 @@ const MAX_ID_ATTEMPTS = 3;
 
 // Re-exported: the manager's modules have imported them from here.
 export { errorCode, reportError, sidHint } from './report.js';
+
+/** The value key of the session's anti-CSRF token (`store.csrfToken()`, checked by `wasm-session/csrf`). */
+export const CSRF_KEY = '__csrf';
 
 /**
  * One request's session, as `session.start` returns it: a `Storer` plus what
@@ -134,6 +149,20 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     return this.#value;
   }
 
+  /**
+   * The session's anti-CSRF (synchronizer) token: 128 random bits, made on
+   * first use and kept in the session. Put it in forms or an `X-CSRF-Token`
+   * header; the `wasm-session/csrf` guard checks it in constant time.
+   */
+  csrfToken(): string {
+    const value = this.#value as unknown as Value;
+    const current = value.get(CSRF_KEY);
+    if (typeof current === 'string') return current;
+    const token = this.#core.codec.newSessionId();
+    value.set(CSRF_KEY, token);
+    return token;
+  }
+
   /** Replaces the session's data with a copy of `v` and saves it (the whole record is rewritten). */
   async setValue(v: Value<D>): Promise<void> {
     this.#value = v === this.#value ? v : v.clone();
@@ -156,7 +185,7 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     return this.#isNew;
   }
 
-  /** Why the session is new; `null` when it was restored (or made by `session.new`). */
+  /** Why the session is new; `null` when it was restored (or made by `session.new`), `'unbound'` when restored in DBSC additive mode. */
   get reason(): StartReason | null {
     return this.#reason;
   }
