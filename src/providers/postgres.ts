@@ -4,7 +4,8 @@
  * Layout: one row per session (see `src/providers/sql/postgres.sql`): `id` =
  * prefix + sha256hex(sid), `data` = jsonb object of key → that key's JSON
  * text, `expires_at` (server clock), the user binding and renewal alias
- * columns; tombstones of revoked sessions in `<table>_revoked`. Every
+ * columns; tombstones of revoked sessions in `<table>_revoked`; the small
+ * compare-and-set records of `src/users/` in `<table>_records`. Every
  * statement is a named prepared statement, with the table name checked and
  * quoted once at construction and every other string a bound parameter.
  *
@@ -23,8 +24,30 @@ import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl } from './deadline.js';
 import { DEFAULT_PREFIX, storeKey } from './keys.js';
 import { decodeMeta, encodeMeta, hintOf } from './meta.js';
-import type { IndexedSession, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
-import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, jittered, quoteIdent } from './sql/record.js';
+import type {
+  IndexedSession,
+  MetaStorer,
+  Provider,
+  ProviderDefaults,
+  RenewOptions,
+  RestoreOptions,
+  SessionMeta,
+  Storer,
+  UserIndex,
+  VersionedRecord,
+} from './provider.js';
+import {
+  DEFAULT_TABLE,
+  checkTableName,
+  decodeData,
+  encodeFields,
+  encodeValue,
+  jittered,
+  parseVersion,
+  quoteIdent,
+  recordTtl,
+  type SqlRecordStore,
+} from './sql/record.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
 
 export { DEFAULT_TABLE } from './sql/record.js';
@@ -36,7 +59,7 @@ const FALLBACK_TTL = 1_800;
 const READ_BATCH = 64;
 
 export interface PostgresProviderOptions {
-  /** Table name (a plain identifier; the tombstone table is `<table>_revoked`). Default `wasm_sessions`. */
+  /** Table name (a plain identifier; the tombstone table is `<table>_revoked`, the records table `<table>_records`). Default `wasm_sessions`. */
   table?: string;
   /** Prefix of the stored key (several apps may share one table). Default `sess:`. */
   prefix?: string;
@@ -81,6 +104,7 @@ function mapPgError(err: unknown): SessionError {
 function statements(table: string) {
   const t = quoteIdent(table);
   const r = quoteIdent(table + '_revoked');
+  const rec = quoteIdent(table + '_records');
   const live = '(expires_at IS NULL OR expires_at > now())';
   const exp = (p: string): string => `CASE WHEN ${p}::integer > 0 THEN now() + make_interval(secs => ${p}::integer) END`;
   const name = (op: string): string => `ws_${op}_${table}`;
@@ -183,6 +207,29 @@ function statements(table: string) {
         `r AS (DELETE FROM ${r} WHERE id IN (SELECT id FROM ${r} WHERE expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING 1) ` +
         `SELECT (SELECT count(*) FROM d)::integer AS sessions, (SELECT count(*) FROM r)::integer AS tombstones`,
     },
+    // Records (RecordStore): its own statement, so a records table missing after an upgrade cannot stop the sessions' sweep.
+    sweepRecords: {
+      name: name('sweep_records'),
+      text:
+        `WITH d AS (DELETE FROM ${rec} WHERE id IN (SELECT id FROM ${rec} WHERE expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING 1) ` +
+        `SELECT count(*)::integer AS records FROM d`,
+    },
+    recordGet: { name: name('record_get'), text: `SELECT body, version::text AS version FROM ${rec} WHERE id = $1 AND ${live}` },
+    // Version null: create-if-absent (a record past its expiry, not swept yet, counts as absent). Concurrent
+    // inserts of one id: the later waits for the first, then finds a live row and changes nothing.
+    recordAdd: {
+      name: name('record_add'),
+      text:
+        `INSERT INTO ${rec} AS t (id, body, version, expires_at) VALUES ($1, $2, 1, ${exp('$3')}) ` +
+        `ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, version = t.version + 1, expires_at = EXCLUDED.expires_at ` +
+        `WHERE t.expires_at <= now() RETURNING 1`,
+    },
+    // Compare-and-set: a concurrent writer of the same version holds the row lock; once it commits, PostgreSQL
+    // re-checks this WHERE against its new version, which no longer matches (0 rows: the caller reads again).
+    recordSet: {
+      name: name('record_set'),
+      text: `UPDATE ${rec} SET body = $2, version = version + 1, expires_at = ${exp('$4')} WHERE id = $1 AND version = $3::bigint AND ${live}`,
+    },
   };
 }
 
@@ -193,13 +240,14 @@ export function postgresSchema(table: string = DEFAULT_TABLE): string {
   checkTableName(table);
   const t = quoteIdent(table);
   const r = quoteIdent(table + '_revoked');
+  const rec = quoteIdent(table + '_records');
   return `-- wasm-session PostgresProvider schema (table ${table}); createSchema() runs this.
 CREATE TABLE IF NOT EXISTS ${t} (
   id         text PRIMARY KEY,  -- prefix + hex SHA-256 of the session ID (never the ID itself)
   data       jsonb NOT NULL,    -- session key -> that key's JSON text (a JSON string)
   expires_at timestamptz,       -- idle expiry, server clock; NULL = none
   user_id    text,              -- the bound user (session.login), NULL for anonymous sessions
-  meta       text,              -- login metadata (JSON: user, label, login time, ID issue time)
+  meta       text,              -- login metadata (JSON: user, label, login, ID and auth times, remember-me series)
   hint       text,              -- the first characters of the session ID, for listings
   alias      text,              -- during a renewal's grace window: the sealed new ID
   alias_ref  text               -- ... and its row's id
@@ -211,6 +259,13 @@ CREATE TABLE IF NOT EXISTS ${r} (
   expires_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_revoked_expires_at')} ON ${r} (expires_at);
+CREATE TABLE IF NOT EXISTS ${rec} (
+  id         text PRIMARY KEY,  -- prefix + hex SHA-256 of the record's name (names carry user IDs)
+  body       text NOT NULL,     -- the record (remember-me series, device details, eviction marks)
+  version    bigint NOT NULL,   -- compare-and-set: a write names the version it read
+  expires_at timestamptz        -- server clock; NULL = none
+);
+CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_records_expires_at')} ON ${rec} (expires_at);
 `;
 }
 
@@ -232,6 +287,8 @@ export class PostgresProvider implements Provider, StorerBackend {
   #lifetime = 0;
   /** The user index (`session.login` and friends): the `user_id` column. */
   readonly users: UserIndex;
+  /** Small compare-and-set records (remember-me series, device limit): the `<table>_records` table. */
+  readonly records: SqlRecordStore;
 
   constructor(pool: Pool, options: PostgresProviderOptions = {}) {
     this.#pool = pool;
@@ -260,6 +317,11 @@ export class PostgresProvider implements Provider, StorerBackend {
       list: (userId) => this.#list(userId),
       destroy: (userId, refs) => this.#destroyRefs(userId, refs),
       revoked: async (sid) => (await this.#query(this.#sql.revoked, [this.keyFor(sid)], 'restore')).rowCount === 1,
+    };
+    this.records = {
+      keyFor: (name) => storeKey(this.#prefix, name),
+      get: (name) => this.#recordGet(name),
+      put: (name, text, version, ttl) => this.#recordPut(name, text, version, ttl),
     };
   }
 
@@ -322,11 +384,12 @@ export class PostgresProvider implements Provider, StorerBackend {
     }
   }
 
-  /** Deletes up to `sweepLimit` expired sessions and as many expired tombstones; resolves with the counts. */
-  async sweep(): Promise<{ sessions: number; tombstones: number }> {
+  /** Deletes up to `sweepLimit` expired sessions, as many expired tombstones and as many expired records; resolves with the counts. */
+  async sweep(): Promise<{ sessions: number; tombstones: number; records: number }> {
     const res = await this.#query(this.#sql.sweep, [this.#sweepLimit], 'sweep');
     const row = res.rows[0] as { sessions: number; tombstones: number };
-    return { sessions: row.sessions, tombstones: row.tombstones };
+    const rec = await this.#query(this.#sql.sweepRecords, [this.#sweepLimit], 'sweep');
+    return { sessions: row.sessions, tombstones: row.tombstones, records: (rec.rows[0] as { records: number }).records };
   }
 
   /** Stops the sweep timer. The Pool is the app's: it is not ended. */
@@ -342,7 +405,10 @@ export class PostgresProvider implements Provider, StorerBackend {
       this.#sweepTimer = null;
       this.sweep().then(
         // A full batch: more are waiting, go on soon (each statement stays bounded).
-        (n) => this.#scheduleSweep(n.sessions >= this.#sweepLimit || n.tombstones >= this.#sweepLimit ? 1000 : jittered(this.#sweepInterval)),
+        (n) =>
+          this.#scheduleSweep(
+            n.sessions >= this.#sweepLimit || n.tombstones >= this.#sweepLimit || n.records >= this.#sweepLimit ? 1000 : jittered(this.#sweepInterval),
+          ),
         // The store is down: the requests report it; try again at the next interval.
         () => this.#scheduleSweep(jittered(this.#sweepInterval)),
       );
@@ -511,6 +577,20 @@ export class PostgresProvider implements Provider, StorerBackend {
   /** A Storer for `sid` holding `value` (a save redirected from a renewed ID). */
   attach(sid: string, value: Value): Storer {
     return new ProviderStorer(this, sid, value);
+  }
+
+  async #recordGet(name: string): Promise<VersionedRecord | null> {
+    const row = (await this.#query(this.#sql.recordGet, [this.records.keyFor(name)], 'record get')).rows[0];
+    return row === undefined ? null : { text: row.body as string, version: row.version as string };
+  }
+
+  async #recordPut(name: string, text: string, version: string | null, ttl: number): Promise<boolean> {
+    const key = this.records.keyFor(name);
+    const seconds = recordTtl(ttl);
+    if (version === null) return (await this.#query(this.#sql.recordAdd, [key, text, seconds], 'record put')).rowCount === 1;
+    const at = parseVersion(version);
+    if (at === null) return false; // not a version `get` handed out: no row is at it
+    return (await this.#query(this.#sql.recordSet, [key, text, String(at), seconds], 'record put')).rowCount === 1;
   }
 
   async #list(userId: string): Promise<IndexedSession[]> {

@@ -22,8 +22,30 @@ import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl } from './deadline.js';
 import { DEFAULT_PREFIX, storeKey } from './keys.js';
 import { decodeMeta, encodeMeta, hintOf } from './meta.js';
-import type { IndexedSession, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
-import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, jittered, quoteIdent } from './sql/record.js';
+import type {
+  IndexedSession,
+  MetaStorer,
+  Provider,
+  ProviderDefaults,
+  RenewOptions,
+  RestoreOptions,
+  SessionMeta,
+  Storer,
+  UserIndex,
+  VersionedRecord,
+} from './provider.js';
+import {
+  DEFAULT_TABLE,
+  checkTableName,
+  decodeData,
+  encodeFields,
+  encodeValue,
+  jittered,
+  parseVersion,
+  quoteIdent,
+  recordTtl,
+  type SqlRecordStore,
+} from './sql/record.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
 
 export { DEFAULT_TABLE } from './sql/record.js';
@@ -48,7 +70,7 @@ export interface SqliteDatabase {
 }
 
 export interface SqliteProviderOptions {
-  /** Table name (a plain identifier; the tombstone table is `<table>_revoked`). Default `wasm_sessions`. */
+  /** Table name (a plain identifier; the tombstone table is `<table>_revoked`, the records table `<table>_records`). Default `wasm_sessions`. */
   table?: string;
   /** Prefix of the stored key. Default `sess:`. */
   prefix?: string;
@@ -95,13 +117,14 @@ export function sqliteSchema(table: string = DEFAULT_TABLE): string {
   checkTableName(table);
   const t = quoteIdent(table);
   const r = quoteIdent(table + '_revoked');
+  const rec = quoteIdent(table + '_records');
   return `-- wasm-session SqliteProvider schema (table ${table}); createSchema() runs this (and sets journal_mode=WAL).
 CREATE TABLE IF NOT EXISTS ${t} (
   id         TEXT PRIMARY KEY NOT NULL,  -- prefix + hex SHA-256 of the session ID (never the ID itself)
   data       TEXT NOT NULL,              -- JSON object: session key -> that key's JSON text (a JSON string)
   expires_at INTEGER,                    -- idle expiry, ms since the epoch; NULL = none
   user_id    TEXT,                       -- the bound user (session.login), NULL for anonymous sessions
-  meta       TEXT,                       -- login metadata (JSON: user, label, login time, ID issue time)
+  meta       TEXT,                       -- login metadata (JSON: user, label, login, ID and auth times, remember-me series)
   hint       TEXT,                       -- the first characters of the session ID, for listings
   alias      TEXT,                       -- during a renewal's grace window: the sealed new ID
   alias_ref  TEXT                        -- ... and its row's id
@@ -113,12 +136,20 @@ CREATE TABLE IF NOT EXISTS ${r} (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_revoked_expires_at')} ON ${r} (expires_at);
+CREATE TABLE IF NOT EXISTS ${rec} (
+  id         TEXT PRIMARY KEY NOT NULL,  -- prefix + hex SHA-256 of the record's name (names carry user IDs)
+  body       TEXT NOT NULL,              -- the record (remember-me series, device details, eviction marks)
+  version    INTEGER NOT NULL,           -- compare-and-set: a write names the version it read
+  expires_at INTEGER                     -- ms since the epoch; NULL = none
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_records_expires_at')} ON ${rec} (expires_at);
 `;
 }
 
 function sqlText(table: string) {
   const t = quoteIdent(table);
   const r = quoteIdent(table + '_revoked');
+  const rec = quoteIdent(table + '_records');
   // ?NOW is this process's clock in ms, bound per statement.
   const live = '(expires_at IS NULL OR expires_at > @now)';
   const saveExp = 'CASE WHEN @due IS NOT NULL AND expires_at > @due THEN expires_at ELSE @exp END';
@@ -152,6 +183,14 @@ function sqlText(table: string) {
     revoked: `SELECT 1 AS x FROM ${r} WHERE id = @id AND expires_at > @now`,
     sweep: `DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE expires_at <= @now ORDER BY expires_at LIMIT @limit)`,
     sweepRevoked: `DELETE FROM ${r} WHERE id IN (SELECT id FROM ${r} WHERE expires_at <= @now ORDER BY expires_at LIMIT @limit)`,
+    sweepRecords: `DELETE FROM ${rec} WHERE id IN (SELECT id FROM ${rec} WHERE expires_at <= @now ORDER BY expires_at LIMIT @limit)`,
+    recordGet: `SELECT body, version FROM ${rec} WHERE id = @id AND ${live}`,
+    // Version null: create-if-absent (a record past its expiry, not swept yet, counts as absent).
+    recordAdd:
+      `INSERT INTO ${rec} (id, body, version, expires_at) VALUES (@id, @body, 1, @exp) ` +
+      `ON CONFLICT (id) DO UPDATE SET body = excluded.body, version = ${rec}.version + 1, expires_at = excluded.expires_at WHERE ${rec}.expires_at <= @now`,
+    // Compare-and-set in one statement (SQLite runs one writer at a time, across connections and processes).
+    recordSet: `UPDATE ${rec} SET body = @body, version = version + 1, expires_at = @exp WHERE id = @id AND version = @version AND ${live}`,
   };
 }
 
@@ -189,6 +228,8 @@ export class SqliteProvider implements Provider, StorerBackend {
   readonly synchronous = true;
   /** The user index (`session.login` and friends): the `user_id` column. */
   readonly users: UserIndex;
+  /** Small compare-and-set records (remember-me series, device limit): the `<table>_records` table. */
+  readonly records: SqlRecordStore;
 
   constructor(db: SqliteDatabase, options: SqliteProviderOptions = {}) {
     this.#db = db;
@@ -219,6 +260,11 @@ export class SqliteProvider implements Provider, StorerBackend {
       list: async (userId) => this.#list(userId),
       destroy: async (userId, refs) => this.#destroyRefs(userId, refs),
       revoked: async (sid) => this.#run(() => this.#stmt('revoked').get({ id: this.keyFor(sid), now: Date.now() }) !== undefined),
+    };
+    this.records = {
+      keyFor: (name) => storeKey(this.#prefix, name),
+      get: async (name) => this.#recordGet(name),
+      put: async (name, text, version, ttl) => this.#recordPut(name, text, version, ttl),
     };
   }
 
@@ -269,12 +315,12 @@ export class SqliteProvider implements Provider, StorerBackend {
     });
   }
 
-  /** Deletes up to `sweepLimit` expired sessions and as many expired tombstones. */
-  sweep(): { sessions: number; tombstones: number } {
-    return this.#run(() => {
-      const p = { now: Date.now(), limit: this.#sweepLimit };
-      return { sessions: Number(this.#stmt('sweep').run(p).changes), tombstones: Number(this.#stmt('sweepRevoked').run(p).changes) };
-    });
+  /** Deletes up to `sweepLimit` expired sessions, as many expired tombstones and as many expired records. */
+  sweep(): { sessions: number; tombstones: number; records: number } {
+    const p = { now: Date.now(), limit: this.#sweepLimit };
+    const done = this.#run(() => ({ sessions: Number(this.#stmt('sweep').run(p).changes), tombstones: Number(this.#stmt('sweepRevoked').run(p).changes) }));
+    // After the sessions: a records table missing after an upgrade (createSchema() not re-run) cannot stop their sweep.
+    return { ...done, records: this.#run(() => Number(this.#stmt('sweepRecords').run(p).changes)) };
   }
 
   /** Stops the sweep timer. The database is the app's: it is not closed. */
@@ -291,7 +337,7 @@ export class SqliteProvider implements Provider, StorerBackend {
       let next = jittered(this.#sweepInterval);
       try {
         const n = this.sweep();
-        if (n.sessions >= this.#sweepLimit || n.tombstones >= this.#sweepLimit) next = 1000;
+        if (n.sessions >= this.#sweepLimit || n.tombstones >= this.#sweepLimit || n.records >= this.#sweepLimit) next = 1000;
       } catch {
         // Busy or closed: the requests report it; try again at the next interval.
       }
@@ -437,6 +483,22 @@ export class SqliteProvider implements Provider, StorerBackend {
   /** A Storer for `sid` holding `value` (a save redirected from a renewed ID). */
   attach(sid: string, value: Value): Storer {
     return new ProviderStorer(this, sid, value);
+  }
+
+  #recordGet(name: string): VersionedRecord | null {
+    const row = this.#run(() => this.#stmt('recordGet').get({ id: this.records.keyFor(name), now: Date.now() })) as { body: string; version: number | bigint } | undefined;
+    return row === undefined ? null : { text: row.body, version: String(row.version) };
+  }
+
+  #recordPut(name: string, text: string, version: string | null, ttl: number): boolean {
+    const id = this.records.keyFor(name);
+    const seconds = recordTtl(ttl);
+    const now = Date.now();
+    const exp = seconds > 0 ? now + seconds * 1000 : null;
+    if (version === null) return Number(this.#run(() => this.#stmt('recordAdd').run({ id, body: text, exp, now })).changes) === 1;
+    const at = parseVersion(version);
+    if (at === null) return false; // not a version `get` handed out: no row is at it
+    return Number(this.#run(() => this.#stmt('recordSet').run({ id, body: text, exp, version: at, now })).changes) === 1;
   }
 
   #list(userId: string): IndexedSession[] {

@@ -99,6 +99,8 @@ describe('postgres faults', () => {
     const p = new PostgresProvider(pool, { timeout: 500, ttl: 60, sweepInterval: 0 });
     await everyMethodUnavailable(p, 500 + 3000);
     await unavailable(() => p.users!.list('u', { indexTtl: 0 }), 3500);
+    await unavailable(() => p.records.get('u'), 3500);
+    await unavailable(() => p.records.put('u', 'x', null, 60), 3500);
   });
 
   const configs: Record<string, pg.PoolConfig> = {
@@ -149,6 +151,8 @@ describe('postgres faults', () => {
             unavailable(() => p.refresh(id, sid()), bound),
             unavailable(() => p.destroy(sid()), bound),
             unavailable(() => p.users!.list('faulty', { indexTtl: 0 }), bound),
+            unavailable(() => p.records.get('faulty'), bound),
+            unavailable(() => p.records.put('faulty', 'x', '1', 60), bound),
             unavailable(async () => session.start({ headers: { cookie } }, fakeRes()), bound),
           ]);
           // onStoreError 'fresh': a new session instead of an error
@@ -174,6 +178,8 @@ describe('postgres faults', () => {
         await p.new(next, new Value({ after: true }));
         expect((await p.restore(next, { touch: true })).getValue().get('after')).toBe(true);
         expect(await session.userSessions('faulty')).toHaveLength(1);
+        expect(await p.records.put('faulty-after', 'back', null, 60)).toBe(true);
+        expect(await p.records.get('faulty-after')).toMatchObject({ text: 'back' });
       }, 90_000);
     });
   }

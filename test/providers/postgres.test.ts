@@ -62,6 +62,17 @@ describe('postgres specifics', () => {
     expect(await sent(() => p.destroy(id))).toEqual(['destroy']);
   });
 
+  it('records: get, put of a new record and put at a version are one statement each; a bogus version sends none', async () => {
+    const p = new PostgresProvider(file.pool, { ttl: 60, sweepInterval: 0 });
+    const name = `one-statement-${sid()}`;
+    expect(await sent(() => p.records.put(name, 'a', null, 60))).toEqual(['record_add']);
+    const got = (await p.records.get(name))!;
+    expect(await sent(() => p.records.get(name))).toEqual(['record_get']);
+    expect(await sent(() => p.records.put(name, 'b', got.version, 60))).toEqual(['record_set']);
+    expect(await sent(() => p.records.put(name, 'c', 'not-a-version', 60))).toEqual([]);
+    expect(await sent(() => p.sweep())).toEqual(['sweep', 'sweep_records']);
+  });
+
   it('with touchAfter, restore with touch is one plain SELECT; a second statement slides expires_at only once it is due', async () => {
     const p = new PostgresProvider(file.pool, { ttl: 100, touchAfter: 30, sweepInterval: 0 });
     const id = sid();

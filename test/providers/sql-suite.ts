@@ -11,6 +11,7 @@ import { SessionError } from '../../src/errors.js';
 import { Session } from '../../src/manager/session.js';
 import { Value } from '../../src/manager/value.js';
 import type { Provider } from '../../src/providers/provider.js';
+import type { SqlRecordStore } from '../../src/providers/sql/record.js';
 import { fakeRes, SECRET } from '../users/suite.js';
 
 export interface SqlProvider extends Provider {
@@ -18,8 +19,15 @@ export interface SqlProvider extends Provider {
   readonly prefix: string;
   readonly table: string;
   createSchema(): Promise<void> | void;
-  sweep(): Promise<{ sessions: number; tombstones: number }> | { sessions: number; tombstones: number };
+  sweep(): Promise<SweepCounts> | SweepCounts;
   close(): void;
+  readonly records: SqlRecordStore;
+}
+
+interface SweepCounts {
+  sessions: number;
+  tombstones: number;
+  records: number;
 }
 
 export interface SqlOptions {
@@ -195,11 +203,71 @@ export function sqlSuite(label: string, a: SqlAdapter): void {
       const custom = a.make({ table: `custom_${randomUUID().replaceAll('-', '').slice(0, 8)}`, ttl: 60 });
       expect(await code(custom.restore(sid()))).toBe('ERR_STORE_UNAVAILABLE'); // no table yet: typed, and no DDL on the way
       await Promise.all([custom.createSchema(), custom.createSchema()]);
-      expect(await a.tables()).toEqual(expect.arrayContaining([custom.table, custom.table + '_revoked']));
+      expect(await a.tables()).toEqual(expect.arrayContaining([custom.table, custom.table + '_revoked', custom.table + '_records']));
       const id = sid();
       await custom.new(id, new Value({ in: 'custom' }));
       expect((await custom.restore(id)).getValue().get('in')).toBe('custom');
       expect(await code(a.make({ ttl: 60 }).restore(id))).toBe('ERR_SESSION_NOT_FOUND');
+    });
+
+    it('records: create-if-absent, versioned compare-and-set across two providers, expiry on read, the sweep', async () => {
+      const prefix = `rec${randomUUID().slice(0, 8)}:`;
+      const p = a.make({ prefix, sweepLimit: 3 });
+      const q = a.make({ prefix }); // a second app server
+      const name = `u\u0000${randomUUID()}`;
+      expect(await p.records.get(name)).toBeNull();
+      expect(await p.records.put(name, 'one', null, 60)).toBe(true);
+      expect(await q.records.put(name, 'other', null, 60)).toBe(false); // only if there is none
+      const v1 = (await q.records.get(name))!;
+      expect(v1.text).toBe('one');
+      // Two servers write over the same version at once: exactly one wins, the other changes nothing.
+      const won = await Promise.all([p.records.put(name, 'p', v1.version, 60), q.records.put(name, 'q', v1.version, 60)]);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const v2 = (await p.records.get(name))!;
+      expect(v2.text).toBe(won[0] ? 'p' : 'q');
+      expect(v2.version).not.toBe(v1.version);
+      expect(await q.records.put(name, 'stale', v1.version, 60)).toBe(false);
+      // Versions `get` never handed out match no row (and reach no statement as SQL).
+      for (const bogus of ['', '0', '-1', 'abc', '1 OR 1=1', "1'; --", '99999999999999999999', v2.version + ' ', ' ' + v2.version]) {
+        expect(await p.records.put(name, 'bogus', bogus, 60), bogus).toBe(false);
+      }
+      expect(await p.records.get(name)).toEqual(v2);
+      expect(await q.records.put(name, 'three', v2.version, 60)).toBe(true);
+
+      // The row id is a hash of the name; ttl 0 = no expiry.
+      const rows = async (): Promise<Record<string, unknown>[]> => (await a.rows('wasm_sessions_records')).filter((r) => String(r.id).startsWith(prefix));
+      const forever = `forever-${randomUUID()}`;
+      expect(await p.records.put(forever, 'kept', null, 0)).toBe(true);
+      expect((await rows()).find((r) => r.id === p.records.keyFor(forever))).toMatchObject({ body: 'kept', expires_at: null });
+      expect(p.records.keyFor(name)).toMatch(new RegExp(`^${prefix}[0-9a-f]{64}$`));
+
+      // Expired: gone for get and for a put at its old version; a put of a new record takes its place.
+      const v3 = (await p.records.get(name))!;
+      await a.expire(p.records.keyFor(name), 'wasm_sessions_records');
+      expect(await q.records.get(name)).toBeNull();
+      expect(await q.records.put(name, 'late', v3.version, 60)).toBe(false);
+      expect(await q.records.put(name, 'again', null, 60)).toBe(true);
+      const v4 = (await p.records.get(name))!;
+      expect(v4.text).toBe('again');
+      expect(v4.version).not.toBe(v3.version);
+
+      // The sweep deletes expired records, at most sweepLimit per call, and leaves live ones.
+      const dead = Array.from({ length: 5 }, () => `dead-${randomUUID()}`);
+      for (const d of dead) {
+        expect(await p.records.put(d, 'dead', null, 60)).toBe(true);
+        await a.expire(p.records.keyFor(d), 'wasm_sessions_records');
+      }
+      expect(await rows()).toHaveLength(7);
+      let swept = 0;
+      for (let i = 0; i < 10; i++) {
+        const n = await p.sweep();
+        expect(n.records).toBeLessThanOrEqual(3);
+        swept += n.records;
+        if (n.records === 0) break;
+      }
+      expect(swept).toBeGreaterThanOrEqual(5);
+      expect((await rows()).map((r) => r.id).sort()).toEqual([p.records.keyFor(name), p.records.keyFor(forever)].sort());
+      expect(await p.records.get(forever)).toMatchObject({ text: 'kept' });
     });
 
     it('the table option takes plain identifiers only', () => {
@@ -236,6 +304,13 @@ export function sqlSuite(label: string, a: SqlAdapter): void {
         expect(await p.users!.revoked!(nasty)).toBe(false);
         await p.users!.logout(store.sessionID(), nasty);
         expect(await session.userSessions(nasty)).toEqual([]);
+        // records: names, texts and versions
+        expect(await p.records.put(nasty, nasty, null, 60)).toBe(true);
+        const got = (await p.records.get(nasty))!;
+        expect(got.text).toBe(nasty);
+        expect(await p.records.put(nasty, 'x', nasty, 60)).toBe(false);
+        expect(await p.records.put(nasty, nasty + '2', got.version, 60)).toBe(true);
+        expect((await p.records.get(nasty))!.text).toBe(nasty + '2');
       }
       expect((await a.tables()).sort()).toEqual(tablesBefore);
       expect((await bystander.restore(keep)).getValue().get('keep')).toBe(true);

@@ -98,5 +98,27 @@ describe('sqlite specifics', () => {
     db.close();
     await expect(p.restore(id)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
     await expect(p.new(sid())).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    await expect(p.records.get('u')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    await expect(p.records.put('u', 'x', null, 60)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+  });
+
+  it('a database from before the records table: records say to run createSchema(), the sweep still sweeps sessions, createSchema() adds it', async () => {
+    const db = new DatabaseSync(':memory:');
+    try {
+      const p = new SqliteProvider(db, { ttl: 60, sweepInterval: 0 });
+      p.createSchema();
+      db.exec('DROP TABLE wasm_sessions_records');
+      const id = sid();
+      await p.new(id);
+      db.prepare('UPDATE wasm_sessions SET expires_at = ? WHERE id = ?').run(Date.now() - 1000, p.keyFor(id));
+      await expect(p.records.get('u')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', message: expect.stringContaining('createSchema()') });
+      expect(() => p.sweep()).toThrow(expect.objectContaining({ code: 'ERR_STORE_UNAVAILABLE' }));
+      expect(db.prepare('SELECT count(*) AS n FROM wasm_sessions').get()).toEqual({ n: 0 });
+      p.createSchema();
+      expect(await p.records.put('u', 'x', null, 60)).toBe(true);
+      expect(p.sweep()).toEqual({ sessions: 0, tombstones: 0, records: 0 });
+    } finally {
+      db.close();
+    }
   });
 });

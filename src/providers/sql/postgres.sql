@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS "wasm_sessions" (
   data       jsonb NOT NULL,    -- session key -> that key's JSON text (a JSON string)
   expires_at timestamptz,       -- idle expiry, server clock; NULL = none
   user_id    text,              -- the bound user (session.login), NULL for anonymous sessions
-  meta       text,              -- login metadata (JSON: user, label, login time, ID issue time)
+  meta       text,              -- login metadata (JSON: user, label, login, ID and auth times, remember-me series)
   hint       text,              -- the first characters of the session ID, for listings
   alias      text,              -- during a renewal's grace window: the sealed new ID
   alias_ref  text               -- ... and its row's id
@@ -16,3 +16,10 @@ CREATE TABLE IF NOT EXISTS "wasm_sessions_revoked" (
   expires_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "wasm_sessions_revoked_expires_at" ON "wasm_sessions_revoked" (expires_at);
+CREATE TABLE IF NOT EXISTS "wasm_sessions_records" (
+  id         text PRIMARY KEY,  -- prefix + hex SHA-256 of the record's name (names carry user IDs)
+  body       text NOT NULL,     -- the record (remember-me series, device details, eviction marks)
+  version    bigint NOT NULL,   -- compare-and-set: a write names the version it read
+  expires_at timestamptz        -- server clock; NULL = none
+);
+CREATE INDEX IF NOT EXISTS "wasm_sessions_records_expires_at" ON "wasm_sessions_records" (expires_at);

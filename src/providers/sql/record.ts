@@ -10,14 +10,15 @@
  */
 import { CorruptRecordError, InvalidConfigError } from '../../errors.js';
 import { MAX_DEPTH, Value } from '../../manager/value.js';
+import type { RecordStore } from '../provider.js';
 
 /** The default table name of both SQL providers. */
 export const DEFAULT_TABLE = 'wasm_sessions';
 
 /**
  * A table name is a plain identifier (letters, digits, underscore, not
- * starting with a digit), short enough for the `_revoked` / index suffixes
- * within PostgreSQL's 63 bytes. It is checked here and then always written
+ * starting with a digit), short enough for the `_revoked` / `_records` /
+ * index suffixes (`_records_expires_at`: 19) within PostgreSQL's 63 bytes. It is checked here and then always written
  * double-quoted; it never reaches a statement unchecked.
  */
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
@@ -106,4 +107,27 @@ export function encodeValue(v: Value): string {
 /** Milliseconds to wait before the next sweep: `seconds` ± 25 % (so app servers started together spread out). */
 export function jittered(seconds: number): number {
   return Math.round(seconds * 1000 * (0.75 + Math.random() * 0.5));
+}
+
+/** A SQL provider's {@link RecordStore} (the `<table>_records` table), with the row id of a record. */
+export interface SqlRecordStore extends RecordStore {
+  /** The row id of record `name`: the provider's prefix + hex SHA-256 of the name (tests, inspection). */
+  keyFor(name: string): string;
+}
+
+/**
+ * A version handed back to `put`, as the SQL providers compare it: the row's
+ * counter in decimal (at most 15 digits: exact as a JS number). Anything else
+ * was not handed out by `get`, so it matches no row: `null` (the put loses).
+ */
+export function parseVersion(version: string): number | null {
+  return /^[1-9][0-9]{0,14}$/.test(version) ? Number(version) : null;
+}
+
+/** A record's TTL in whole seconds (a fraction rounds up: a record never expires early); 0 = none. */
+export function recordTtl(ttl: number): number {
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0 || ttl > 0x7fffffff) {
+    throw new InvalidConfigError(`record ttl must be a number of seconds >= 0, got ${String(ttl)}`);
+  }
+  return Math.ceil(ttl);
 }

@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS "wasm_sessions" (
   data       TEXT NOT NULL,              -- JSON object: session key -> that key's JSON text (a JSON string)
   expires_at INTEGER,                    -- idle expiry, ms since the epoch; NULL = none
   user_id    TEXT,                       -- the bound user (session.login), NULL for anonymous sessions
-  meta       TEXT,                       -- login metadata (JSON: user, label, login time, ID issue time)
+  meta       TEXT,                       -- login metadata (JSON: user, label, login, ID and auth times, remember-me series)
   hint       TEXT,                       -- the first characters of the session ID, for listings
   alias      TEXT,                       -- during a renewal's grace window: the sealed new ID
   alias_ref  TEXT                        -- ... and its row's id
@@ -16,3 +16,10 @@ CREATE TABLE IF NOT EXISTS "wasm_sessions_revoked" (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS "wasm_sessions_revoked_expires_at" ON "wasm_sessions_revoked" (expires_at);
+CREATE TABLE IF NOT EXISTS "wasm_sessions_records" (
+  id         TEXT PRIMARY KEY NOT NULL,  -- prefix + hex SHA-256 of the record's name (names carry user IDs)
+  body       TEXT NOT NULL,              -- the record (remember-me series, device details, eviction marks)
+  version    INTEGER NOT NULL,           -- compare-and-set: a write names the version it read
+  expires_at INTEGER                     -- ms since the epoch; NULL = none
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS "wasm_sessions_records_expires_at" ON "wasm_sessions_records" (expires_at);
