@@ -27,6 +27,7 @@ import { DEFAULT_PREFIX, checkMemcacheKey, checkMemcachePrefix, storeKey } from 
 import { decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf } from './meta.js';
 import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
+import { parseBounded, valueFromRecord } from './record.js';
 
 /** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
 export const FALLBACK_TTL = 1_800;
@@ -154,17 +155,13 @@ function encodeAlias(alias: string, target: string, until: number): string {
 }
 
 function decodeRecord(text: string): Decoded {
-  if (!text.startsWith(HEAD)) return { value: Value.deserialize(text), meta: null };
+  if (!text.startsWith(HEAD)) return { value: valueFromRecord(text), meta: null };
   const nl = text.indexOf('\n');
   if (nl < 0) throw new CorruptRecordError('session record header has no end');
-  let head: { m?: unknown; a?: unknown; n?: unknown; e?: unknown };
-  try {
-    head = JSON.parse(text.slice(HEAD.length, nl)) as typeof head;
-  } catch (cause) {
-    throw new CorruptRecordError('session record header is not JSON', { cause });
-  }
+  const head = parseBounded(text.slice(HEAD.length, nl), 'session record header', 4) as { m?: unknown; a?: unknown; n?: unknown; e?: unknown } | null;
+  if (head === null || typeof head !== 'object') throw new CorruptRecordError('session record header is not a JSON object');
   const meta = head.m !== undefined ? decodeMeta(JSON.stringify(head.m)) : null;
-  const out: Decoded = { value: Value.deserialize(text.slice(nl + 1)), meta };
+  const out: Decoded = { value: valueFromRecord(text.slice(nl + 1)), meta };
   if (typeof head.a === 'string' && typeof head.n === 'string' && typeof head.e === 'number') out.alias = { a: head.a, n: head.n, e: head.e };
   return out;
 }
@@ -473,7 +470,7 @@ export class MemcacheProvider implements Provider, StorerBackend {
     if (status !== ST_OK) throw this.#statusError(status, 'restore');
     const entries = Object.create(null) as Record<string, string>;
     try {
-      const parsed = JSON.parse(res.val.toString('utf8')) as Record<string, unknown>;
+      const parsed = parseBounded(res.val.toString('utf8'), 'user index', 4) as Record<string, unknown>;
       for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') entries[k] = v;
     } catch {
       // A broken index is rebuilt from what follows; its sessions are still bound (and expire).

@@ -4,6 +4,7 @@ import { Value } from '../manager/value.js';
 import { decodeMeta, encodeMeta, hintOf, type IndexEntry } from './meta.js';
 import type { IndexedSession, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
+import { valueFromRecord } from './record.js';
 
 /**
  * Record entries for the metadata and the renewal alias: a lone surrogate is a
@@ -164,7 +165,7 @@ export class MemoryProvider implements Provider, StorerBackend {
       if (alias !== undefined) return { alias };
     }
     if (this.#cache.has(newSid)) throw new DuplicateIdError();
-    const fields = typeof record === 'string' ? Value.deserialize(record).fieldMap() : new Map(record);
+    const fields = typeof record === 'string' ? valueFromRecord(record).fieldMap() : new Map(record);
     fields.set(META_KEY, encodeMeta(options.meta));
     this.#put(newSid, fields);
     // 'set' does not dispose: the old entry's index line is moved by hand.
@@ -226,7 +227,7 @@ export class MemoryProvider implements Provider, StorerBackend {
       old = this.#cache.get(sid);
       if (old === undefined) throw new SessionNotFoundError();
       if (this.#cache.has(newSid)) throw new DuplicateIdError();
-      fields = typeof old === 'string' ? Value.deserialize(old).fieldMap() : new Map(old);
+      fields = typeof old === 'string' ? valueFromRecord(old).fieldMap() : new Map(old);
       fields.delete(ALIAS_KEY);
       stored = toValue(fields);
     } else {
@@ -313,7 +314,7 @@ function recordSize(record: MemoryRecord): number {
 
 function toValue(record: MemoryRecord): Value {
   // A string record only comes from poke (tests, tools): decode and check it.
-  if (typeof record === 'string') return Value.deserialize(record);
+  if (typeof record === 'string') return valueFromRecord(record);
   if (record.has(META_KEY) || record.has(ALIAS_KEY)) {
     const fields = new Map(record);
     fields.delete(META_KEY);
@@ -346,7 +347,7 @@ function merge(record: MemoryRecord, value: Value): ReadonlyMap<string, string> 
   let fields: Map<string, string>;
   if (typeof record === 'string') {
     try {
-      fields = Value.deserialize(record).fieldMap();
+      fields = valueFromRecord(record).fieldMap();
     } catch {
       return value.fieldMap();
     }

@@ -4,6 +4,7 @@
  */
 import { CorruptRecordError } from '../errors.js';
 import type { SessionMeta } from './provider.js';
+import { parseBounded } from './record.js';
 
 interface MetaJson {
   u?: string;
@@ -22,12 +23,8 @@ export function encodeMeta(meta: SessionMeta): string {
 }
 
 export function decodeMeta(json: string): SessionMeta {
-  let m: unknown;
-  try {
-    m = JSON.parse(json);
-  } catch (cause) {
-    throw new CorruptRecordError('session metadata is not JSON', { cause });
-  }
+  // Flat by design: anything nested deeper was not written here.
+  const m = parseBounded(json, 'session metadata', 4);
   if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new CorruptRecordError('session metadata is not a JSON object');
   const j = m as MetaJson;
   const out: { userId?: string; label?: string; loginAt?: number; idAt?: number } = {};
@@ -51,7 +48,8 @@ export function encodeEntry(e: IndexEntry): string {
 
 export function decodeEntry(json: string): IndexEntry | null {
   try {
-    const j = JSON.parse(json) as { h?: unknown; c?: unknown; l?: unknown };
+    const j = parseBounded(json, 'index entry', 4) as { h?: unknown; c?: unknown; l?: unknown } | null;
+    if (j === null || typeof j !== 'object') return null;
     if (typeof j.h !== 'string' || typeof j.c !== 'number') return null;
     return { sidHint: j.h, loginAt: j.c, label: typeof j.l === 'string' ? j.l : null };
   } catch {

@@ -25,6 +25,7 @@ import { DEFAULT_PREFIX, storeKey } from './keys.js';
 import { decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf } from './meta.js';
 import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
+import { valueFromFields } from './record.js';
 
 /** The hash field that keeps an empty session in existence. Not a usable Value key. */
 export const MARKER_FIELD = '__ws';
@@ -215,7 +216,7 @@ function toValue(reply: unknown, extra?: Extra): Value | undefined {
     }
   }
   if (extra) extra.fields = fields;
-  return Value.fromFields(fields);
+  return valueFromFields(fields);
 }
 
 function newExtra(): Extra {
