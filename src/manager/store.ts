@@ -260,7 +260,14 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
           break;
         } catch (err) {
           if (errorCode(err) === 'ERR_DUPLICATE_ID' && attempt < MAX_ID_ATTEMPTS) continue;
-          throw this.#report('refresh', err);
+          if (errorCode(err) !== 'ERR_SESSION_NOT_FOUND') throw this.#report('refresh', err);
+          // Another request moved (or destroyed) it first: this one goes on from a fresh,
+          // empty session, so no two sessions carry copies of the old one.
+          this.#value.clean();
+          this.#value.markSaved();
+          this.#storer = null;
+          this.#sid = codec.newSessionId();
+          break;
         }
       }
     } else {
@@ -283,16 +290,29 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     const users = provider.users;
     if (users === undefined) throw new UnsupportedError('this provider has no user index (Provider.users): login needs one of the bundled providers, or a provider that implements UserIndex');
     if (this.#dead || this.#ephemeral) throw new HeadersSentError('cannot log in: this session was destroyed or cannot be saved');
-    const stored = this.#storer !== null;
+    let stored = this.#storer !== null;
     for (let attempt = 1; ; attempt++) {
       const newSid = codec.newSessionId();
       try {
-        this.#storer = await users.login(stored ? this.#sid : null, newSid, this.#untyped(), meta, { indexTtl: config.cookieExpire });
+        const alias = stored ? codec.seal(newSid) : undefined;
+        this.#storer = await users.login(stored ? this.#sid : null, newSid, this.#untyped(), meta, { indexTtl: config.cookieExpire, alias, grace: config.renewGrace });
         this.#sid = newSid;
         break;
       } catch (err) {
-        if (errorCode(err) === 'ERR_DUPLICATE_ID' && attempt < MAX_ID_ATTEMPTS) continue;
-        throw this.#report('refresh', err);
+        const code = errorCode(err);
+        if (code === 'ERR_DUPLICATE_ID' && attempt < MAX_ID_ATTEMPTS) continue;
+        if (!stored || (code !== 'ERR_SESSION_MOVED' && code !== 'ERR_SESSION_NOT_FOUND')) throw this.#report('refresh', err);
+        // A concurrent login of this session won the move (two tabs, a double submit).
+        const target = code === 'ERR_SESSION_MOVED' ? aliasTarget(this.#core, (err as SessionMovedError).alias) : null;
+        if (target !== null && provider.attach !== undefined) {
+          // Same user: join the winner's session; this request's own changes are saved into it.
+          this.#storer = provider.attach(target, this.#untyped());
+          this.#sid = target;
+          break;
+        }
+        // Gone, or another user's now: log in from a fresh, empty session (never a copy of the old one).
+        this.#value.clean();
+        stored = false;
       }
     }
     this.#meta = meta;
