@@ -22,7 +22,7 @@ import {
   StoreUnavailableError,
   ValueTooLargeError,
 } from '../errors.js';
-import { Value } from '../manager/value.js';
+import { Value, type ValueChanges } from '../manager/value.js';
 import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
 import { DEFAULT_PREFIX, checkMemcacheKey, checkMemcachePrefix, storeKey } from './keys.js';
 import { CLAIM_MARK, decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf, isClaim, lost } from './meta.js';
@@ -139,6 +139,14 @@ function checkMemcacheTtl(ttl: number): number {
  * JSON alone, as before, so records without a user are unchanged.
  */
 const HEAD = '#ws1 ';
+
+/** A record as this process last wrote it (or read it), with its CAS: what the next save merges into. */
+interface Written {
+  cas: Buffer;
+  /** `null`: the record the saved Value itself was read from. */
+  fields: ReadonlyMap<string, string> | null;
+  meta: SessionMeta | null;
+}
 
 interface Decoded {
   value: Value;
@@ -418,36 +426,43 @@ export class MemcacheProvider implements Provider, StorerBackend {
    * `replace` (or `clean()`): the Value replaces every key.
    */
   save(sid: string, v: Value, replace = false, meta: SessionMeta | null = null): Promise<void> {
-    // One save per session at a time in this process: check-and-set then only races other processes.
+    // One save per session at a time in this process: check-and-set then only races other processes,
+    // and a queued save merges into the record the one before it wrote (its CAS known: one round trip).
     const key = this.keyFor(sid);
-    const previous = this.#saveQueue.get(key);
-    const run = (): Promise<void> => this.#save(key, v, replace, meta);
-    const next = previous === undefined ? run() : previous.then(run, run);
+    let entry = this.#saveQueue.get(key);
+    if (entry === undefined) this.#saveQueue.set(key, (entry = { tail: Promise.resolve(), last: null }));
+    const queue = entry;
+    const run = (): Promise<void> => this.#save(key, v, replace, meta, queue);
+    const next = queue.tail.then(run, run);
     const tail = next.catch(noop);
-    this.#saveQueue.set(key, tail);
+    queue.tail = tail;
     void tail.then(() => {
-      if (this.#saveQueue.get(key) === tail) this.#saveQueue.delete(key);
+      if (queue.tail === tail) this.#saveQueue.delete(key);
     });
     return next;
   }
 
-  readonly #saveQueue = new Map<string, Promise<void>>();
+  /** Per session key: the queue of this process's saves, and the record the last of them wrote (with its CAS). */
+  readonly #saveQueue = new Map<string, { tail: Promise<void>; last: Written | null }>();
 
-  async #save(key: string, v: Value, replace: boolean, meta: SessionMeta | null): Promise<void> {
-    const known = this.#cas.get(v);
-    if (known !== undefined && known.key === key) {
-      const status = await this.#store(OP_REPLACE, key, v, 'save', meta, known.cas);
-      if (status === ST_OK) return;
-      if (status === ST_NOT_FOUND || status === ST_NOT_STORED) throw new SessionNotFoundError('session expired or was destroyed before it was saved');
-      // ST_EXISTS: written meanwhile; merge below.
-    }
+  async #save(key: string, v: Value, replace: boolean, meta: SessionMeta | null, queue: { last: Written | null }): Promise<void> {
     const changes = v.changes();
     const whole = replace || changes.cleared;
+    const gone = (): SessionNotFoundError => new SessionNotFoundError('session expired or was destroyed before it was saved');
+    // First try, no read: into the record this process's previous save wrote, or (none) the one this
+    // request read, whose CAS it kept (then the Value, with its changes, is the merge).
+    const known = this.#cas.get(v);
+    const first: Written | null = queue.last ?? (known !== undefined && known.key === key ? { cas: known.cas, fields: null, meta } : null);
+    if (first !== null) {
+      const status = await this.#write(key, first, v, changes, whole, queue);
+      if (status === ST_OK) return;
+      if (status === ST_NOT_FOUND || status === ST_NOT_STORED) throw gone();
+      // ST_EXISTS: another process wrote meanwhile; read and merge below.
+    }
     const deadline = Date.now() + this.#timeout;
     for (let attempt = 1; ; attempt++) {
       const res = await this.#op(OP_GET, key, NONE, NONE, 'save');
-      const status = res.header.status ?? ST_OK;
-      if (status === ST_NOT_FOUND) throw new SessionNotFoundError('session expired or was destroyed before it was saved');
+      if ((res.header.status ?? ST_OK) === ST_NOT_FOUND) throw gone();
       let current: Decoded | null;
       try {
         current = this.#decodeRecord(res);
@@ -461,27 +476,40 @@ export class MemcacheProvider implements Provider, StorerBackend {
         if (isClaim(current.alias.a)) throw new SessionNotFoundError('session was logged in by another request before it was saved');
         throw new SessionMovedError(current.alias.a);
       }
-      let merged: Value;
-      if (whole || current === null) merged = v;
-      else {
-        const fields = current.value.fieldMap();
-        for (const k of changes.deleted) fields.delete(k);
-        for (const [k, json] of changes.set) fields.set(k, json);
-        merged = Value.fromFieldMap(fields);
-      }
-      const written = await this.#store(OP_REPLACE, key, merged, 'save', current === null ? meta : current.meta, res.header.cas ?? Buffer.alloc(8));
-      if (written === ST_OK) {
-        // The CAS now belongs to the merged record, not to v's own view: a next save of v merges again.
-        if (merged !== v) this.#cas.delete(v);
-        return;
-      }
-      if (written === ST_NOT_FOUND || written === ST_NOT_STORED) throw new SessionNotFoundError('session expired or was destroyed before it was saved');
+      const base: Written = { cas: res.header.cas ?? Buffer.alloc(8), fields: current === null ? new Map() : current.value.fieldMap(), meta: current === null ? meta : current.meta };
+      const written = await this.#write(key, base, v, changes, whole || current === null, queue);
+      if (written === ST_OK) return;
+      if (written === ST_NOT_FOUND || written === ST_NOT_STORED) throw gone();
       if (attempt >= CAS_ATTEMPTS || Date.now() >= deadline) {
         throw new StoreUnavailableError(`memcached: the session kept changing under this save (${attempt} check-and-set attempts)`);
       }
       // Another writer won this round: back off a little (jittered) before reading again.
       await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
     }
+  }
+
+  /**
+   * One check-and-set REPLACE of `base` (a record and its CAS; `fields` null =
+   * the one `v` was read from) with `v`'s changes applied (`whole`: `v` itself).
+   * On success the queue remembers what was written.
+   */
+  async #write(key: string, base: Written, v: Value, changes: ValueChanges, whole: boolean, queue: { last: Written | null }): Promise<number> {
+    let merged: Value;
+    if (whole || base.fields === null) merged = v;
+    else {
+      const fields = new Map(base.fields);
+      for (const k of changes.deleted) fields.delete(k);
+      for (const [k, json] of changes.set) fields.set(k, json);
+      merged = Value.fromFieldMap(fields);
+    }
+    const status = await this.#store(OP_REPLACE, key, merged, 'save', base.meta, base.cas);
+    const cas = this.#cas.get(merged);
+    if (status === ST_OK && cas !== undefined) {
+      queue.last = { cas: cas.cas, fields: merged.fieldMap(), meta: base.meta };
+      // v's own view lacks what the merge added: a later save of v goes through the queue's record.
+      if (merged !== v) this.#cas.delete(v);
+    } else queue.last = null;
+    return status;
   }
 
   /** @internal */

@@ -365,7 +365,9 @@ for (const b of backends) {
         expect(login.status, login.body).toBe(200);
         for (const s of saves) expect(s.status, s.body).toBe(200);
         const winner = body(login).sid;
-        const state = body(await client.get('/state'));
+        // The login's cookie (a save request that arrived after the move started a fresh session of its own).
+        const loggedIn = login.setCookies.map((l) => l.split(';')[0]).join('; ');
+        const state = body(await new Client(url).get('/state', { headers: { cookie: loggedIn } }));
         expect(state).toMatchObject({ sid: winner, userId: USER, data: { cart: '7' } });
         await expectDead(url, cookie);
         expect(await session.userSessions(USER)).toHaveLength(1);
