@@ -22,7 +22,7 @@ import {
   StoreUnavailableError,
   ValueTooLargeError,
 } from '../errors.js';
-import { Value, type ValueChanges } from '../manager/value.js';
+import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
 import { DEFAULT_PREFIX, checkMemcacheKey, checkMemcachePrefix, storeKey } from './keys.js';
 import { CLAIM_MARK, decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf, isClaim, lost } from './meta.js';
@@ -143,9 +143,23 @@ const HEAD = '#ws1 ';
 /** A record as this process last wrote it (or read it), with its CAS: what the next save merges into. */
 interface Written {
   cas: Buffer;
-  /** `null`: the record the saved Value itself was read from. */
-  fields: ReadonlyMap<string, string> | null;
+  fields: ReadonlyMap<string, string>;
   meta: SessionMeta | null;
+}
+
+/** One `save` waiting for its session's write. */
+interface PendingSave {
+  v: Value;
+  replace: boolean;
+  meta: SessionMeta | null;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface SaveQueue {
+  pending: PendingSave[];
+  running: boolean;
+  last: Written | null;
 }
 
 interface Decoded {
@@ -180,7 +194,13 @@ function decodeRecord(text: string): Decoded {
 const CAS_ATTEMPTS = 16;
 
 const NONE = Buffer.alloc(0);
-function noop(): void {}
+
+/** True when `v` holds exactly `fields` (same keys, same JSON). */
+function sameFields(v: Value, fields: ReadonlyMap<string, string>): boolean {
+  if (v.size !== fields.size) return false;
+  for (const [k, json] of v.fieldMap()) if (fields.get(k) !== json) return false;
+  return true;
+}
 
 function mapMemcacheError(err: unknown): SessionError {
   const message = err instanceof Error ? err.message : String(err);
@@ -426,35 +446,47 @@ export class MemcacheProvider implements Provider, StorerBackend {
    * `replace` (or `clean()`): the Value replaces every key.
    */
   save(sid: string, v: Value, replace = false, meta: SessionMeta | null = null): Promise<void> {
-    // One save per session at a time in this process: check-and-set then only races other processes,
-    // and a queued save merges into the record the one before it wrote (its CAS known: one round trip).
+    // One write per session at a time in this process: check-and-set then only races other
+    // processes. Saves that arrive while one is in flight are merged into one write (in order)
+    // into the record the previous write left, whose CAS is known: one round trip for all of them.
     const key = this.keyFor(sid);
-    let entry = this.#saveQueue.get(key);
-    if (entry === undefined) this.#saveQueue.set(key, (entry = { tail: Promise.resolve(), last: null }));
-    const queue = entry;
-    const run = (): Promise<void> => this.#save(key, v, replace, meta, queue);
-    const next = queue.tail.then(run, run);
-    const tail = next.catch(noop);
-    queue.tail = tail;
-    void tail.then(() => {
-      if (queue.tail === tail) this.#saveQueue.delete(key);
+    let queue = this.#saveQueue.get(key);
+    if (queue === undefined) this.#saveQueue.set(key, (queue = { pending: [], running: false, last: null }));
+    const q = queue;
+    return new Promise<void>((resolve, reject) => {
+      q.pending.push({ v, replace, meta, resolve, reject });
+      if (!q.running) void this.#drain(key, q);
     });
-    return next;
   }
 
-  /** Per session key: the queue of this process's saves, and the record the last of them wrote (with its CAS). */
-  readonly #saveQueue = new Map<string, { tail: Promise<void>; last: Written | null }>();
+  /** Per session key: this process's saves waiting, whether one write is in flight, and the record it left (with its CAS). */
+  readonly #saveQueue = new Map<string, SaveQueue>();
 
-  async #save(key: string, v: Value, replace: boolean, meta: SessionMeta | null, queue: { last: Written | null }): Promise<void> {
-    const changes = v.changes();
-    const whole = replace || changes.cleared;
+  async #drain(key: string, q: SaveQueue): Promise<void> {
+    q.running = true;
+    while (q.pending.length > 0) {
+      const batch = q.pending.splice(0);
+      try {
+        await this.#save(key, batch, q);
+        for (const s of batch) s.resolve();
+      } catch (err) {
+        q.last = null;
+        for (const s of batch) s.reject(err);
+      }
+    }
+    q.running = false;
+    this.#saveQueue.delete(key);
+  }
+
+  async #save(key: string, batch: readonly PendingSave[], q: SaveQueue): Promise<void> {
     const gone = (): SessionNotFoundError => new SessionNotFoundError('session expired or was destroyed before it was saved');
-    // First try, no read: into the record this process's previous save wrote, or (none) the one this
-    // request read, whose CAS it kept (then the Value, with its changes, is the merge).
-    const known = this.#cas.get(v);
-    const first: Written | null = queue.last ?? (known !== undefined && known.key === key ? { cas: known.cas, fields: null, meta } : null);
+    // First try, no read: into the record the previous write left, or (none) the one the first
+    // save's request read, whose CAS it kept: that Value, with its changes, is the record plus them.
+    const head = batch[0] as PendingSave;
+    const known = this.#cas.get(head.v);
+    const first: Written | null = q.last ?? (known !== undefined && known.key === key ? { cas: known.cas, fields: head.v.fieldMap(), meta: head.meta } : null);
     if (first !== null) {
-      const status = await this.#write(key, first, v, changes, whole, queue);
+      const status = await this.#write(key, first, batch, q);
       if (status === ST_OK) return;
       if (status === ST_NOT_FOUND || status === ST_NOT_STORED) throw gone();
       // ST_EXISTS: another process wrote meanwhile; read and merge below.
@@ -467,7 +499,7 @@ export class MemcacheProvider implements Provider, StorerBackend {
       try {
         current = this.#decodeRecord(res);
       } catch (err) {
-        // An unreadable record is replaced whole (as before merging); anything else is the store's failure.
+        // An unreadable record is replaced by what the saves hold (as before merging); anything else is the store's failure.
         if (!(err instanceof CorruptRecordError)) throw err;
         current = null;
       }
@@ -476,8 +508,11 @@ export class MemcacheProvider implements Provider, StorerBackend {
         if (isClaim(current.alias.a)) throw new SessionNotFoundError('session was logged in by another request before it was saved');
         throw new SessionMovedError(current.alias.a);
       }
-      const base: Written = { cas: res.header.cas ?? Buffer.alloc(8), fields: current === null ? new Map() : current.value.fieldMap(), meta: current === null ? meta : current.meta };
-      const written = await this.#write(key, base, v, changes, whole || current === null, queue);
+      const base: Written =
+        current === null
+          ? { cas: res.header.cas ?? Buffer.alloc(8), fields: head.v.fieldMap(), meta: head.meta }
+          : { cas: res.header.cas ?? Buffer.alloc(8), fields: current.value.fieldMap(), meta: current.meta };
+      const written = await this.#write(key, base, batch, q);
       if (written === ST_OK) return;
       if (written === ST_NOT_FOUND || written === ST_NOT_STORED) throw gone();
       if (attempt >= CAS_ATTEMPTS || Date.now() >= deadline) {
@@ -489,26 +524,34 @@ export class MemcacheProvider implements Provider, StorerBackend {
   }
 
   /**
-   * One check-and-set REPLACE of `base` (a record and its CAS; `fields` null =
-   * the one `v` was read from) with `v`'s changes applied (`whole`: `v` itself).
-   * On success the queue remembers what was written.
+   * One check-and-set REPLACE: `base` (a record and its CAS) with each save's
+   * changes applied in order (a whole replacement, `clean()` or `setValue`,
+   * takes that save's every key). On success the queue keeps what was written.
    */
-  async #write(key: string, base: Written, v: Value, changes: ValueChanges, whole: boolean, queue: { last: Written | null }): Promise<number> {
-    let merged: Value;
-    if (whole || base.fields === null) merged = v;
-    else {
-      const fields = new Map(base.fields);
+  async #write(key: string, base: Written, batch: readonly PendingSave[], q: SaveQueue): Promise<number> {
+    const fields = new Map(base.fields);
+    for (const { v, replace } of batch) {
+      const changes = v.changes();
+      if (replace || changes.cleared) {
+        fields.clear();
+        v.fieldMap().forEach((json, k) => fields.set(k, json));
+        continue;
+      }
       for (const k of changes.deleted) fields.delete(k);
       for (const [k, json] of changes.set) fields.set(k, json);
-      merged = Value.fromFieldMap(fields);
     }
+    const merged = Value.fromFieldMap(fields);
     const status = await this.#store(OP_REPLACE, key, merged, 'save', base.meta, base.cas);
     const cas = this.#cas.get(merged);
     if (status === ST_OK && cas !== undefined) {
-      queue.last = { cas: cas.cas, fields: merged.fieldMap(), meta: base.meta };
-      // v's own view lacks what the merge added: a later save of v goes through the queue's record.
-      if (merged !== v) this.#cas.delete(v);
-    } else queue.last = null;
+      q.last = { cas: cas.cas, fields, meta: base.meta };
+      // A Value whose view is the record written keeps its CAS (its request's next save: one round
+      // trip); one whose view lacks what the merge added goes through a read.
+      for (const { v } of batch) {
+        if (sameFields(v, fields)) this.#cas.set(v, { key, cas: cas.cas });
+        else this.#cas.delete(v);
+      }
+    } else q.last = null;
     return status;
   }
 

@@ -425,6 +425,33 @@ describe('memcached: saves merge per key with check-and-set', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('round trips: a restore is one (GAT); a save nobody raced is one (REPLACE with the CAS the restore got)', async () => {
+    let performs = 0;
+    const counting: MemjsClient = {
+      get seq() {
+        return memcache.seq;
+      },
+      incrSeq: () => memcache.incrSeq(),
+      perform: (key, request, seq, callback) => {
+        performs++;
+        memcache.perform(key, request, seq, callback as never);
+      },
+    };
+    const provider = new MemcacheProvider(counting, { prefix: `m${++round}:` });
+    await provider.new('sid-rt', new Value({ a: 1 }));
+    performs = 0;
+    const s = await provider.restore('sid-rt', { touch: true });
+    expect(performs).toBe(1);
+    s.getValue().set('b', 2);
+    await s.setValue(s.getValue());
+    expect(performs).toBe(2);
+    s.getValue().set('c', 3);
+    await s.setValue(s.getValue());
+    // A second save of the same request: the CAS its first write got, one round trip again.
+    expect(performs).toBe(3);
+    expect((await provider.restore('sid-rt')).getValue().toJSON()).toEqual({ a: 1, b: 2, c: 3 });
+  });
+
   it('a deleted key stays deleted while another request sets a different one', async () => {
     const prefix = `m${++round}:`;
     const provider = new MemcacheProvider(memcache, { prefix });
