@@ -299,13 +299,14 @@ export class MemcacheProvider implements Provider, StorerBackend {
   }
 
   async restore(sid: string, options: RestoreOptions = {}): Promise<Storer> {
+    const key = this.keyFor(sid);
     // GAT reads and slides the expiry in one round trip.
     const res = options.touch
-      ? await this.#op(OP_GAT, this.keyFor(sid), this.#expiry(), Buffer.alloc(0), 'restore')
-      : await this.#op(OP_GET, this.keyFor(sid), Buffer.alloc(0), Buffer.alloc(0), 'restore');
+      ? await this.#op(OP_GAT, key, this.#expiry(), NONE, 'restore')
+      : await this.#op(OP_GET, key, NONE, NONE, 'restore');
     const { value, meta, alias } = this.#decodeRecord(res);
     // Kept for the save: while nobody writes the record meanwhile, a save is one check-and-set write.
-    if (res.header.cas !== undefined) this.#cas.set(value, { key: this.keyFor(sid), cas: res.header.cas });
+    if (res.header.cas !== undefined) this.#cas.set(value, { key, cas: res.header.cas });
     if (alias !== undefined) {
       // The grace is over, or a login's claim (gone for all but a concurrent login of the same user).
       if (alias.e <= Date.now() / 1000 || isClaim(alias.a)) throw new SessionNotFoundError();
