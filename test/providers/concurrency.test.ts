@@ -87,6 +87,19 @@ class Gate {
     this.#open();
   }
 }
+/** A gate that opens once `n` requests have arrived at it (all have restored the session by then). */
+class Barrier extends Gate {
+  #left: number;
+  constructor(n: number) {
+    super();
+    this.#left = n;
+  }
+  override pass(): Promise<void> {
+    const passing = super.pass();
+    if (--this.#left === 0) this.open();
+    return passing;
+  }
+}
 const gates = new Map<string, Gate>();
 
 const closers: Array<() => Promise<void>> = [];
@@ -259,7 +272,11 @@ for (const b of backends) {
       it(`${n} concurrent logins of one anonymous session: all 200, all join one session carrying its data; old ID dead; the index lists it alone`, async () => {
         const { session, url, copies, errors } = await setup();
         const { client, sid, cookie } = await anonymous(url);
-        const responses = await Promise.all(Array.from({ length: n }, () => client.get('/login?wait=30', { headers: { cookie } })));
+        // Every tab has restored the pre-login session before any logs in (a login that arrives after
+        // the move finds the old ID gone, and logs in from a fresh session: see the docs).
+        gates.set(`login${n}`, new Barrier(n));
+        const responses = await Promise.all(Array.from({ length: n }, () => client.get(`/login?gate=login${n}`, { headers: { cookie } })));
+        gates.delete(`login${n}`);
         for (const r of responses) expect(r.status, r.body).toBe(200);
         const sids = new Set(responses.map((r) => body(r).sid));
         expect(sids.size).toBe(1);
@@ -279,7 +296,9 @@ for (const b of backends) {
       it(`${n} concurrent refreshes: all 200, exactly one session carries the data, the others go on fresh; old ID dead`, async () => {
         const { url, copies, errors } = await setup();
         const { client, sid, cookie } = await anonymous(url);
-        const responses = await Promise.all(Array.from({ length: n }, () => client.get('/refresh?wait=30', { headers: { cookie } })));
+        gates.set(`refresh${n}`, new Barrier(n));
+        const responses = await Promise.all(Array.from({ length: n }, () => client.get(`/refresh?gate=refresh${n}`, { headers: { cookie } })));
+        gates.delete(`refresh${n}`);
         for (const r of responses) expect(r.status, r.body).toBe(200);
         const carriers = responses.map(body).filter((r) => r.data.cart === '7');
         expect(carriers).toHaveLength(1);
@@ -295,10 +314,27 @@ for (const b of backends) {
       }, 30_000);
     }
 
+    it('a login that arrives with the old cookie after the move finished logs in from a fresh session: only the first carries the data; the index lists both', async () => {
+      const { session, url, copies } = await setup();
+      const { client, cookie } = await anonymous(url);
+      const first = body(await client.get('/login', { headers: { cookie } }));
+      const late = await client.get('/login', { headers: { cookie } });
+      expect(late.status, late.body).toBe(200);
+      const second = body(late);
+      expect(first.data).toEqual({ cart: '7' });
+      expect(second).toMatchObject({ isNew: true, reason: 'unknown', userId: USER, data: {} });
+      expect(second.sid).not.toBe(first.sid);
+      expect((await session.userSessions(USER)).length).toBe(2);
+      const copiesLeft = await copies('cart');
+      if (!Number.isNaN(copiesLeft)) expect(copiesLeft).toBe(1);
+    }, 30_000);
+
     it('logins as two different users at once: one wins the data, the other logs in from a fresh session; the indexes match', async () => {
       const { session, url, copies } = await setup();
       const { client, cookie } = await anonymous(url);
-      const [a, b2] = await Promise.all([client.get('/login?wait=30&user=alice', { headers: { cookie } }), client.get('/login?wait=30&user=bob', { headers: { cookie } })]);
+      gates.set('two-users', new Barrier(2));
+      const [a, b2] = await Promise.all([client.get('/login?gate=two-users&user=alice', { headers: { cookie } }), client.get('/login?gate=two-users&user=bob', { headers: { cookie } })]);
+      gates.delete('two-users');
       expect(a.status, a.body).toBe(200);
       expect(b2.status, b2.body).toBe(200);
       const [ra, rb] = [body(a), body(b2)];
