@@ -50,6 +50,12 @@ export interface StoreInit {
   ephemeral?: boolean;
   /** The record's metadata (user binding, ID issue time), from a provider that keeps it. */
   meta?: SessionMeta | null;
+  /**
+   * A fresh session because the cookie's ID was not found: that ID. A login
+   * may still join it, if a concurrent login of the same user moved it just
+   * before this request's restore (see `bind`).
+   */
+  unknownSid?: string | undefined;
 }
 
 const MAX_ID_ATTEMPTS = 3;
@@ -91,6 +97,7 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
   /** The request failed: changes are not saved automatically (an explicit `save()` still is). */
   #discarded = false;
   #meta: SessionMeta | null;
+  readonly #unknownSid: string | null;
 
   /** @internal Made by `Session`; apps get stores from `session.start`. */
   constructor(core: SessionCore, state: RequestState, init: StoreInit) {
@@ -106,6 +113,7 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     this.#cookiePending = init.cookiePending;
     this.#ephemeral = init.ephemeral === true;
     this.#meta = init.meta ?? null;
+    this.#unknownSid = init.unknownSid ?? null;
   }
 
   /** The user this session is bound to (`session.login`), or `null`. */
@@ -290,29 +298,39 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     const users = provider.users;
     if (users === undefined) throw new UnsupportedError('this provider has no user index (Provider.users): login needs one of the bundled providers, or a provider that implements UserIndex');
     if (this.#dead || this.#ephemeral) throw new HeadersSentError('cannot log in: this session was destroyed or cannot be saved');
-    let stored = this.#storer !== null;
+    // The session to move: the stored one; or, for a fresh session whose cookie named an ID not
+    // found, that ID (it may have been moved by a concurrent login just before this request's
+    // restore: the same user then joins it; else it is gone and the login starts from this session).
+    let from = this.#storer !== null ? this.#sid : this.#unknownSid;
     for (let attempt = 1; ; attempt++) {
       const newSid = codec.newSessionId();
       try {
-        const alias = stored ? codec.seal(newSid) : undefined;
-        this.#storer = await users.login(stored ? this.#sid : null, newSid, this.#untyped(), meta, { indexTtl: config.cookieExpire, alias, grace: config.renewGrace });
+        const alias = from !== null ? codec.seal(newSid) : undefined;
+        this.#storer = await users.login(from, newSid, this.#untyped(), meta, { indexTtl: config.cookieExpire, alias, grace: config.renewGrace });
         this.#sid = newSid;
         break;
       } catch (err) {
         const code = errorCode(err);
         if (code === 'ERR_DUPLICATE_ID' && attempt < MAX_ID_ATTEMPTS) continue;
-        if (!stored || (code !== 'ERR_SESSION_MOVED' && code !== 'ERR_SESSION_NOT_FOUND')) throw this.#report('refresh', err);
+        if (from === null || (code !== 'ERR_SESSION_MOVED' && code !== 'ERR_SESSION_NOT_FOUND')) throw this.#report('refresh', err);
         // A concurrent login of this session won the move (two tabs, a double submit).
         const target = code === 'ERR_SESSION_MOVED' ? aliasTarget(this.#core, (err as SessionMovedError).alias) : null;
         if (target !== null && provider.attach !== undefined) {
           // Same user: join the winner's session; this request's own changes are saved into it.
-          this.#storer = provider.attach(target, this.#untyped());
+          if (this.#storer === null && this.#value.size === 0 && !this.#value.isChanged()) {
+            // A fresh session with nothing of its own: take the winner's data too.
+            this.#storer = await provider.restore(target).catch((e: unknown) => {
+              throw this.#report('refresh', e);
+            });
+            this.#value = this.#storer.getValue() as unknown as Value<D>;
+          } else this.#storer = provider.attach(target, this.#untyped());
           this.#sid = target;
           break;
         }
         // Gone, or another user's now: log in from a fresh, empty session (never a copy of the old one).
-        this.#value.clean();
-        stored = false;
+        if (this.#storer !== null) this.#value.clean();
+        this.#storer = null;
+        from = null;
       }
     }
     this.#meta = meta;

@@ -246,9 +246,10 @@ const backends: Backend[] = [
 
 for (const b of backends) {
   describe(`login and refresh as one move on ${b.name}`, () => {
-    async function setup(claim?: Gate): Promise<{ session: Session; url: string; copies(key: string): Promise<number>; errors: string[] }> {
+    async function setup(claimOrConfig?: Gate | { renewGrace: number }): Promise<{ session: Session; url: string; copies(key: string): Promise<number>; errors: string[] }> {
+      const claim = claimOrConfig instanceof Gate ? claimOrConfig : undefined;
       const { provider, copies } = b.make(claim);
-      const session = new Session(provider, { cookieSecret: SECRET });
+      const session = new Session(provider, { cookieSecret: SECRET, ...(claimOrConfig instanceof Gate ? {} : claimOrConfig) });
       const errors: string[] = [];
       session.on('error', (e) => errors.push(e.error instanceof SessionError ? e.error.code : String(e.error)));
       closers.push(async () => session.dispose());
@@ -314,17 +315,31 @@ for (const b of backends) {
       }, 30_000);
     }
 
-    it('a login that arrives with the old cookie after the move finished logs in from a fresh session: only the first carries the data; the index lists both', async () => {
+    it('a login that arrives with the old cookie just after the move finished joins it too (the same user, within the grace)', async () => {
       const { session, url, copies } = await setup();
       const { client, cookie } = await anonymous(url);
       const first = body(await client.get('/login', { headers: { cookie } }));
       const late = await client.get('/login', { headers: { cookie } });
       expect(late.status, late.body).toBe(200);
-      const second = body(late);
-      expect(first.data).toEqual({ cart: '7' });
-      expect(second).toMatchObject({ isNew: true, reason: 'unknown', userId: USER, data: {} });
-      expect(second.sid).not.toBe(first.sid);
-      expect((await session.userSessions(USER)).length).toBe(2);
+      expect(body(late)).toMatchObject({ sid: first.sid, userId: USER, data: { cart: '7' } });
+      expect(await session.userSessions(USER)).toHaveLength(1);
+      // Another user with that old cookie gets nothing of it.
+      const other = body(await new Client(url).get('/login?user=mallory', { headers: { cookie } }));
+      expect(other.sid).not.toBe(first.sid);
+      expect(other).toMatchObject({ userId: 'mallory', data: {} });
+      const copiesLeft = await copies('cart');
+      if (!Number.isNaN(copiesLeft)) expect(copiesLeft).toBe(1);
+    }, 30_000);
+
+    it('after the grace, a login with the old cookie starts from a fresh session: only the first carries the data', async () => {
+      const { session, url, copies } = await setup({ renewGrace: 1 });
+      const { client, cookie } = await anonymous(url);
+      const first = body(await client.get('/login', { headers: { cookie } }));
+      await sleep(2_500);
+      const late = body(await client.get('/login', { headers: { cookie } }));
+      expect(late).toMatchObject({ isNew: true, reason: 'unknown', userId: USER, data: {} });
+      expect(late.sid).not.toBe(first.sid);
+      expect(await session.userSessions(USER)).toHaveLength(2);
       const copiesLeft = await copies('cart');
       if (!Number.isNaN(copiesLeft)) expect(copiesLeft).toBe(1);
     }, 30_000);
