@@ -18,6 +18,7 @@ import { ROWS, runHttp } from './lib/http.js';
 import { environment, machineInfo } from './lib/machine.js';
 import { startRedis } from './lib/redis.js';
 import { startPostgres } from './lib/postgres.js';
+import { startMemcached } from './lib/memcached.js';
 import { cryptoRatios, markdown, targets } from './lib/report.js';
 import { barChart, logBarChart } from './lib/svg.js';
 
@@ -98,11 +99,24 @@ if (only.includes('http')) {
       result.notes.push(postgresReason);
     }
   }
+  let memcached = null;
+  let memcachedReason = null;
+  if (wanted.some((r) => r.memcached)) {
+    const started = await startMemcached();
+    memcached = started.server;
+    memcachedReason = started.reason;
+    if (memcached) log(`  memcached ${memcached.version} on 127.0.0.1:${memcached.port}`);
+    else {
+      log(`  NOTE: ${memcachedReason}`);
+      result.notes.push(memcachedReason);
+    }
+  }
   try {
-    result.http = await runHttp({ ...SETTINGS, redis, redisReason, postgres, postgresReason, only: rowFilter, log });
+    result.http = await runHttp({ ...SETTINGS, redis, redisReason, postgres, postgresReason, memcached, memcachedReason, only: rowFilter, log });
   } finally {
     redis?.stop();
     postgres?.stop();
+    memcached?.stop();
   }
   result.timings = { ...result.timings, httpSeconds: (Date.now() - t) / 1000 };
 }
@@ -173,6 +187,7 @@ function httpChart(r) {
     }
   };
   section('node:http, sessions in memory', ['bare-http', 'floor-http', 'ws-memory-native-returning', 'ws-memory-wasm-returning', 'ws-memory-wasm-user-returning', 'ws-memory-wasm-remember-returning', 'ws-memory-js-returning', 'ws-memory-node-returning', 'ws-memory-native-new', 'ws-memory-wasm-new', 'ws-memory-js-new', 'ws-memory-node-new', 'express-session-returning', 'express-session-new', 'iron-session-returning']);
+  section('sessions in memcached', ['ws-memcache-wasm-returning', 'ws-memcache-wasm-read']);
   section('sessions in Redis', ['ws-redis-native-returning', 'ws-redis-native-read', 'ws-redis-native-new', 'ws-redis-wasm-returning', 'ws-redis-wasm-read', 'ws-redis-wasm-user-returning', 'ws-redis-wasm-user-read', 'ws-redis-wasm-remember-returning', 'ws-redis-wasm-new', 'handwritten-redis-returning', 'express-connect-redis-returning']);
   section('sessions in SQL', ['ws-pg-wasm-returning', 'ws-pg-wasm-read', 'express-connect-pg-returning', 'express-connect-pg-read', 'ws-sqlite-wasm-returning', 'ws-sqlite-wasm-read', 'ws-sqlmem-wasm-returning', 'ws-sqlmem-wasm-read']);
   section('fastify', ['fastify-bare', 'floor-fastify', 'fastify-wasm-session-native-returning', 'fastify-wasm-session-returning', 'fastify-secure-session-returning']);

@@ -44,6 +44,9 @@ export const ROWS = [
   { id: 'ws-redis-wasm-user-read', label: 'wasm-session, Redis, wasm, user-bound (login)', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm', BENCH_USER: '1' }, mode: 'returning, read-only', path: '/read', redis: true },
   { id: 'ws-redis-wasm-remember-returning', label: 'wasm-session, Redis, wasm, remembered user (login remember, resume)', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm', BENCH_REMEMBER: '1' }, mode: 'returning', redis: true },
   { id: 'ws-redis-wasm-new', label: 'wasm-session, Redis, wasm', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm' }, mode: 'new', redis: true },
+  // One session shared by every connection: concurrent saves of one record, merged with check-and-set.
+  { id: 'ws-memcache-wasm-returning', label: 'wasm-session, memcached, wasm', file: 'ws-memcache.js', mode: 'returning', memcached: true },
+  { id: 'ws-memcache-wasm-read', label: 'wasm-session, memcached, wasm', file: 'ws-memcache.js', mode: 'returning, read-only', path: '/read', memcached: true },
   { id: 'handwritten-redis-returning', label: 'hand-written node:crypto cookie + ioredis GET/SET', file: 'handwritten-redis.js', mode: 'returning', redis: true },
   { id: 'express-bare', label: 'express, no sessions', file: 'express-bare.js', mode: 'none' },
   { id: 'express-session-returning', label: 'express + express-session (MemoryStore)', file: 'express-session.js', mode: 'returning' },
@@ -86,13 +89,15 @@ export const ROWS = [
 export const SCALING_ROWS = ['ws-memory-native-returning', 'ws-memory-wasm-returning', 'express-session-returning'];
 
 /** Forks one server; resolves { proc, port } or { unavailable }. */
-function startServer(row, redisPort, pgPort) {
+function startServer(row, redisPort, pgPort, memcachedPort) {
   return new Promise((resolve) => {
     const env = { ...process.env, ...row.env };
     if (redisPort) env.BENCH_REDIS_PORT = String(redisPort);
     else delete env.BENCH_REDIS_PORT;
     if (pgPort) env.BENCH_PG_PORT = String(pgPort);
     else delete env.BENCH_PG_PORT;
+    if (memcachedPort) env.BENCH_MEMCACHED_PORT = String(memcachedPort);
+    else delete env.BENCH_MEMCACHED_PORT;
     const proc = fork(SERVERS + row.file, [], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: row.execArgv ?? [] });
     let out = '';
     let err = '';
@@ -221,6 +226,10 @@ function summarize(row, runs) {
     verified: row.verified ?? null,
     runs,
   };
+  if (row.memcached) {
+    const served = runs.reduce((a, x) => a + x.served, 0);
+    out.memcached = { roundTripsPerRequest: runs.reduce((a, x) => a + x.roundTrips, 0) / served };
+  }
   if (row.redis) {
     const served = runs.reduce((a, x) => a + x.served, 0);
     const cmds = {};
@@ -284,6 +293,7 @@ export async function runHttp(opts) {
   const rows = wanted.map((r) => ({ ...r }));
   const redisPort = opts.redis?.port ?? null;
   const pgPort = opts.postgres?.port ?? null;
+  const memcachedPort = opts.memcached?.port ?? null;
   const unavailable = {};
   log(`  starting ${rows.length} servers…`);
   // A few at a time: ~30 Node processes booting at once on 2 shared cores can pass the 20 s start limit.
@@ -299,7 +309,11 @@ export async function runHttp(opts) {
         unavailable[row.id] = opts.postgresReason ?? 'no PostgreSQL server';
         return;
       }
-      const s = await startServer(row, redisPort, pgPort);
+      if (row.memcached && !memcachedPort) {
+        unavailable[row.id] = opts.memcachedReason ?? 'no memcached server';
+        return;
+      }
+      const s = await startServer(row, redisPort, pgPort, memcachedPort);
       if (s.unavailable) {
         unavailable[row.id] = s.unavailable;
         // A server that crashed or hung is a failure; one that said UNAVAILABLE (a module not built yet) is not.

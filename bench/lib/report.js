@@ -238,7 +238,7 @@ export function markdown(res) {
     L.push(`\`returning\`: every request carries the cookie of a session a first request created; the handler reads a counter and increments it (restore, change, save). \`new\`: no cookie; the handler sets the counter, so each request creates a session and gets a cookie.`);
     L.push('');
     const bare = rps(res.http.rows, 'bare-http');
-    L.push('| server | requests | req/s (median) | vs bare node:http | p50 ms | p99 ms | server CPU µs/req (user+sys) | Redis round trips/req | redis-server CPU µs/req | Redis commands/req (server side) |');
+    L.push('| server | requests | req/s (median) | vs bare node:http | p50 ms | p99 ms | server CPU µs/req (user+sys) | Redis/memcached round trips/req | redis-server CPU µs/req | Redis commands/req (server side) |');
     L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const r of res.http.rows) {
       if (!r.available) {
@@ -250,7 +250,7 @@ export function markdown(res) {
       if (r.non2xx) flags.push(`${r.non2xx} non-2xx`);
       if (r.verified === false) flags.push('session not kept!');
       const cmds = r.redis ? `${r.redis.commandsPerRequestTotal.toFixed(2)}: ${Object.entries(r.redis.commandsPerRequest).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}` : '';
-      L.push(`| ${r.label} | ${r.mode} | ${int(r.reqPerSec)}${flags.length ? ` (${flags.join(', ')})` : ''} | ${pct(r.reqPerSec / bare)} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.serverCpuUsPerRequest.toFixed(1)} | ${r.redis ? r.redis.roundTripsPerRequest.toFixed(2) : ''} | ${r.redis ? r.redis.redisCpuUsPerRequest.toFixed(1) : ''} | ${cmds} |`);
+      L.push(`| ${r.label} | ${r.mode} | ${int(r.reqPerSec)}${flags.length ? ` (${flags.join(', ')})` : ''} | ${pct(r.reqPerSec / bare)} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.serverCpuUsPerRequest.toFixed(1)} | ${(r.redis ?? r.memcached) ? (r.redis ?? r.memcached).roundTripsPerRequest.toFixed(2) : ''} | ${r.redis ? r.redis.redisCpuUsPerRequest.toFixed(1) : ''} | ${cmds} |`);
     }
     L.push('');
     L.push('Server CPU µs/req: the server process\'s `process.cpuUsage()` (user + system, all its threads) over the requests it handled; on a machine where client and server share the cores, this is the steadier measure of what a row costs.');

@@ -434,7 +434,7 @@ export class Session<D extends object = DefaultSessionData> {
     const code = errorCode(err);
     if (code === 'ERR_SESSION_NOT_FOUND') {
       if (this.#events.has('unknown')) this.#events.emit('unknown', { req: state.req, cookieName: config.cookieName, sidHint: sidHint(sid) });
-      if (this.#core.provider.users?.revoked === undefined) return this.#freshFor(state, 'unknown');
+      if (this.#core.provider.users?.revoked === undefined) return this.#freshFor(state, 'unknown', sid);
       return this.#afterUnknown(state, sid);
     }
     if (code === 'ERR_INVALID_COOKIE') {
@@ -454,12 +454,13 @@ export class Session<D extends object = DefaultSessionData> {
   }
 
   async #afterUnknown(state: RequestState, sid: string): Promise<SessionStore> {
-    return this.#freshFor(state, await missingReason(this.#core, sid));
+    const reason = await missingReason(this.#core, sid);
+    return this.#freshFor(state, reason, reason === 'unknown' ? sid : undefined);
   }
 
-  /** A new session for `reason`, saved at once under `saveUninitialized`. */
-  #freshFor(state: RequestState, reason: StartReason): SessionStore | Promise<SessionStore> {
-    const store = this.#fresh(state, reason);
+  /** A new session for `reason`, saved at once under `saveUninitialized`; `unknown`: the ID the cookie named (see StoreInit.unknownSid). */
+  #freshFor(state: RequestState, reason: StartReason, unknown?: string): SessionStore | Promise<SessionStore> {
+    const store = this.#fresh(state, reason, false, unknown);
     return this.#core.config.saveUninitialized ? this.#saveUninitialized(state, store) : store;
   }
 
@@ -475,8 +476,9 @@ export class Session<D extends object = DefaultSessionData> {
     return store;
   }
 
-  #fresh(state: RequestState, reason: StartReason | null, ephemeral = false): SessionStore {
+  #fresh(state: RequestState, reason: StartReason | null, ephemeral = false, unknownSid?: string): SessionStore {
     return new SessionStore(this.#core, state, {
+      unknownSid,
       sid: this.#core.codec.newSessionId(),
       issuedAt: Date.now(),
       storer: null,

@@ -64,6 +64,12 @@ export interface StoreInit {
   ephemeral?: boolean;
   /** The record's metadata (user binding, ID issue time), from a provider that keeps it. */
   meta?: SessionMeta | null;
+  /**
+   * A fresh session because the cookie's ID was not found: that ID. A login
+   * may still join it, if a concurrent login of the same user moved it just
+   * before this request's restore (see `bind`).
+   */
+  unknownSid?: string | undefined;
 }
 
 const MAX_ID_ATTEMPTS = 3;
@@ -101,6 +107,7 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
   /** The request failed: changes are not saved automatically (an explicit `save()` still is). */
   #discarded = false;
   #meta: SessionMeta | null;
+  readonly #unknownSid: string | null;
 
   /** @internal Made by `Session`; apps get stores from `session.start`. */
   constructor(core: SessionCore, state: RequestState, init: StoreInit) {
@@ -116,6 +123,7 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     this.#cookiePending = init.cookiePending;
     this.#ephemeral = init.ephemeral === true;
     this.#meta = init.meta ?? null;
+    this.#unknownSid = init.unknownSid ?? null;
   }
 
   /** The user this session is bound to (`session.login`), or `null`. */
@@ -296,7 +304,14 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
           break;
         } catch (err) {
           if (errorCode(err) === 'ERR_DUPLICATE_ID' && attempt < MAX_ID_ATTEMPTS) continue;
-          throw this.#report('refresh', err);
+          if (errorCode(err) !== 'ERR_SESSION_NOT_FOUND') throw this.#report('refresh', err);
+          // Another request moved (or destroyed) it first: this one goes on from a fresh,
+          // empty session, so no two sessions carry copies of the old one.
+          this.#value.clean();
+          this.#value.markSaved();
+          this.#storer = null;
+          this.#sid = codec.newSessionId();
+          break;
         }
       }
     } else {
@@ -319,18 +334,41 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     const users = provider.users;
     if (users === undefined) throw new UnsupportedError('this provider has no user index (Provider.users): login needs one of the bundled providers, or a provider that implements UserIndex');
     if (this.#dead || this.#ephemeral) throw new HeadersSentError('cannot log in: this session was destroyed or cannot be saved');
-    const stored = this.#storer !== null;
-    const before = stored ? this.#meta : null;
+    const before = this.#storer !== null ? this.#meta : null;
     const oldSid = this.#sid;
+    // The session to move: the stored one; or, for a fresh session whose cookie named an ID not
+    // found, that ID (it may have been moved by a concurrent login just before this request's
+    // restore: the same user then joins it; else it is gone and the login starts from this session).
+    let from = this.#storer !== null ? this.#sid : this.#unknownSid;
     for (let attempt = 1; ; attempt++) {
       const newSid = attempt === 1 && sid !== undefined ? sid : codec.newSessionId();
       try {
-        this.#storer = await users.login(stored ? this.#sid : null, newSid, this.#untyped(), meta, { indexTtl: config.cookieExpire });
+        const alias = from !== null ? codec.seal(newSid) : undefined;
+        this.#storer = await users.login(from, newSid, this.#untyped(), meta, { indexTtl: config.cookieExpire, alias, grace: config.renewGrace });
         this.#sid = newSid;
         break;
       } catch (err) {
-        if (errorCode(err) === 'ERR_DUPLICATE_ID' && attempt < MAX_ID_ATTEMPTS) continue;
-        throw this.#report('refresh', err);
+        const code = errorCode(err);
+        if (code === 'ERR_DUPLICATE_ID' && attempt < MAX_ID_ATTEMPTS) continue;
+        if (from === null || (code !== 'ERR_SESSION_MOVED' && code !== 'ERR_SESSION_NOT_FOUND')) throw this.#report('refresh', err);
+        // A concurrent login of this session won the move (two tabs, a double submit).
+        const target = code === 'ERR_SESSION_MOVED' ? aliasTarget(this.#core, (err as SessionMovedError).alias) : null;
+        if (target !== null && provider.attach !== undefined) {
+          // Same user: join the winner's session; this request's own changes are saved into it.
+          if (this.#storer === null && this.#value.size === 0 && !this.#value.isChanged()) {
+            // A fresh session with nothing of its own: take the winner's data too.
+            this.#storer = await provider.restore(target).catch((e: unknown) => {
+              throw this.#report('refresh', e);
+            });
+            this.#value = this.#storer.getValue() as unknown as Value<D>;
+          } else this.#storer = provider.attach(target, this.#untyped());
+          this.#sid = target;
+          break;
+        }
+        // Gone, or another user's now: log in from a fresh, empty session (never a copy of the old one).
+        if (this.#storer !== null) this.#value.clean();
+        this.#storer = null;
+        from = null;
       }
     }
     this.#meta = meta;

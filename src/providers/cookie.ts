@@ -17,6 +17,7 @@ import { createCodec, tokenLength } from '../crypto/index.js';
 import type { BackendChoice, Codec, CodecOptions, OpenFailure } from '../crypto/types.js';
 import { Value } from '../manager/value.js';
 import { SET_TOKEN, type TokenCookies } from '../manager/request-cookies.js';
+import { valueFromRecord } from './record.js';
 import { CHUNK_HEADER, checkChunk, chunkCapacity, chunkName, encodeChunk, newSealId } from './cookie-chunks.js';
 import type { CookieCapableProvider, CookieSetup, Provider, RequestCookies, RestoreOptions, Storer } from './provider.js';
 
@@ -410,10 +411,7 @@ function decodeValue(plains: readonly Uint8Array[], name: string): Value {
 }
 
 function parseRecord(bytes: Uint8Array, name: string): Value {
-  try {
-    return Value.deserialize(decoder.decode(bytes));
-  } catch {
-    // Authenticated, so only a bug (or a secret shared with another program) gets here.
-    throw new InvalidCookieError(name, 'malformed', 'the session\'s value cookies hold no session record');
-  }
+  // Authenticated, so only a bug (or a secret shared with another program) gets a record that does not
+  // parse: corrupt, like an unreadable store record (not JSON, or nested deeper than a Value can be).
+  return valueFromRecord(decoder.decode(bytes), `the session's value cookies (${name})`);
 }

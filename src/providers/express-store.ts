@@ -27,10 +27,11 @@ import {
   SessionNotFoundError,
   StoreUnavailableError,
 } from '../errors.js';
-import { Value } from '../manager/value.js';
+import { MAX_DEPTH, Value } from '../manager/value.js';
 import { checkTimeout, checkTtl } from './deadline.js';
 import type { Provider, ProviderDefaults, RestoreOptions, Storer } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
+import { parseBounded } from './record.js';
 
 /** Node-style callback of an express-session store method. */
 export type StoreCallback<T = unknown> = (err?: unknown, value?: T) => void;
@@ -215,8 +216,11 @@ export class ExpressStoreProvider implements Provider, StorerBackend {
 
   #get(sid: string): Promise<unknown> {
     return callStore<unknown>(this.#store, 'get', [sid], this.#timeout).catch((err: unknown) => {
+      const cause = (err as { cause?: unknown } | null)?.cause;
       // express-session treats ENOENT as "no session" too.
-      if ((err as { cause?: { code?: unknown } } | null)?.cause?.code === 'ENOENT') return null;
+      if ((cause as { code?: unknown } | null)?.code === 'ENOENT') return null;
+      // The store could not decode its own record (connect-redis's JSON.parse, say): the record is bad, not the store.
+      if (cause instanceof SyntaxError || cause instanceof RangeError) throw new CorruptRecordError('the session store could not decode the record', { cause });
       throw err;
     });
   }
@@ -241,12 +245,8 @@ export class ExpressStoreProvider implements Provider, StorerBackend {
 
 function decode(record: unknown): Value {
   if (typeof record === 'string') {
-    // A store without a serializer of its own may hand back the JSON text.
-    try {
-      record = JSON.parse(record) as unknown;
-    } catch (cause) {
-      throw new CorruptRecordError('session record is not JSON', { cause });
-    }
+    // A store without a serializer of its own may hand back the JSON text (the record object is one level more).
+    record = parseBounded(record, 'session record', MAX_DEPTH + 1);
   }
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     throw new CorruptRecordError('session record is not an object');

@@ -8,8 +8,9 @@
  * helpers lack: GAT (restore + touch in one round trip), a TTL of 0 that means
  * "no expiry", and typed errors from status codes instead of log lines.
  *
- * No check-and-set: concurrent writes to one session are last-write-wins.
- * memjs is only used as a type: the app passes its own client.
+ * Saves merge per key with check-and-set (the binary protocol's CAS field):
+ * concurrent requests changing different keys of one session all keep their
+ * change, as on Redis. memjs is only used as a type: the app passes its own client.
  */
 import {
   CorruptRecordError,
@@ -24,10 +25,11 @@ import {
 import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
 import { DEFAULT_PREFIX, checkMemcacheKey, checkMemcachePrefix, storeKey } from './keys.js';
-import { decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf } from './meta.js';
+import { CLAIM_MARK, decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf, isClaim, lost } from './meta.js';
 import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
 import { MemcacheRecords } from './memcache-records.js';
+import { parseBounded, valueFromRecord } from './record.js';
 
 /** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
 export const FALLBACK_TTL = 1_800;
@@ -139,6 +141,28 @@ function checkMemcacheTtl(ttl: number): number {
  */
 const HEAD = '#ws1 ';
 
+/** A record as this process last wrote it (or read it), with its CAS: what the next save merges into. */
+interface Written {
+  cas: Buffer;
+  fields: ReadonlyMap<string, string>;
+  meta: SessionMeta | null;
+}
+
+/** One `save` waiting for its session's write. */
+interface PendingSave {
+  v: Value;
+  replace: boolean;
+  meta: SessionMeta | null;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface SaveQueue {
+  pending: PendingSave[];
+  running: boolean;
+  last: Written | null;
+}
+
 interface Decoded {
   value: Value;
   meta: SessionMeta | null;
@@ -150,28 +174,34 @@ function encodeRecord(v: Value, meta: SessionMeta | null): string {
   return meta === null ? v.serialize() : `${HEAD}{"m":${encodeMeta(meta)}}\n${v.serialize()}`;
 }
 
-function encodeAlias(alias: string, target: string, until: number): string {
-  return `${HEAD}${JSON.stringify({ a: alias, n: target, e: until })}\n{}`;
+function encodeAlias(alias: string, target: string, until: number, meta?: SessionMeta): string {
+  const head = meta === undefined ? { a: alias, n: target, e: until } : { a: alias, n: target, e: until, m: JSON.parse(encodeMeta(meta)) as unknown };
+  return `${HEAD}${JSON.stringify(head)}\n{}`;
 }
 
 function decodeRecord(text: string): Decoded {
-  if (!text.startsWith(HEAD)) return { value: Value.deserialize(text), meta: null };
+  if (!text.startsWith(HEAD)) return { value: valueFromRecord(text), meta: null };
   const nl = text.indexOf('\n');
   if (nl < 0) throw new CorruptRecordError('session record header has no end');
-  let head: { m?: unknown; a?: unknown; n?: unknown; e?: unknown };
-  try {
-    head = JSON.parse(text.slice(HEAD.length, nl)) as typeof head;
-  } catch (cause) {
-    throw new CorruptRecordError('session record header is not JSON', { cause });
-  }
+  const head = parseBounded(text.slice(HEAD.length, nl), 'session record header', 4) as { m?: unknown; a?: unknown; n?: unknown; e?: unknown } | null;
+  if (head === null || typeof head !== 'object') throw new CorruptRecordError('session record header is not a JSON object');
   const meta = head.m !== undefined ? decodeMeta(JSON.stringify(head.m)) : null;
-  const out: Decoded = { value: Value.deserialize(text.slice(nl + 1)), meta };
+  const out: Decoded = { value: valueFromRecord(text.slice(nl + 1)), meta };
   if (typeof head.a === 'string' && typeof head.n === 'string' && typeof head.e === 'number') out.alias = { a: head.a, n: head.n, e: head.e };
   return out;
 }
 
-/** Attempts of a check-and-set update of a user index before giving up. */
+/** Attempts of a check-and-set update (a user index, a save, a move) before giving up. */
 const CAS_ATTEMPTS = 16;
+
+const NONE = Buffer.alloc(0);
+
+/** True when `v` holds exactly `fields` (same keys, same JSON). */
+function sameFields(v: Value, fields: ReadonlyMap<string, string>): boolean {
+  if (v.size !== fields.size) return false;
+  for (const [k, json] of v.fieldMap()) if (fields.get(k) !== json) return false;
+  return true;
+}
 
 function mapMemcacheError(err: unknown): SessionError {
   const message = err instanceof Error ? err.message : String(err);
@@ -273,22 +303,24 @@ export class MemcacheProvider implements Provider, StorerBackend {
   }
 
   async restore(sid: string, options: RestoreOptions = {}): Promise<Storer> {
+    const key = this.keyFor(sid);
     // GAT reads and slides the expiry in one round trip.
     const res = options.touch
-      ? await this.#op(OP_GAT, this.keyFor(sid), this.#expiry(), Buffer.alloc(0), 'restore')
-      : await this.#op(OP_GET, this.keyFor(sid), Buffer.alloc(0), Buffer.alloc(0), 'restore');
+      ? await this.#op(OP_GAT, key, this.#expiry(), NONE, 'restore')
+      : await this.#op(OP_GET, key, NONE, NONE, 'restore');
     const { value, meta, alias } = this.#decodeRecord(res);
-    // Kept for the save: a check-and-set REPLACE cannot overwrite a renewal alias written meanwhile.
-    if (res.header.cas !== undefined) this.#cas.set(value, res.header.cas);
+    // Kept for the save: while nobody writes the record meanwhile, a save is one check-and-set write.
+    if (res.header.cas !== undefined) this.#cas.set(value, { key, cas: res.header.cas });
     if (alias !== undefined) {
-      if (alias.e <= Date.now() / 1000) throw new SessionNotFoundError(); // the grace is over
+      // The grace is over, or a login's claim (gone for all but a concurrent login of the same user).
+      if (alias.e <= Date.now() / 1000 || isClaim(alias.a)) throw new SessionNotFoundError();
       return new ProviderStorer(this, sid, value, meta, alias.a);
     }
     return meta === null ? new ProviderStorer(this, sid, value) : new ProviderStorer(this, sid, value, meta);
   }
 
-  /** The CAS of each restored Value's record (see `save`). */
-  readonly #cas = new WeakMap<Value, Buffer>();
+  /** The key and CAS of the record each Value was last read from or written to (see `save`). */
+  readonly #cas = new WeakMap<Value, { key: string; cas: Buffer }>();
 
   /**
    * Renewal: ADD the new ID with the data, then turn the old item into an
@@ -311,7 +343,7 @@ export class MemcacheProvider implements Provider, StorerBackend {
       const old = this.#decodeRecord(res);
       if (old.alias !== undefined) {
         await this.destroy(newSid);
-        return { alias: old.alias.a };
+        return isClaim(old.alias.a) ? null : { alias: old.alias.a };
       }
       if (old.value.serialize() !== copied) {
         value = old.value;
@@ -337,37 +369,68 @@ export class MemcacheProvider implements Provider, StorerBackend {
     return new ProviderStorer(this, newSid, value, options.meta);
   }
 
-  /**
-   * A Storer for `sid` holding `value` (a save redirected from a renewed ID):
-   * the whole record is written (last write wins, as every memcached save),
-   * keeping the target's binding.
-   */
+  /** A Storer for `sid` holding `value` (a save redirected from a renewed ID, a login joining the winner): its changes are merged in. */
   attach(sid: string, value: Value): Storer {
-    return {
-      sessionID: () => sid,
-      getValue: () => value,
-      touch: () => this.touch(sid),
-      setValue: async (v) => {
-        const current = this.#decodeRecord(await this.#op(OP_GET, this.keyFor(sid), Buffer.alloc(0), Buffer.alloc(0), 'save'));
-        await this.save(sid, v, true, current.meta);
-        v.markSaved();
-      },
-    };
+    return new ProviderStorer(this, sid, value);
   }
 
   /**
-   * Copies the record to `newSid` (create-if-absent, fresh TTL), then deletes
-   * `sid`: between the two both IDs hold it, never neither. The keys may
-   * live on different servers, so there is no atomic move.
+   * Moves the data to `newSid` (see #move): of concurrent refreshes of one
+   * ID exactly one wins; the others find it gone (`SessionNotFoundError`).
    */
   async refresh(sid: string, newSid: string): Promise<Storer> {
+    const moved = await this.#move(sid, newSid, null, null);
+    return new ProviderStorer(this, newSid, moved.value);
+  }
+
+  /**
+   * The move behind refresh and login, one exactly one caller wins: GET the
+   * old record (with its CAS), ADD the copy at `newSid`, then claim the old
+   * item with check-and-set: DELETE it (refresh) or REPLACE it by a claim for
+   * `claim.grace` seconds (login; see `lost`). The keys may live on different
+   * servers: the CAS on the old one's decides. A save that lands in between
+   * fails the CAS: the fresher record is copied over and the claim retried.
+   * A loser deletes its copy. At every moment one of the keys holds the data.
+   */
+  async #move(sid: string, newSid: string, meta: SessionMeta | null, claim: { alias: string; grace: number } | null): Promise<{ value: Value; meta: SessionMeta | null }> {
     const oldKey = this.keyFor(sid);
     const newKey = this.keyFor(newSid);
-    const value = this.#decode(await this.#op(OP_GET, oldKey, Buffer.alloc(0), Buffer.alloc(0), 'refresh'));
-    const status = await this.#store(OP_ADD, newKey, value, 'refresh');
+    let res = await this.#op(OP_GET, oldKey, NONE, NONE, 'refresh');
+    let old = this.#decodeRecord(res);
+    if (old.alias !== undefined) throw lost(old.alias.a, old.meta, meta);
+    const status = await this.#store(OP_ADD, newKey, old.value, 'refresh', meta);
     if (status === ST_EXISTS || status === ST_NOT_STORED) throw new DuplicateIdError();
-    await this.#op(OP_DELETE, oldKey, Buffer.alloc(0), Buffer.alloc(0), 'refresh');
-    return new ProviderStorer(this, newSid, value);
+    let copied = old.value.serialize();
+    for (let attempt = 1; ; attempt++) {
+      let claimed: number;
+      if (claim === null) {
+        claimed = (await this.#op(OP_DELETE, oldKey, NONE, NONE, 'refresh', res.header.cas)).header.status ?? ST_OK;
+      } else {
+        const grace = Math.max(1, claim.grace);
+        const body = Buffer.from(encodeAlias(CLAIM_MARK + claim.alias, this.#hash(newSid), Math.floor(Date.now() / 1000) + grace, { userId: meta?.userId as string }), 'utf8');
+        claimed = (await this.#op(OP_REPLACE, oldKey, this.#extras(grace + 1), body, 'refresh', res.header.cas)).header.status ?? ST_OK;
+      }
+      if (claimed === ST_OK) return { value: old.value, meta: old.meta };
+      if ((claimed !== ST_EXISTS && claimed !== ST_NOT_FOUND) || attempt >= CAS_ATTEMPTS) {
+        await this.destroy(newSid);
+        throw claimed === ST_EXISTS ? new StoreUnavailableError(`memcached: the session kept changing (${CAS_ATTEMPTS} check-and-set attempts)`) : this.#statusError(claimed, 'refresh');
+      }
+      // Changed (a save, another move) or gone since the read: read it again.
+      res = await this.#op(OP_GET, oldKey, NONE, NONE, 'refresh');
+      const gone = (res.header.status ?? ST_OK) === ST_NOT_FOUND;
+      const again = gone ? null : this.#decodeRecord(res);
+      if (again === null || again.alias !== undefined) {
+        // Lost: no copy stays behind.
+        await this.destroy(newSid);
+        throw again === null ? new SessionNotFoundError() : lost((again.alias as { a: string }).a, again.meta, meta);
+      }
+      old = again;
+      const text = old.value.serialize();
+      if (text !== copied) {
+        copied = text;
+        await this.#store(OP_REPLACE, newKey, old.value, 'refresh', meta);
+      }
+    }
   }
 
   async destroy(sid: string): Promise<void> {
@@ -377,27 +440,124 @@ export class MemcacheProvider implements Provider, StorerBackend {
   }
 
   /**
-   * @internal Replaces the whole record (REPLACE: only an existing item, so a
-   * session destroyed or expired meanwhile is not brought back).
+   * @internal Merges this request's changes into the record with
+   * check-and-set. While nobody wrote the record since this request read it
+   * (or last wrote it), the Value is the merge: one REPLACE with the CAS, one
+   * round trip. Else: GET (with its CAS), apply this request's set and
+   * deleted keys to what is stored, REPLACE with that CAS; retried on a
+   * conflict (another writer between the two) a bounded number of times
+   * within the timeout, then `StoreUnavailableError`. REPLACE never creates:
+   * a session destroyed or expired meanwhile is not brought back.
+   * `replace` (or `clean()`): the Value replaces every key.
    */
-  async save(sid: string, v: Value, _replace = false, meta: SessionMeta | null = null): Promise<void> {
+  save(sid: string, v: Value, replace = false, meta: SessionMeta | null = null): Promise<void> {
+    // One write per session at a time in this process: check-and-set then only races other
+    // processes. Saves that arrive while one is in flight are merged into one write (in order)
+    // into the record the previous write left, whose CAS is known: one round trip for all of them.
     const key = this.keyFor(sid);
-    const cas = this.#cas.get(v);
-    let status = await this.#store(OP_REPLACE, key, v, 'save', meta, cas);
-    if (status === ST_EXISTS && cas !== undefined) {
-      // Changed since this request restored it: a renewal alias redirects the save; anything else is
-      // another save, and the last write wins as ever.
-      this.#cas.delete(v);
-      const res = await this.#op(OP_GET, key, Buffer.alloc(0), Buffer.alloc(0), 'save');
-      if ((res.header.status ?? ST_OK) === ST_OK) {
-        const alias = decodeRecord(res.val.toString('utf8')).alias;
-        if (alias !== undefined) throw new SessionMovedError(alias.a);
+    let queue = this.#saveQueue.get(key);
+    if (queue === undefined) this.#saveQueue.set(key, (queue = { pending: [], running: false, last: null }));
+    const q = queue;
+    return new Promise<void>((resolve, reject) => {
+      q.pending.push({ v, replace, meta, resolve, reject });
+      if (!q.running) void this.#drain(key, q);
+    });
+  }
+
+  /** Per session key: this process's saves waiting, whether one write is in flight, and the record it left (with its CAS). */
+  readonly #saveQueue = new Map<string, SaveQueue>();
+
+  async #drain(key: string, q: SaveQueue): Promise<void> {
+    q.running = true;
+    while (q.pending.length > 0) {
+      const batch = q.pending.splice(0);
+      try {
+        await this.#save(key, batch, q);
+        for (const s of batch) s.resolve();
+      } catch (err) {
+        q.last = null;
+        for (const s of batch) s.reject(err);
       }
-      status = await this.#store(OP_REPLACE, key, v, 'save', meta);
     }
-    if (status === ST_NOT_FOUND || status === ST_NOT_STORED) {
-      throw new SessionNotFoundError('session expired or was destroyed before it was saved');
+    q.running = false;
+    this.#saveQueue.delete(key);
+  }
+
+  async #save(key: string, batch: readonly PendingSave[], q: SaveQueue): Promise<void> {
+    const gone = (): SessionNotFoundError => new SessionNotFoundError('session expired or was destroyed before it was saved');
+    // First try, no read: into the record the previous write left, or (none) the one the first
+    // save's request read, whose CAS it kept: that Value, with its changes, is the record plus them.
+    const head = batch[0] as PendingSave;
+    const known = this.#cas.get(head.v);
+    const first: Written | null = q.last ?? (known !== undefined && known.key === key ? { cas: known.cas, fields: head.v.fieldMap(), meta: head.meta } : null);
+    if (first !== null) {
+      const status = await this.#write(key, first, batch, q);
+      if (status === ST_OK) return;
+      if (status === ST_NOT_FOUND || status === ST_NOT_STORED) throw gone();
+      // ST_EXISTS: another process wrote meanwhile; read and merge below.
     }
+    const deadline = Date.now() + this.#timeout;
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.#op(OP_GET, key, NONE, NONE, 'save');
+      if ((res.header.status ?? ST_OK) === ST_NOT_FOUND) throw gone();
+      let current: Decoded | null;
+      try {
+        current = this.#decodeRecord(res);
+      } catch (err) {
+        // An unreadable record is replaced by what the saves hold (as before merging); anything else is the store's failure.
+        if (!(err instanceof CorruptRecordError)) throw err;
+        current = null;
+      }
+      if (current?.alias !== undefined) {
+        // A login's claim: the pre-login session must not reach the logged-in one. A renewal: redirect.
+        if (isClaim(current.alias.a)) throw new SessionNotFoundError('session was logged in by another request before it was saved');
+        throw new SessionMovedError(current.alias.a);
+      }
+      const base: Written =
+        current === null
+          ? { cas: res.header.cas ?? Buffer.alloc(8), fields: head.v.fieldMap(), meta: head.meta }
+          : { cas: res.header.cas ?? Buffer.alloc(8), fields: current.value.fieldMap(), meta: current.meta };
+      const written = await this.#write(key, base, batch, q);
+      if (written === ST_OK) return;
+      if (written === ST_NOT_FOUND || written === ST_NOT_STORED) throw gone();
+      if (attempt >= CAS_ATTEMPTS || Date.now() >= deadline) {
+        throw new StoreUnavailableError(`memcached: the session kept changing under this save (${attempt} check-and-set attempts)`);
+      }
+      // Another writer won this round: back off a little (jittered) before reading again.
+      await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
+    }
+  }
+
+  /**
+   * One check-and-set REPLACE: `base` (a record and its CAS) with each save's
+   * changes applied in order (a whole replacement, `clean()` or `setValue`,
+   * takes that save's every key). On success the queue keeps what was written.
+   */
+  async #write(key: string, base: Written, batch: readonly PendingSave[], q: SaveQueue): Promise<number> {
+    const fields = new Map(base.fields);
+    for (const { v, replace } of batch) {
+      const changes = v.changes();
+      if (replace || changes.cleared) {
+        fields.clear();
+        v.fieldMap().forEach((json, k) => fields.set(k, json));
+        continue;
+      }
+      for (const k of changes.deleted) fields.delete(k);
+      for (const [k, json] of changes.set) fields.set(k, json);
+    }
+    const merged = Value.fromFieldMap(fields);
+    const status = await this.#store(OP_REPLACE, key, merged, 'save', base.meta, base.cas);
+    const cas = this.#cas.get(merged);
+    if (status === ST_OK && cas !== undefined) {
+      q.last = { cas: cas.cas, fields, meta: base.meta };
+      // A Value whose view is the record written keeps its CAS (its request's next save: one round
+      // trip); one whose view lacks what the merge added goes through a read.
+      for (const { v } of batch) {
+        if (sameFields(v, fields)) this.#cas.set(v, { key, cas: cas.cas });
+        else this.#cas.delete(v);
+      }
+    } else q.last = null;
+    return status;
   }
 
   /** @internal */
@@ -421,7 +581,7 @@ export class MemcacheProvider implements Provider, StorerBackend {
     this.#expiry().copy(extras, 4);
     const res = await this.#op(opcode, key, extras, body, what, cas);
     const status = res.header.status ?? ST_OK;
-    if (status === ST_OK && cas !== undefined && res.header.cas !== undefined) this.#cas.set(v, res.header.cas);
+    if (status === ST_OK && res.header.cas !== undefined) this.#cas.set(v, { key, cas: res.header.cas });
     if (status === ST_OK || status === ST_EXISTS || status === ST_NOT_FOUND || status === ST_NOT_STORED) {
       return status;
     }
@@ -441,16 +601,15 @@ export class MemcacheProvider implements Provider, StorerBackend {
 
   async #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta, options: IndexOptions): Promise<MetaStorer> {
     const userId = meta.userId as string;
-    let stored = value;
     let oldUser: string | undefined;
     if (sid !== null) {
-      const old = this.#decodeRecord(await this.#op(OP_GET, this.keyFor(sid), Buffer.alloc(0), Buffer.alloc(0), 'refresh'));
-      stored = old.value;
-      oldUser = old.meta?.userId;
+      const claim = options.alias === undefined ? null : { alias: options.alias, grace: options.grace ?? 30 };
+      oldUser = (await this.#move(sid, newSid, meta, claim)).meta?.userId;
+    } else {
+      const status = await this.#store(OP_ADD, this.keyFor(newSid), value, 'refresh', meta);
+      if (status === ST_EXISTS || status === ST_NOT_STORED) throw new DuplicateIdError();
+      value.markSaved();
     }
-    const status = await this.#store(OP_ADD, this.keyFor(newSid), stored, 'refresh', meta);
-    if (status === ST_EXISTS || status === ST_NOT_STORED) throw new DuplicateIdError();
-    if (sid === null) value.markSaved();
     const entry = encodeEntry({ sidHint: hintOf(newSid), loginAt: meta.loginAt ?? Date.now(), label: meta.label ?? null });
     const newHash = this.#hash(newSid);
     const oldHash = sid === null ? null : this.#hash(sid);
@@ -458,15 +617,13 @@ export class MemcacheProvider implements Provider, StorerBackend {
       e[newHash] = entry;
       if (oldHash !== null && oldUser === userId) delete e[oldHash];
     });
-    if (sid !== null) {
-      if (oldUser !== undefined && oldUser !== userId) {
-        await this.#indexUpdate(oldUser, 0, (e) => {
-          delete e[oldHash as string];
-        });
-      }
-      await this.destroy(sid);
+    if (oldHash !== null && oldUser !== undefined && oldUser !== userId) {
+      await this.#indexUpdate(oldUser, 0, (e) => {
+        delete e[oldHash];
+      });
     }
-    return new ProviderStorer(this, newSid, stored, meta);
+    // The request's own Value: changes it has not saved yet are merged in by its next save.
+    return new ProviderStorer(this, newSid, value, meta);
   }
 
   /** Reads the index (entries by session key hash) and its CAS; `null` CAS = no index item. */
@@ -477,7 +634,7 @@ export class MemcacheProvider implements Provider, StorerBackend {
     if (status !== ST_OK) throw this.#statusError(status, 'restore');
     const entries = Object.create(null) as Record<string, string>;
     try {
-      const parsed = JSON.parse(res.val.toString('utf8')) as Record<string, unknown>;
+      const parsed = parseBounded(res.val.toString('utf8'), 'user index', 4) as Record<string, unknown>;
       for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') entries[k] = v;
     } catch {
       // A broken index is rebuilt from what follows; its sessions are still bound (and expire).

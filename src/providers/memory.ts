@@ -1,10 +1,11 @@
 import { LRUCache } from 'lru-cache';
 import { DuplicateIdError, InvalidConfigError, SessionMovedError, SessionNotFoundError, ValueTooLargeError } from '../errors.js';
 import { Value } from '../manager/value.js';
-import { decodeMeta, encodeMeta, hintOf, type IndexEntry } from './meta.js';
+import { CLAIM_MARK, decodeMeta, encodeMeta, hintOf, isClaim, lost, type IndexEntry } from './meta.js';
 import { MemoryRecords } from './memory-records.js';
-import type { IndexedSession, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
+import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
+import { valueFromRecord } from './record.js';
 
 /**
  * Record entries for the metadata and the renewal alias: a lone surrogate is a
@@ -87,7 +88,7 @@ export class MemoryProvider implements Provider, StorerBackend {
     });
     this.users = {
       ref: (sid) => sid,
-      login: async (sid, newSid, value, meta) => this.#login(sid, newSid, value, meta),
+      login: async (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
       logout: async (sid, userId) => {
         this.#cache.delete(sid);
         this.#index.get(userId)?.delete(sid);
@@ -139,14 +140,17 @@ export class MemoryProvider implements Provider, StorerBackend {
     const record = this.#cache.get(sid, options?.touch === true ? TOUCH : NO_TOUCH);
     if (record === undefined) throw new SessionNotFoundError();
     if (typeof record !== 'string' && (record.has(META_KEY) || record.has(ALIAS_KEY))) {
-      return new ProviderStorer(this, sid, toValue(record), metaOf(record), record.get(ALIAS_KEY) ?? null);
+      const alias = record.get(ALIAS_KEY) ?? null;
+      // Moved by a login: gone for everyone but a concurrent login of the same user.
+      if (alias !== null && isClaim(alias)) throw new SessionNotFoundError();
+      return new ProviderStorer(this, sid, toValue(record), metaOf(record), alias);
     }
     return new ProviderStorer(this, sid, toValue(record));
   }
 
   async refresh(sid: string, newSid: string): Promise<Storer> {
     const record = this.#cache.get(sid);
-    if (record === undefined) throw new SessionNotFoundError();
+    if (record === undefined || (typeof record !== 'string' && record.has(ALIAS_KEY))) throw new SessionNotFoundError();
     if (this.#cache.has(newSid)) throw new DuplicateIdError();
     const value = toValue(record);
     this.#put(newSid, record);
@@ -164,10 +168,10 @@ export class MemoryProvider implements Provider, StorerBackend {
     if (record === undefined) return null;
     if (typeof record !== 'string') {
       const alias = record.get(ALIAS_KEY);
-      if (alias !== undefined) return { alias };
+      if (alias !== undefined) return isClaim(alias) ? null : { alias };
     }
     if (this.#cache.has(newSid)) throw new DuplicateIdError();
-    const fields = typeof record === 'string' ? Value.deserialize(record).fieldMap() : new Map(record);
+    const fields = typeof record === 'string' ? valueFromRecord(record).fieldMap() : new Map(record);
     fields.set(META_KEY, encodeMeta(options.meta));
     this.#put(newSid, fields);
     // 'set' does not dispose: the old entry's index line is moved by hand.
@@ -199,6 +203,8 @@ export class MemoryProvider implements Provider, StorerBackend {
     if (typeof current !== 'string') {
       // Renewed meanwhile: the manager redirects the save to the new ID.
       const alias = current.get(ALIAS_KEY);
+      // A login's claim: a save of the pre-login session must not reach the logged-in one.
+      if (alias !== undefined && isClaim(alias)) throw new SessionNotFoundError();
       if (alias !== undefined) throw new SessionMovedError(alias);
     }
     this.#put(sid, merge(current, value));
@@ -221,28 +227,44 @@ export class MemoryProvider implements Provider, StorerBackend {
     this.#put(sid, record);
   }
 
-  #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta): MetaStorer {
+  /**
+   * Synchronous, so a move nothing can interleave: of concurrent logins of one
+   * ID the first wins, and the old ID keeps a claim (for `options.grace`
+   * seconds) that only a concurrent login of the same user joins (see `lost`).
+   */
+  #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta, options: IndexOptions): MetaStorer {
     let fields: Map<string, string>;
-    let stored: Value;
-    let old: MemoryRecord | undefined;
     if (sid !== null) {
-      old = this.#cache.get(sid);
+      const old = this.#cache.get(sid);
       if (old === undefined) throw new SessionNotFoundError();
+      if (typeof old !== 'string') {
+        const alias = old.get(ALIAS_KEY);
+        if (alias !== undefined) throw lost(alias, metaOf(old), meta);
+      }
       if (this.#cache.has(newSid)) throw new DuplicateIdError();
-      fields = typeof old === 'string' ? Value.deserialize(old).fieldMap() : new Map(old);
-      fields.delete(ALIAS_KEY);
-      stored = toValue(fields);
+      fields = typeof old === 'string' ? valueFromRecord(old).fieldMap() : new Map(old);
     } else {
       if (this.#cache.has(newSid)) throw new DuplicateIdError();
       fields = value.fieldMap();
-      stored = value;
     }
     fields.set(META_KEY, encodeMeta(meta));
     this.#put(newSid, fields);
-    if (sid !== null) this.#cache.delete(sid); // disposes: leaves its previous user's index
-    else value.markSaved();
+    if (sid !== null) {
+      this.#cache.delete(sid); // disposes: leaves its previous user's index
+      if (options.alias !== undefined) {
+        const claim = CLAIM_MARK + options.alias;
+        const claimMeta = encodeMeta({ userId: meta.userId as string });
+        this.#cache.set(sid, new Map([[ALIAS_KEY, claim], [META_KEY, claimMeta]]), {
+          ttl: Math.max(1, options.grace ?? 30) * 1000,
+          size: RECORD_OVERHEAD + (claim.length + claimMeta.length) * 2,
+        });
+        // Not a session of the user: the claim stays out of the index.
+        this.#index.get(meta.userId as string)?.delete(sid);
+      }
+    } else value.markSaved();
     this.#indexAdd(meta.userId as string, newSid, { sidHint: hintOf(newSid), loginAt: meta.loginAt ?? Date.now(), label: meta.label ?? null });
-    return new ProviderStorer(this, newSid, stored, meta);
+    // The request's own Value: changes it has not saved yet are written by its next save.
+    return new ProviderStorer(this, newSid, value, meta);
   }
 
   #indexAdd(userId: string, sid: string, entry: IndexEntry): void {
@@ -316,7 +338,7 @@ function recordSize(record: MemoryRecord): number {
 
 function toValue(record: MemoryRecord): Value {
   // A string record only comes from poke (tests, tools): decode and check it.
-  if (typeof record === 'string') return Value.deserialize(record);
+  if (typeof record === 'string') return valueFromRecord(record);
   if (record.has(META_KEY) || record.has(ALIAS_KEY)) {
     const fields = new Map(record);
     fields.delete(META_KEY);
@@ -349,7 +371,7 @@ function merge(record: MemoryRecord, value: Value): ReadonlyMap<string, string> 
   let fields: Map<string, string>;
   if (typeof record === 'string') {
     try {
-      fields = Value.deserialize(record).fieldMap();
+      fields = valueFromRecord(record).fieldMap();
     } catch {
       return value.fieldMap();
     }

@@ -49,7 +49,9 @@ export interface ProviderDefaults {
  * - `restore` rejects with `SessionNotFoundError` for an unknown or expired ID, and with
  *   `CorruptRecordError` for a record it cannot decode (leaving the record as it is).
  * - `refresh` moves the data to `newSid` with no moment where neither ID holds it, then
- *   removes `sid`; `SessionNotFoundError` if `sid` is gone.
+ *   removes `sid`; `SessionNotFoundError` if `sid` is gone. Of concurrent refreshes (or
+ *   logins) of one `sid` exactly one wins; the others reject with `SessionNotFoundError`
+ *   and leave no copy behind.
  * - `destroy` of an unknown ID is not an error.
  * - An unreachable store rejects with `StoreUnavailableError`, in bounded time.
  */
@@ -218,6 +220,15 @@ export interface IndexedSession {
 export interface IndexOptions {
   /** TTL of the user's index in seconds (the Session's `cookieExpire`, the longest a session lives); 0 = none. */
   readonly indexTtl: number;
+  /**
+   * `login` of a stored session: what the old ID's record holds for `grace`
+   * seconds once the move is won (opaque to the provider: it names the new
+   * ID). A concurrent `login` of the same old ID by the same user then
+   * rejects with `SessionMovedError(alias)` and joins the winner; anything
+   * else finds the old ID gone.
+   */
+  readonly alias?: string;
+  readonly grace?: number;
 }
 
 /**
@@ -235,7 +246,10 @@ export interface UserIndex {
    * Binds a session to `meta.userId` under a new ID: moves `sid`'s record to
    * `newSid` (as `refresh`) with `meta`, or, with `sid` null, creates `newSid`
    * from `value`; then indexes `newSid` under the user. `SessionNotFoundError`
-   * if `sid` is gone, `DuplicateIdError` if `newSid` exists.
+   * if `sid` is gone, `DuplicateIdError` if `newSid` exists. A move exactly one
+   * of concurrent calls wins: a loser leaves no copy and rejects with
+   * `SessionMovedError(options.alias)` when the winner bound the same user
+   * (see `IndexOptions.alias`), else with `SessionNotFoundError`.
    */
   login(sid: string | null, newSid: string, value: Value, meta: SessionMeta, options: IndexOptions): Promise<MetaStorer>;
   /** Destroys `sid` and removes it from `userId`'s index. */

@@ -22,10 +22,11 @@ import {
 import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
 import { DEFAULT_PREFIX, storeKey } from './keys.js';
-import { decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf } from './meta.js';
+import { CLAIM_MARK, decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf, isClaim, lost } from './meta.js';
 import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
 import { RedisRecords } from './redis-records.js';
+import { valueFromFields } from './record.js';
 
 /** The hash field that keeps an empty session in existence. Not a usable Value key. */
 export const MARKER_FIELD = '__ws';
@@ -149,6 +150,30 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 table.insert(h, 1, 1)
 return h`;
 
+// The claim that makes refresh and login a move exactly one caller wins, on the old key
+// (on a Cluster the new key is on another slot: this script decides). ARGV = claim alias
+// ('' = just delete), target hash, grace, claim metadata. Gone: {-1}. Already an alias
+// (renewed, or claimed by another move): {0, alias, its metadata or ''}. Else deletes the
+// record, leaves the claim for \`grace\` seconds when given one, and returns {1, fields...}
+// as they were (with what saves wrote since the caller's copy).
+const CLAIM_LUA = `
+local h = redis.call('HGETALL', KEYS[1])
+if #h == 0 then return {-1} end
+for i = 1, #h, 2 do
+  if h[i] == '${ALIAS_FIELD}' then
+    local m = ''
+    for j = 1, #h, 2 do if h[j] == '${META_FIELD}' then m = h[j + 1] end end
+    return {0, h[i + 1], m}
+  end
+end
+redis.call('DEL', KEYS[1])
+if ARGV[1] ~= '' then
+  redis.call('HSET', KEYS[1], '${ALIAS_FIELD}', ARGV[1], '${ALIAS_KEY_FIELD}', ARGV[2], '${META_FIELD}', ARGV[4])
+  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+end
+table.insert(h, 1, 1)
+return h`;
+
 // Versioned names: another copy of this library on the same client may define different scripts.
 const CMD_NEW = 'wasmSessionNew2';
 const CMD_SAVE = 'wasmSessionSave3';
@@ -156,6 +181,7 @@ const CMD_RESTORE_TOUCH = 'wasmSessionRestoreTouch3';
 const CMD_INDEX_ADD = 'wasmSessionIndexAdd1';
 const CMD_DESTROY = 'wasmSessionDestroy1';
 const CMD_FREEZE = 'wasmSessionFreeze1';
+const CMD_CLAIM = 'wasmSessionClaim1';
 
 const SCRIPTS = {
   [CMD_NEW]: NEW_LUA,
@@ -164,6 +190,7 @@ const SCRIPTS = {
   [CMD_INDEX_ADD]: INDEX_ADD_LUA,
   [CMD_DESTROY]: DESTROY_LUA,
   [CMD_FREEZE]: FREEZE_LUA,
+  [CMD_CLAIM]: CLAIM_LUA,
 } as const;
 
 type ScriptFn = (key: string, ...args: (string | number)[]) => Promise<unknown>;
@@ -216,7 +243,7 @@ function toValue(reply: unknown, extra?: Extra): Value | undefined {
     }
   }
   if (extra) extra.fields = fields;
-  return Value.fromFields(fields);
+  return valueFromFields(fields);
 }
 
 function newExtra(): Extra {
@@ -354,27 +381,65 @@ export class RedisProvider implements Provider, StorerBackend {
     const extra = newExtra();
     const value = toValue(reply, extra);
     if (!value) throw new SessionNotFoundError();
-    if (extra.meta !== null || extra.alias !== null) return new ProviderStorer(this, sid, value, extra.meta, extra.alias);
+    if (extra.meta !== null || extra.alias !== null) {
+      // Moved by a login: gone for everyone but a concurrent login (see #move).
+      if (extra.alias !== null && isClaim(extra.alias)) throw new SessionNotFoundError();
+      return new ProviderStorer(this, sid, value, extra.meta, extra.alias);
+    }
     return new ProviderStorer(this, sid, value);
   }
 
   /**
-   * Copies the data to `newSid` (create-if-absent, fresh TTL), then deletes
-   * `sid`. Two steps because on a Cluster the keys live in different slots;
-   * between them both IDs hold the data, never neither. A write to `sid`
-   * landing between the copy and the delete is lost.
+   * Moves the data to `newSid` (see #move): of concurrent refreshes of one
+   * ID exactly one wins; the others find it gone (`SessionNotFoundError`).
    */
   async refresh(sid: string, newSid: string): Promise<Storer> {
+    const moved = await this.#move(sid, newSid, null, null);
+    return new ProviderStorer(this, newSid, moved.value);
+  }
+
+  /**
+   * The move behind refresh and login, a move exactly one caller wins: copy
+   * the old record to `newSid` (create-if-absent), then claim the old key
+   * (CLAIM_LUA: one script on its slot decides between concurrent movers);
+   * the winner applies to the copy what saves wrote to the old key between
+   * its read and the claim, a loser deletes its copy. At every moment one of
+   * the keys holds the data. `meta` = the new record's metadata (login);
+   * `claim` = what the old key keeps for a concurrent login of the same user.
+   */
+  async #move(sid: string, newSid: string, meta: SessionMeta | null, claim: { alias: string; grace: number } | null): Promise<{ value: Value; meta: SessionMeta | null }> {
     const oldKey = this.keyFor(sid);
-    const value = toValue(await this.#run(this.#client.hgetall(oldKey), 'refresh'));
-    if (!value) throw new SessionNotFoundError();
-    const created = await this.#run(
-      this.#scripts[CMD_NEW](this.keyFor(newSid), this.#ttl, ...allFields(value)),
-      'refresh',
-    );
+    const first = newExtra();
+    const read = toValue(await this.#run(this.#client.hgetall(oldKey), 'refresh'), first);
+    if (!read) throw new SessionNotFoundError();
+    if (first.alias !== null) throw lost(first.alias, first.meta, meta);
+    const copied = first.fields;
+    const args: string[] = [MARKER_FIELD, '1'];
+    for (const key of Object.keys(copied)) args.push(key, copied[key] as string);
+    if (meta !== null) args.push(META_FIELD, encodeMeta(meta));
+    const newKey = this.keyFor(newSid);
+    const created = await this.#run(this.#scripts[CMD_NEW](newKey, this.#ttl, ...args), 'refresh');
     if (Number(created) !== 1) throw new DuplicateIdError();
-    await this.#run(this.#client.del(oldKey), 'refresh');
-    return new ProviderStorer(this, newSid, value);
+    const claimArgs = claim === null ? ['', '', 0, ''] : [CLAIM_MARK + claim.alias, this.#hash(newSid), Math.max(1, claim.grace), encodeMeta(meta ?? {})];
+    const claimed = (await this.#run(this.#scripts[CMD_CLAIM](oldKey, ...claimArgs), 'refresh')) as unknown[];
+    const state = Number(claimed[0]);
+    if (state !== 1) {
+      // Lost: another move (or a renewal, or a destroy) got there first. No copy stays behind.
+      await this.#run(this.#client.del(newKey), 'refresh');
+      if (state === 0) throw lost(String(claimed[1]), claimed[2] ? decodeMeta(String(claimed[2])) : null, meta);
+      throw new SessionNotFoundError();
+    }
+    const extra = newExtra();
+    const value = toValue(claimed.slice(1), extra) ?? new Value();
+    const now = extra.fields;
+    const sets: string[] = [];
+    const dels: string[] = [];
+    for (const key of Object.keys(now)) if (copied[key] !== now[key]) sets.push(key, now[key] as string);
+    for (const key of Object.keys(copied)) if (!(key in now)) dels.push(key);
+    if (sets.length > 0 || dels.length > 0) {
+      await this.#run(this.#scripts[CMD_SAVE](newKey, this.#ttl, '0', sets.length / 2, ...sets, ...dels), 'refresh');
+    }
+    return { value, meta: extra.meta };
   }
 
   async destroy(sid: string): Promise<void> {
@@ -398,44 +463,41 @@ export class RedisProvider implements Provider, StorerBackend {
       this.#scripts[CMD_SAVE](this.keyFor(sid), this.#ttl, cleared ? '1' : '0', sets.length, ...args),
       'save',
     );
-    if (typeof saved === 'string') throw new SessionMovedError(saved);
+    if (typeof saved === 'string') {
+      // Moved by a login: a save of the pre-login session must not reach the logged-in one.
+      if (isClaim(saved)) throw new SessionNotFoundError('session was logged in by another request before it was saved');
+      throw new SessionMovedError(saved);
+    }
     if (Number(saved) !== 1) throw new SessionNotFoundError('session expired or was destroyed before it was saved');
   }
 
   async #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta, options: IndexOptions): Promise<MetaStorer> {
     const userId = meta.userId as string;
-    let fields: Record<string, string>;
-    let stored = value;
     let oldUser: string | undefined;
     if (sid !== null) {
-      const extra = newExtra();
-      const v = toValue(await this.#run(this.#client.hgetall(this.keyFor(sid)), 'refresh'), extra);
-      if (!v || extra.alias !== null) throw new SessionNotFoundError();
-      stored = v;
-      fields = extra.fields;
-      oldUser = extra.meta?.userId;
+      const claim = options.alias === undefined ? null : { alias: options.alias, grace: options.grace ?? 30 };
+      oldUser = (await this.#move(sid, newSid, meta, claim)).meta?.userId;
     } else {
-      fields = value.fields();
-      for (const key of Object.keys(fields)) checkFieldName(key);
+      const fields = value.fields();
+      const args: string[] = [MARKER_FIELD, '1'];
+      for (const key of Object.keys(fields)) {
+        checkFieldName(key);
+        args.push(key, fields[key] as string);
+      }
+      args.push(META_FIELD, encodeMeta(meta));
+      const created = await this.#run(this.#scripts[CMD_NEW](this.keyFor(newSid), this.#ttl, ...args), 'refresh');
+      if (Number(created) !== 1) throw new DuplicateIdError();
+      value.markSaved();
     }
-    const args: string[] = [MARKER_FIELD, '1'];
-    for (const key of Object.keys(fields)) args.push(key, fields[key] as string);
-    args.push(META_FIELD, encodeMeta(meta));
-    const created = await this.#run(this.#scripts[CMD_NEW](this.keyFor(newSid), this.#ttl, ...args), 'refresh');
-    if (Number(created) !== 1) throw new DuplicateIdError();
-    if (sid === null) value.markSaved();
     const entry = encodeEntry({ sidHint: hintOf(newSid), loginAt: meta.loginAt ?? Date.now(), label: meta.label ?? null });
     const drop = sid !== null && oldUser === userId ? [this.#hash(sid)] : [];
     const size = await this.#run(this.#scripts[CMD_INDEX_ADD](this.indexKey(userId), this.#hash(newSid), entry, options.indexTtl, ...drop), 'refresh');
-    if (sid !== null) {
-      // Then the old ID goes (fixation), and leaves its previous user's index.
-      const old = [this.#run(this.#client.del(this.keyFor(sid)), 'refresh')];
-      if (oldUser !== undefined && oldUser !== userId) old.push(this.#run(this.#client.hdel(this.indexKey(oldUser), this.#hash(sid)), 'refresh'));
-      await Promise.all(old);
-    }
+    // The old ID leaves its previous user's index.
+    if (sid !== null && oldUser !== undefined && oldUser !== userId) await this.#run(this.#client.hdel(this.indexKey(oldUser), this.#hash(sid)), 'refresh');
     // Now and then, prune a big index here too (listing prunes it anyway): bounded work per login.
     if (Number(size) >= PRUNE_EVERY && Number(size) % PRUNE_EVERY === 0) await this.#list(userId, options);
-    return new ProviderStorer(this, newSid, stored, meta);
+    // The request's own Value: its changes not yet saved are written (as changes) by its next save.
+    return new ProviderStorer(this, newSid, value, meta);
   }
 
   /**
@@ -456,7 +518,7 @@ export class RedisProvider implements Provider, StorerBackend {
     const state = Number(frozen[0]);
     if (state !== 1) {
       await this.#run(this.#client.del(newKey), 'refresh');
-      return state === 0 ? { alias: String(frozen[1]) } : null;
+      return state === 0 && !isClaim(String(frozen[1])) ? { alias: String(frozen[1]) } : null;
     }
     const extra = newExtra();
     const value = toValue(frozen.slice(1), extra) ?? new Value();

@@ -161,7 +161,8 @@ export function memcacheFixture(client: memjs.Client, ports: number[]): Provider
       'JSON, but not an object': (key) => memcachedSet(portFor(key), key, '[1,2,3]', 60),
     },
     expiryTtl: 5,
-    perKeyMerge: false,
+    // Saves merge per key with check-and-set (issue 30).
+    perKeyMerge: true,
   };
 }
 

@@ -12,7 +12,7 @@ let n = 0;
 // memcached counts TTLs in whole seconds.
 usersSuite('memcache', {
   provider: (ttl) => new MemcacheProvider(memcached.client, { prefix: `u${++n}:`, ...(ttl === undefined ? {} : { ttl }) }),
-  perKeyMerge: false,
+  perKeyMerge: true, // check-and-set merges (issue 30)
   shortTtl: 10, // 1,000 logins through one CAS-updated index item take a few seconds
   indexSize: async (p, userId) => {
     const raw = await memcachedGet(memcached.server.port, (p as MemcacheProvider).indexKey(userId));
