@@ -3,8 +3,12 @@
  *
  * Layout: one hash per session at `prefix + sha256hex(sid)`, one field per
  * Value key holding that key's JSON, plus the marker field `__ws` so an empty
- * session still exists (Redis drops empty hashes). Every write is one
- * single-key Lua script, so it is atomic and Cluster-safe.
+ * session still exists (Redis drops empty hashes). The marker's value is when
+ * the key's TTL runs out as last set (Unix seconds; 0 = no TTL; '1' from an
+ * older version or a login = unknown), so a reader knows without asking Redis
+ * whether the TTL is due to slide (`touchAfter`). Every write is one
+ * single-key Lua script, so it is atomic and Cluster-safe; a returning read
+ * that needs no slide is one plain HGETALL.
  *
  * ioredis is only imported as a type: the app passes its own client.
  */
@@ -68,7 +72,7 @@ local function range(cmd, a, b)
   for i = a, b, 1000 do redis.call(cmd, KEYS[1], unpack(ARGV, i, math.min(i + 999, b))) end
 end`;
 
-// KEYS[1] = session key; ARGV = ttl, then field/json pairs (the marker first). Create-if-absent.
+// KEYS[1] = session key; ARGV = ttl, then field/json pairs (the marker and its stamp first). Create-if-absent.
 const NEW_LUA = `${RANGE_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 range('HSET', 2, #ARGV)
@@ -76,47 +80,64 @@ local ttl = tonumber(ARGV[1])
 if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
 return 1`;
 
-// ARGV = ttl, cleared ('1'/'0'), n, n field/json pairs, then fields to delete.
-// Writes only into an existing key: a session destroyed (logout) or expired
-// meanwhile must not come back half-empty. A renewed ID (an alias) answers
-// with its alias so the manager redirects the save. A whole replacement keeps
-// the metadata (the user binding is not data). One HMGET stands for EXISTS and
-// the alias check: every record carries the marker (a record without one, never
-// written by this library, is checked with EXISTS and given one).
-const SAVE_LUA = `${RANGE_LUA}
-local cleared = ARGV[2] == '1'
+// ARGV = ttl, stamp, limit, cleared ('1'/'0'), n, n field/json pairs, then
+// fields to delete. Writes only into an existing key: a session destroyed
+// (logout) or expired meanwhile must not come back half-empty. A renewed ID
+// (an alias) answers with its alias so the manager redirects the save. A whole
+// replacement keeps the metadata (the user binding is not data). One HMGET
+// stands for EXISTS, the alias check and the marker's stamp: the TTL slides
+// (EXPIRE, and the marker takes the new stamp in the same HSET) only when the
+// stamp is below limit (touchAfter; every save without it). Every record
+// carries the marker (a record without one, never written by this library, is
+// checked with EXISTS and given one).
+const SAVE_LUA = `
+local cleared = ARGV[4] == '1'
 local got
 if cleared then got = redis.call('HMGET', KEYS[1], '${MARKER_FIELD}', '${ALIAS_FIELD}', '${META_FIELD}')
 else got = redis.call('HMGET', KEYS[1], '${MARKER_FIELD}', '${ALIAS_FIELD}') end
 if got[2] then return got[2] end
-if not got[1] then
-  if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-  if not cleared then redis.call('HSET', KEYS[1], '${MARKER_FIELD}', '1') end
-end
+if not got[1] and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local ttl = tonumber(ARGV[1])
+local slide = not got[1] or (ttl > 0 and (tonumber(got[1]) or 0) < tonumber(ARGV[3])) or (ttl == 0 and got[1] ~= '0')
 if cleared then
   redis.call('DEL', KEYS[1])
-  if got[3] then redis.call('HSET', KEYS[1], '${MARKER_FIELD}', '1', '${META_FIELD}', got[3])
-  else redis.call('HSET', KEYS[1], '${MARKER_FIELD}', '1') end
+  slide = true
+  if got[3] then redis.call('HSET', KEYS[1], '${META_FIELD}', got[3]) end
 end
-local last = 3 + 2 * tonumber(ARGV[3])
-range('HSET', 4, last)
-range('HDEL', last + 1, #ARGV)
-local ttl = tonumber(ARGV[1])
-if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+local last = 5 + 2 * tonumber(ARGV[5])
+if slide then
+  ARGV[4] = '${MARKER_FIELD}'
+  ARGV[5] = ARGV[2]
+  for i = 4, last, 1000 do redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 999, last))) end
+  if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+else
+  for i = 6, last, 1000 do redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 999, last))) end
+end
+for i = last + 1, #ARGV, 1000 do redis.call('HDEL', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
 return 1`;
 
-// ARGV = ttl (> 0), touchAfter (s; 0 = always). Read and slide the TTL in one
-// round trip; with touchAfter, only when the TTL was last set (by a save, touch
-// or new: ttl - TTL seconds ago) at least touchAfter ago, so a recent session
-// is read with no write. A renewal alias keeps its grace TTL: touching must not
-// stretch it (the alias field is looked for in the reply, not with HEXISTS).
+// Slides the TTL of a session just read (restore with touch, when due): not
+// an alias's (it keeps its grace), not a key gone meanwhile. ARGV = ttl (> 0),
+// stamp. With touchAfter 0 the read and the slide are one script
+// (RESTORE_TOUCH_LUA): every restore slides, one round trip.
+const TOUCH_LUA = `
+local got = redis.call('HMGET', KEYS[1], '${MARKER_FIELD}', '${ALIAS_FIELD}')
+if got[2] then return 0 end
+if not got[1] and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], '${MARKER_FIELD}', ARGV[2])
+return 1`;
+
+// ARGV = ttl (> 0). Read and slide the TTL in one round trip (touchAfter 0).
+// A renewal alias keeps its grace TTL: touching must not stretch it (the alias
+// field is looked for in the reply, not with HEXISTS). The marker's stamp is
+// left as it was: without touchAfter nothing reads it, and a stale stamp only
+// makes a reader with touchAfter slide once more.
 const RESTORE_TOUCH_LUA = `
 local h = redis.call('HGETALL', KEYS[1])
 if #h == 0 then return h end
 for i = 1, #h, 2 do if h[i] == '${ALIAS_FIELD}' then return h end end
-local ttl = tonumber(ARGV[1])
-local after = tonumber(ARGV[2])
-if after == 0 or ttl - redis.call('TTL', KEYS[1]) >= after then redis.call('EXPIRE', KEYS[1], ttl) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
 return h`;
 
 // The user index of one user: a hash, field = a session key's hash, value = entry JSON.
@@ -150,8 +171,9 @@ return h`;
 
 // Versioned names: another copy of this library on the same client may define different scripts.
 const CMD_NEW = 'wasmSessionNew2';
-const CMD_SAVE = 'wasmSessionSave3';
-const CMD_RESTORE_TOUCH = 'wasmSessionRestoreTouch3';
+const CMD_SAVE = 'wasmSessionSave4';
+const CMD_RESTORE_TOUCH = 'wasmSessionRestoreTouch4';
+const CMD_TOUCH = 'wasmSessionTouch1';
 const CMD_INDEX_ADD = 'wasmSessionIndexAdd1';
 const CMD_DESTROY = 'wasmSessionDestroy1';
 const CMD_FREEZE = 'wasmSessionFreeze1';
@@ -160,6 +182,7 @@ const SCRIPTS = {
   [CMD_NEW]: NEW_LUA,
   [CMD_SAVE]: SAVE_LUA,
   [CMD_RESTORE_TOUCH]: RESTORE_TOUCH_LUA,
+  [CMD_TOUCH]: TOUCH_LUA,
   [CMD_INDEX_ADD]: INDEX_ADD_LUA,
   [CMD_DESTROY]: DESTROY_LUA,
   [CMD_FREEZE]: FREEZE_LUA,
@@ -181,6 +204,8 @@ function mapRedisError(err: unknown): SessionError {
 interface Extra {
   meta: SessionMeta | null;
   alias: string | null;
+  /** The marker's value (the TTL's stamp), or undefined without one. */
+  marker: string | undefined;
   /** Every field but the marker, metadata and alias (a copy for a new ID). */
   fields: Record<string, string>;
 }
@@ -202,6 +227,7 @@ function toValue(reply: unknown, extra?: Extra): Value | undefined {
     }
   }
   if (count === 0) return undefined;
+  if (extra) extra.marker = fields[MARKER_FIELD];
   delete fields[MARKER_FIELD];
   const meta = fields[META_FIELD];
   const alias = fields[ALIAS_FIELD];
@@ -219,7 +245,7 @@ function toValue(reply: unknown, extra?: Extra): Value | undefined {
 }
 
 function newExtra(): Extra {
-  return { meta: null, alias: null, fields: {} };
+  return { meta: null, alias: null, marker: undefined, fields: {} };
 }
 
 function checkFieldName(key: string): void {
@@ -228,9 +254,14 @@ function checkFieldName(key: string): void {
   }
 }
 
-/** Flattens a Value's fields for NEW_LUA, after the marker. */
-function allFields(v: Value): string[] {
-  const out: string[] = [MARKER_FIELD, '1'];
+/** Now in whole Unix seconds (the marker's stamps). */
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Flattens a Value's fields for NEW_LUA, after the marker and its stamp. */
+function allFields(v: Value, stamp: number): string[] {
+  const out: string[] = [MARKER_FIELD, String(stamp)];
   const fields = v.fields();
   for (const key of Object.keys(fields)) {
     checkFieldName(key);
@@ -331,7 +362,7 @@ export class RedisProvider implements Provider, StorerBackend {
   async new(sid: string, initial?: Value): Promise<Storer> {
     const value = initial ?? new Value();
     const created = await this.#run(
-      this.#scripts[CMD_NEW](this.keyFor(sid), this.#ttl, ...allFields(value)),
+      this.#scripts[CMD_NEW](this.keyFor(sid), this.#ttl, ...allFields(value, this.#stamp(nowSeconds()))),
       'new',
     );
     if (Number(created) !== 1) throw new DuplicateIdError();
@@ -339,17 +370,33 @@ export class RedisProvider implements Provider, StorerBackend {
     return new ProviderStorer(this, sid, value);
   }
 
+  /** The marker's stamp for a TTL set at `now` (0: no TTL). */
+  #stamp(now: number): number {
+    return this.#ttl > 0 ? now + this.#ttl : 0;
+  }
+
+  /**
+   * A restore with touch: one script that reads and slides when every touch
+   * slides (touchAfter 0); else one plain HGETALL, and the slide (a second,
+   * small script) only when the marker says the TTL was set at least
+   * `touchAfter` seconds ago — once per touchAfter per session in use.
+   */
   async restore(sid: string, options: RestoreOptions = {}): Promise<Storer> {
     const key = this.keyFor(sid);
+    const touch = options.touch === true && this.#ttl > 0;
     const reply = await this.#run(
-      options.touch && this.#ttl > 0
-        ? this.#scripts[CMD_RESTORE_TOUCH](key, this.#ttl, this.#touchAfter)
-        : this.#client.hgetall(key),
+      touch && this.#touchAfter === 0 ? this.#scripts[CMD_RESTORE_TOUCH](key, this.#ttl) : this.#client.hgetall(key),
       'restore',
     );
     const extra = newExtra();
     const value = toValue(reply, extra);
     if (!value) throw new SessionNotFoundError();
+    if (touch && this.#touchAfter > 0 && extra.alias === null) {
+      const now = nowSeconds();
+      // Stamp = when the TTL runs out as last set: due once under ttl - touchAfter of it is left.
+      const stamp = Number(extra.marker ?? 0);
+      if (!(stamp - now > this.#ttl - this.#touchAfter)) await this.#run(this.#scripts[CMD_TOUCH](key, this.#ttl, this.#stamp(now)), 'restore');
+    }
     if (extra.meta !== null || extra.alias !== null) return new ProviderStorer(this, sid, value, extra.meta, extra.alias);
     return new ProviderStorer(this, sid, value);
   }
@@ -365,7 +412,7 @@ export class RedisProvider implements Provider, StorerBackend {
     const value = toValue(await this.#run(this.#client.hgetall(oldKey), 'refresh'));
     if (!value) throw new SessionNotFoundError();
     const created = await this.#run(
-      this.#scripts[CMD_NEW](this.keyFor(newSid), this.#ttl, ...allFields(value)),
+      this.#scripts[CMD_NEW](this.keyFor(newSid), this.#ttl, ...allFields(value, this.#stamp(nowSeconds()))),
       'refresh',
     );
     if (Number(created) !== 1) throw new DuplicateIdError();
@@ -390,8 +437,11 @@ export class RedisProvider implements Provider, StorerBackend {
     if (!cleared) {
       for (const key of changes.deleted) if (key !== MARKER_FIELD) args.push(key);
     }
+    const now = nowSeconds();
+    // Slide (EXPIRE and a new stamp) when the stamp is below limit: always without touchAfter.
+    const limit = this.#touchAfter === 0 ? Number.MAX_SAFE_INTEGER : now + this.#ttl - this.#touchAfter + 1;
     const saved = await this.#run(
-      this.#scripts[CMD_SAVE](this.keyFor(sid), this.#ttl, cleared ? '1' : '0', sets.length, ...args),
+      this.#scripts[CMD_SAVE](this.keyFor(sid), this.#ttl, this.#stamp(now), limit, cleared ? '1' : '0', sets.length, ...args),
       'save',
     );
     if (typeof saved === 'string') throw new SessionMovedError(saved);
@@ -462,7 +512,7 @@ export class RedisProvider implements Provider, StorerBackend {
     for (const key of Object.keys(now)) if (copied[key] !== now[key]) sets.push(key, now[key] as string);
     for (const key of Object.keys(copied)) if (!(key in now)) dels.push(key);
     if (sets.length > 0 || dels.length > 0) {
-      await this.#run(this.#scripts[CMD_SAVE](newKey, this.#ttl, '0', sets.length / 2, ...sets, ...dels), 'refresh');
+      await this.#run(this.#scripts[CMD_SAVE](newKey, this.#ttl, this.#stamp(nowSeconds()), Number.MAX_SAFE_INTEGER, '0', sets.length / 2, ...sets, ...dels), 'refresh');
     }
     const userId = options.meta.userId;
     if (userId !== undefined) {
