@@ -55,12 +55,13 @@ class FakeRes {
 }
 
 /** wasm-session: one request through the manager (start, read `n`, maybe change it, end). */
-async function wsRequest(session, cookie, change) {
+async function wsRequest(session, cookie, change, data) {
   const req = { headers: cookie ? { cookie } : {} };
   const res = new FakeRes();
   const finished = new Promise((r) => (res.done = r));
   const store = await session.start(req, res);
   const v = store.getValue();
+  if (data) for (const [k, val] of Object.entries(data)) v.set(k, val);
   if (change) v.set('n', v.int('n') + 1);
   res.end('x');
   await finished;
@@ -69,14 +70,14 @@ async function wsRequest(session, cookie, change) {
 }
 
 /** A wasm-session side: its own Session/provider/client and `population` sessions. */
-async function wsSide(port, { touchAfter = 0, population, change, label, prefix }) {
+async function wsSide(port, { touchAfter = 0, population, change, label, prefix, shape }) {
   const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, enableAutoPipelining: process.env.AUTOPIPE === '1' });
   const session = new Session(new RedisProvider(client, { prefix, touchAfter }), { cookieSecret: SECRET, backend: 'wasm' });
   let failed = 0;
   session.on('error', () => failed++);
   const cookies = [];
   for (let i = 0; i < population; i++) {
-    const res = await wsRequest(session, null, true);
+    const res = await wsRequest(session, null, true, SHAPES[shape]);
     cookies.push(String(res.getHeader('set-cookie')).split(';')[0]);
   }
   return {
@@ -88,7 +89,7 @@ async function wsSide(port, { touchAfter = 0, population, change, label, prefix 
 }
 
 /** express-session + connect-redis: the store calls its middleware makes for a returning request. */
-async function esSide(port, { population, change, label, prefix }) {
+async function esSide(port, { population, change, label, prefix, shape }) {
   const client = createClient({ socket: { host: '127.0.0.1', port } });
   await client.connect();
   const store = new RedisStore({ client, prefix });
@@ -96,7 +97,7 @@ async function esSide(port, { population, change, label, prefix }) {
   const sids = [];
   for (let i = 0; i < population; i++) {
     const sid = `es-bench-${i}-${Math.random().toString(36).slice(2, 12)}`;
-    await store.set(sid, { cookie: { originalMaxAge: maxAge, expires: new Date(Date.now() + maxAge).toISOString(), httpOnly: true, path: '/' }, n: 1 });
+    await store.set(sid, { cookie: { originalMaxAge: maxAge, expires: new Date(Date.now() + maxAge).toISOString(), httpOnly: true, path: '/' }, ...SHAPES[shape], n: 1 });
     sids.push(sid);
   }
   return {
@@ -128,19 +129,21 @@ async function drive(side, requests, concurrency) {
 /**
  * Runs every side `rounds` times, interleaved. Sides: { id, label, kind: 'ws'|'es', op: 'change'|'read', touchAfter }.
  */
-export async function runRedisCost({ port, rounds = Number(process.env.ROUNDS ?? 5), requests = Number(process.env.REQUESTS ?? 4000), concurrency = Number(process.env.CONCURRENCY ?? 16), population = 1000, only = null, log = () => {} }) {
-  const defs = [
+export async function runRedisCost({ port, defs: given = null, shape = process.env.SHAPE ?? 'none', rounds = Number(process.env.ROUNDS ?? 5), requests = Number(process.env.REQUESTS ?? 4000), concurrency = Number(process.env.CONCURRENCY ?? 16), population = 1000, only = null, log = () => {} }) {
+  const defs = given ?? [
     { id: 'es-change', label: 'express-session + connect-redis, read+change', kind: 'es', change: true },
     { id: 'ws-change', label: 'wasm-session, read+change', kind: 'ws', change: true, vs: 'es-change' },
     { id: 'ws-change-ta', label: 'wasm-session, read+change, touchAfter 60', kind: 'ws', change: true, touchAfter: 60, vs: 'es-change' },
     { id: 'es-read', label: 'express-session + connect-redis, read-only', kind: 'es', change: false },
     { id: 'ws-read', label: 'wasm-session, read-only', kind: 'ws', change: false, vs: 'es-read' },
     { id: 'ws-read-ta', label: 'wasm-session, read-only, touchAfter 60', kind: 'ws', change: false, touchAfter: 60, vs: 'es-read' },
-  ].filter((d) => !only || only.some((o) => d.id.includes(o)) || (d.vs === undefined && only.some((o) => o.startsWith('ws-') && d.id === `es-${o.split('-')[1]}`)));
+  ].filter((d) => given || !only || only.some((o) => d.id.includes(o)) || (d.vs === undefined && only.some((o) => o.startsWith('ws-') && d.id === `es-${o.split('-')[1]}`)));
   const sides = [];
   for (const d of defs) {
     const make = d.kind === 'ws' ? wsSide : esSide;
-    const side = await make(port, { ...d, population, prefix: `rc:${d.id}:` });
+    // A side made under another hash-max-listpack-value keeps the encoding it got (a hash never converts back).
+    if (d.listpack) await command(port, ['CONFIG', 'SET', 'hash-max-listpack-value', String(d.listpack)], (a) => a.includes('\r\n'));
+    const side = await make(port, { shape, ...d, population, prefix: `rc:${d.shape ?? shape}:${d.id}:` });
     sides.push({ ...d, side, cpu: [], usec: [], calls: [], commands: {}, usecOf: {} });
   }
   for (const s of sides) await drive(s.side, Math.min(requests, 1000), concurrency); // warm-up
@@ -180,6 +183,7 @@ export async function runRedisCost({ port, rounds = Number(process.env.ROUNDS ??
   }));
   for (const row of rows) {
     const base = rows.find((x) => x.id === row.vs);
+    if (base) row.vsLabel = base.label;
     if (base) {
       row.cpuRatio = Number((row.redisCpuUsPerRequest / base.redisCpuUsPerRequest).toFixed(2));
       row.usecRatio = Number((row.commandUsecPerRequest / base.commandUsecPerRequest).toFixed(2));
@@ -187,8 +191,74 @@ export async function runRedisCost({ port, rounds = Number(process.env.ROUNDS ??
     log(`  ${row.label.padEnd(52)} redis CPU ${String(row.redisCpuUsPerRequest).padStart(5)} µs/req${row.cpuRatio ? ` (${row.cpuRatio}×)` : '       '}  cmd time ${String(row.commandUsecPerRequest).padStart(5)} µs${row.usecRatio ? ` (${row.usecRatio}×)` : ''}  ${row.commandsPerRequest} cmds: ${Object.entries(row.commands).map(([k, v]) => `${k} ${v}×${row.usecPerCall[k]}µs`).join(', ')}  [runs ${row.cpuRuns.join(' ')}]`);
   }
   for (const s of sides) await s.side.close();
-  return { settings: { rounds, requests, concurrency, population }, rows };
+  return { settings: { rounds, requests, concurrency, population, shape }, rows };
 }
 
 /** Commands that the scripts call inside: their time is inside the EVALSHA's. */
 const INNER = new Set(['hgetall', 'hmget', 'hset', 'hdel', 'expire', 'ttl', 'exists', 'del', 'persist', 'hget', 'pexpire']);
+
+/**
+ * Bytes per session (MEMORY USAGE, which counts the key, the value and
+ * Redis's overhead) for common record shapes, wasm-session's hash beside
+ * connect-redis's JSON string (express-session's record: the data plus its
+ * `cookie` object), at the server's current hash-max-listpack-value.
+ */
+export const SHAPES = {
+  // Only the bench's counter.
+  none: {},
+  // A user id, a few flags, a CSRF token: every field's JSON ≤ 64 B.
+  small: { userId: 'u_4f9c2a1e7b', role: 'member', beta: true, locale: 'en-GB', csrf: 'kq3H9vLx2PzT7mWc8RyN4bJd6FgA1sUe0oXiVhQrYtM' },
+  // The same and a cart: one field of 109 B of JSON.
+  cart: {
+    userId: 'u_4f9c2a1e7b',
+    role: 'member',
+    beta: true,
+    locale: 'en-GB',
+    csrf: 'kq3H9vLx2PzT7mWc8RyN4bJd6FgA1sUe0oXiVhQrYtM',
+    cart: [{ sku: 'SKU-10293', qty: 2, price: 1999 }, { sku: 'SKU-55810', qty: 1, price: 4999 }],
+  },
+};
+
+export async function memoryPerSession({ port, count = 200, log = () => {} }) {
+  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+  const node = createClient({ socket: { host: '127.0.0.1', port } });
+  await node.connect();
+  const session = new Session(new RedisProvider(client, { prefix: 'mem:ws:' }), { cookieSecret: SECRET, backend: 'wasm' });
+  const es = new RedisStore({ client: node, prefix: 'mem:es:' });
+  const maxAge = 86_400_000;
+  const out = {};
+  try {
+    const limit = Number((await client.config('GET', 'hash-max-listpack-value'))[1]);
+    for (const [name, data] of Object.entries(SHAPES)) {
+      if (name === 'none') continue;
+      const fieldBytes = Math.max(...Object.values(data).map((v) => Buffer.byteLength(JSON.stringify(v))));
+      let ws = 0;
+      let esBytes = 0;
+      let encoding = '';
+      for (let i = 0; i < count; i++) {
+        const req = { headers: {} };
+        const res = new FakeRes();
+        const finished = new Promise((r) => (res.done = r));
+        const store = await session.start(req, res);
+        const v = store.getValue();
+        for (const [k, val] of Object.entries(data)) v.set(k, val);
+        res.end('x');
+        await finished;
+        const key = session.provider.keyFor(store.sessionID());
+        ws += Number(await client.memory('USAGE', key, 'SAMPLES', '0'));
+        encoding = String(await client.object('ENCODING', key));
+        const sid = `${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`.slice(0, 32);
+        await es.set(sid, { cookie: { originalMaxAge: maxAge, expires: new Date(Date.now() + maxAge).toISOString(), httpOnly: true, path: '/' }, ...data });
+        esBytes += Number(await client.memory('USAGE', `mem:es:${sid}`, 'SAMPLES', '0'));
+      }
+      const row = { shape: name, largestFieldBytes: fieldBytes, hashMaxListpackValue: limit, encoding, wsBytes: Math.round(ws / count), connectRedisBytes: Math.round(esBytes / count) };
+      row.ratio = Number((row.wsBytes / row.connectRedisBytes).toFixed(2));
+      out[name] = row;
+      log(`  bytes/session, ${name.padEnd(5)} (largest field ${fieldBytes} B, hash-max-listpack-value ${limit}): wasm-session ${row.wsBytes} B (${encoding}), connect-redis ${row.connectRedisBytes} B: ${row.ratio}×`);
+    }
+  } finally {
+    await client.quit();
+    await node.quit();
+  }
+  return out;
+}
