@@ -1,6 +1,8 @@
 // Returning-request cost in process (Session + MemoryProvider) against how
 // many sessions circulate: see tools/circulating.js.
 import { MemoryProvider, Session } from '../../dist/index.js';
+import { createCodec } from '../../dist/crypto/index.js';
+import { TokenCache } from '../../dist/crypto/token-cache.js';
 
 const SECRET = 'benchmark secret, at least 32 characters long';
 
@@ -80,4 +82,33 @@ export async function runCirculating({ backend = 'wasm', sizes = (process.env.SI
   const ratio = rows.length > 1 ? Number((rows[rows.length - 1].usPerRequest / rows[0].usPerRequest).toFixed(2)) : null;
   if (ratio !== null) log(`  ratio ${rows[rows.length - 1].circulating} / ${rows[0].circulating}: ${ratio}×`);
   return { backend, rows, ratio };
+}
+
+/**
+ * The verified-token cache alone: CPU ns per open of a session cookie through
+ * the cache, with `sizes` tokens circulating (shuffled, every token back once
+ * per cycle), beside the codec with no cache at the largest size. Interleaved
+ * rounds, medians. A miss must cost what no cache costs.
+ */
+export async function runTokenCache({ backend = 'wasm', sizes = [1000, 100_000], rounds = 5, opens = 200_000, log = () => {} } = {}) {
+  const codec = createCodec({ secrets: SECRET, name: 'sid', backend });
+  const tokens = (n) => Array.from({ length: n }, () => Buffer.from(codec.seal(codec.newSessionId(), Date.now()), 'latin1'));
+  const sides = sizes.map((n) => ({ label: `cache, ${n.toLocaleString('en-US')} circulating`, toks: tokens(n), open: ((c) => (t) => c.openText(t))(new TokenCache(codec)), ns: [] }));
+  sides.push({ label: `no cache, ${sizes[sizes.length - 1].toLocaleString('en-US')} circulating`, toks: sides[sides.length - 1].toks, open: (t) => codec.openText(t), ns: [] });
+  const run = (side, n) => {
+    let at = 0;
+    const t = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      if (!side.open(side.toks[at].latin1Slice()).ok) throw new Error('a token did not open');
+      at = at + 1 === side.toks.length ? 0 : at + 1;
+    }
+    const d = process.cpuUsage(t);
+    return ((d.user + d.system) * 1000) / n;
+  };
+  for (const side of sides) run(side, Math.max(opens, side.toks.length * 2));
+  for (let r = 0; r < rounds; r++) for (const side of sides) side.ns.push(run(side, opens));
+  const rows = sides.map((s) => ({ label: s.label, nsPerOpen: Math.round(median(s.ns)) }));
+  for (const row of rows) log(`  token open, ${backend}, ${row.label.padEnd(28)} ${row.nsPerOpen} ns`);
+  codec.dispose();
+  return { backend, rows };
 }

@@ -39,6 +39,7 @@ export const ROWS = [
   { id: 'ws-redis-native-new', label: 'wasm-session, Redis, native', file: 'ws-redis.js', env: { BENCH_BACKEND: 'native' }, mode: 'new', redis: true },
   { id: 'ws-redis-wasm-returning', label: 'wasm-session, Redis, wasm', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm' }, mode: 'returning', redis: true },
   { id: 'ws-redis-wasm-read', label: 'wasm-session, Redis, wasm', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm' }, mode: 'returning, read-only', path: '/read', redis: true },
+  { id: 'ws-redis-wasm-returning-touchafter', label: 'wasm-session, Redis, wasm, touchAfter 60 s', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm', BENCH_TOUCH_AFTER: '60' }, mode: 'returning', redis: true },
   { id: 'ws-redis-wasm-read-touchafter', label: 'wasm-session, Redis, wasm, touchAfter 60 s', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm', BENCH_TOUCH_AFTER: '60' }, mode: 'returning, read-only', path: '/read', redis: true },
   { id: 'ws-redis-wasm-user-returning', label: 'wasm-session, Redis, wasm, user-bound (login)', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm', BENCH_USER: '1' }, mode: 'returning', redis: true },
   { id: 'ws-redis-wasm-user-read', label: 'wasm-session, Redis, wasm, user-bound (login)', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm', BENCH_USER: '1' }, mode: 'returning, read-only', path: '/read', redis: true },

@@ -5,8 +5,10 @@
 // The per-request cost must not grow with the traffic: the verified-token
 // cache and the store must not get slower past their bounds.
 //   node bench/tools/circulating.js [backend]   (ROUNDS, REQUESTS, SIZES=1000,100000)
-import { runCirculating } from '../lib/circulating.js';
+import { runCirculating, runTokenCache } from '../lib/circulating.js';
 
 const backend = process.argv[2] ?? 'wasm';
-const r = await runCirculating({ backend, log: (s) => process.stderr.write(`${s}\n`) });
+const log = (s) => process.stderr.write(`${s}\n`);
+const r = await runCirculating({ backend, log });
+r.tokenCache = await runTokenCache({ backend, log });
 console.log(JSON.stringify(r, null, 2));
