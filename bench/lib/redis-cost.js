@@ -70,8 +70,8 @@ async function wsRequest(session, cookie, change, data) {
 }
 
 /** A wasm-session side: its own Session/provider/client and `population` sessions. */
-async function wsSide(port, { touchAfter = 0, population, change, label, prefix, shape }) {
-  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, enableAutoPipelining: process.env.AUTOPIPE === '1' });
+async function wsSide(port, { touchAfter = 0, autoPipelining = false, population, change, label, prefix, shape }) {
+  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, enableAutoPipelining: autoPipelining });
   const session = new Session(new RedisProvider(client, { prefix, touchAfter }), { cookieSecret: SECRET, backend: 'wasm' });
   let failed = 0;
   session.on('error', () => failed++);
@@ -134,9 +134,12 @@ export async function runRedisCost({ port, defs: given = null, shape = process.e
     { id: 'es-change', label: 'express-session + connect-redis, read+change', kind: 'es', change: true },
     { id: 'ws-change', label: 'wasm-session, read+change', kind: 'ws', change: true, vs: 'es-change' },
     { id: 'ws-change-ta', label: 'wasm-session, read+change, touchAfter 60', kind: 'ws', change: true, touchAfter: 60, vs: 'es-change' },
+    // ioredis with enableAutoPipelining: a tick's commands in one write, as node-redis does by default.
+    { id: 'ws-change-ta-ap', label: 'wasm-session, read+change, touchAfter 60, ioredis auto-pipelining', kind: 'ws', change: true, touchAfter: 60, autoPipelining: true, vs: 'es-change' },
     { id: 'es-read', label: 'express-session + connect-redis, read-only', kind: 'es', change: false },
     { id: 'ws-read', label: 'wasm-session, read-only', kind: 'ws', change: false, vs: 'es-read' },
     { id: 'ws-read-ta', label: 'wasm-session, read-only, touchAfter 60', kind: 'ws', change: false, touchAfter: 60, vs: 'es-read' },
+    { id: 'ws-read-ta-ap', label: 'wasm-session, read-only, touchAfter 60, ioredis auto-pipelining', kind: 'ws', change: false, touchAfter: 60, autoPipelining: true, vs: 'es-read' },
   ].filter((d) => given || !only || only.some((o) => d.id.includes(o)) || (d.vs === undefined && only.some((o) => o.startsWith('ws-') && d.id === `es-${o.split('-')[1]}`)));
   const sides = [];
   for (const d of defs) {
