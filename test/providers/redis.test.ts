@@ -114,6 +114,17 @@ describe('redis specifics', () => {
     s.getValue().set('a', 3).set('c', 4).del('b');
     expect(await commandsDuring(() => s.setValue(s.getValue()))).toEqual({ evalsha: 1, hmget: 1, hset: 1, hdel: 1, expire: 1 });
     expect(await redis.client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: STAMP, a: '3', c: '4' });
+    // Changes only (nothing deleted): the smaller script, still HMGET + HSET + EXPIRE.
+    s.getValue().set('a', 5);
+    await redis.client.expire(p.keyFor(id), 10);
+    expect(await commandsDuring(() => s.setValue(s.getValue()))).toEqual({ evalsha: 1, hmget: 1, hset: 1, expire: 1 });
+    expect(await redis.client.ttl(p.keyFor(id))).toBeGreaterThan(50);
+    expect(await redis.client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: STAMP, a: '5', c: '4' });
+    // Into a renewal alias: answers the alias (the manager redirects the save), and writes nothing.
+    await redis.client.hset(p.keyFor(id), ALIAS_FIELD, 'sealed-target');
+    s.getValue().set('a', 6);
+    await expect(s.setValue(s.getValue())).rejects.toMatchObject({ code: 'ERR_SESSION_MOVED' });
+    expect(await redis.client.hget(p.keyFor(id), 'a')).toBe('5');
   });
 
   it('saves and creates sessions of thousands of fields (the scripts chunk their HSET/HDEL arguments)', async () => {
