@@ -98,15 +98,16 @@ if (only.includes('cost')) {
   log('\n== cost as traffic grows (in process)');
   const t = Date.now();
   const cost = {};
-  cost.circulating = await runCirculating({ backend: 'wasm', rounds: quick ? 2 : 7, requests: quick ? 20_000 : 100_000, log });
+  cost.circulating = await runCirculating({ backend: 'wasm', sizes: quick ? [1000, 20_000] : [1000, 100_000], rounds: quick ? 1 : 7, requests: quick ? 20_000 : 100_000, log });
   cost.tokenCache = await runTokenCache({ backend: 'wasm', rounds: quick ? 2 : 5, opens: quick ? 50_000 : 200_000, log });
   const started = await startRedis();
   if (started.server) {
     const port = started.server.port;
     try {
-      cost.redis = await runRedisCost({ port, rounds: quick ? 1 : 5, requests: quick ? 1000 : 4000, log });
+      cost.redis = await runRedisCost({ port, rounds: quick ? 1 : 5, requests: quick ? 1000 : 4000, population: quick ? 200 : 1000, log });
       cost.listpackCost = await runRedisCost({
         port,
+        population: quick ? 200 : 1000,
         rounds: quick ? 1 : 5,
         requests: quick ? 1000 : 4000,
         log,
@@ -116,9 +117,9 @@ if (only.includes('cost')) {
         ],
       });
       await command(port, ['CONFIG', 'SET', 'hash-max-listpack-value', '64'], (a) => a.includes('\r\n'));
-      cost.memory = await memoryPerSession({ port, log });
+      cost.memory = await memoryPerSession({ port, count: quick ? 20 : 200, log });
       await command(port, ['CONFIG', 'SET', 'hash-max-listpack-value', '256'], (a) => a.includes('\r\n'));
-      cost.memoryListpack256 = await memoryPerSession({ port, log });
+      cost.memoryListpack256 = await memoryPerSession({ port, count: quick ? 20 : 200, log });
     } finally {
       started.server.stop();
     }
