@@ -23,6 +23,8 @@ async function handle(session, cookie) {
   const res = new FakeRes();
   const finished = new Promise((r) => (res.done = r));
   const store = await session.start(req, res);
+  // A cookie that did not restore would measure a new session instead: the run fails.
+  if (cookie && store.isNew()) throw new Error('a returning request got a new session');
   const v = store.getValue();
   v.set('n', v.int('n') + 1);
   res.end('x');

@@ -60,6 +60,8 @@ async function wsRequest(session, cookie, change, data) {
   const res = new FakeRes();
   const finished = new Promise((r) => (res.done = r));
   const store = await session.start(req, res);
+  // A cookie that did not restore would measure a new session instead: the run fails.
+  if (cookie && store.isNew()) throw new Error('a returning request got a new session');
   const v = store.getValue();
   if (data) for (const [k, val] of Object.entries(data)) v.set(k, val);
   if (change) v.set('n', v.int('n') + 1);
