@@ -5,7 +5,7 @@
 //
 //   npm run bench                 full run (several minutes); writes bench/results/
 //   npm run bench -- --quick      smoke run (< 60 s); writes nothing unless --out=DIR
-//   options: --only=crypto|http   --rows=<id substring>,…   --out=DIR   --no-write
+//   options: --only=crypto|http|cost   --rows=<id substring>,…   --out=DIR   --no-write
 //            --duration=S --rounds=N --connections=N --scaling=off (overrides, for investigations)
 //            --render=FILE  rebuild latest.md and the charts from a saved latest.json (no measuring)
 //
@@ -16,9 +16,11 @@ import { fileURLToPath } from 'node:url';
 import { runCrypto } from './lib/crypto.js';
 import { ROWS, runHttp } from './lib/http.js';
 import { environment, machineInfo } from './lib/machine.js';
-import { startRedis } from './lib/redis.js';
+import { command, startRedis } from './lib/redis.js';
 import { startPostgres } from './lib/postgres.js';
 import { startMemcached } from './lib/memcached.js';
+import { runCirculating, runTokenCache } from './lib/circulating.js';
+import { memoryPerSession, runRedisCost } from './lib/redis-cost.js';
 import { cryptoRatios, markdown, targets } from './lib/report.js';
 import { barChart, logBarChart } from './lib/svg.js';
 
@@ -26,7 +28,7 @@ const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = flag('quick');
-const only = option('only')?.split(',') ?? ['crypto', 'http'];
+const only = option('only')?.split(',') ?? ['crypto', 'http', 'cost'];
 const rowFilter = option('rows')?.split(',');
 const outDir = option('out') ? resolve(option('out')) : quick || flag('no-write') || rowFilter || option('only') ? null : fileURLToPath(new URL('./results', import.meta.url));
 
@@ -42,7 +44,7 @@ const log = (s) => process.stderr.write(`${s}\n`);
 // --render=FILE: rebuild the tables and charts from a saved latest.json (no measuring).
 if (option('render')) {
   const saved = JSON.parse(readFileSync(resolve(option('render')), 'utf8'));
-  saved.targets = targets(saved.crypto, saved.http);
+  saved.targets = targets(saved.crypto, saved.http, saved.cost);
   const dir = option('out') ? resolve(option('out')) : fileURLToPath(new URL('./results', import.meta.url));
   writeOutputs(saved, dir);
   process.exit(0);
@@ -121,7 +123,45 @@ if (only.includes('http')) {
   result.timings = { ...result.timings, httpSeconds: (Date.now() - t) / 1000 };
 }
 
-result.targets = targets(result.crypto, result.http);
+// Cost as traffic grows (issue 31): in process, interleaved; Redis CPU from INFO deltas on a redis-server of its own.
+if (only.includes('cost')) {
+  log('\n== cost as traffic grows (in process)');
+  const t = Date.now();
+  const cost = {};
+  cost.circulating = await runCirculating({ backend: 'wasm', sizes: quick ? [1000, 20_000] : [1000, 100_000], rounds: quick ? 1 : 7, requests: quick ? 20_000 : 100_000, log });
+  cost.tokenCache = await runTokenCache({ backend: 'wasm', rounds: quick ? 2 : 5, opens: quick ? 50_000 : 200_000, log });
+  const started = await startRedis();
+  if (started.server) {
+    const port = started.server.port;
+    try {
+      cost.redis = await runRedisCost({ port, rounds: quick ? 1 : 5, requests: quick ? 1000 : 4000, population: quick ? 200 : 1000, log });
+      cost.listpackCost = await runRedisCost({
+        port,
+        population: quick ? 200 : 1000,
+        rounds: quick ? 1 : 5,
+        requests: quick ? 1000 : 4000,
+        log,
+        defs: [
+          { id: 'ws-cart-hashtable', label: 'wasm-session, cart shape, hashtable (made under 64)', kind: 'ws', change: true, touchAfter: 60, shape: 'cart', listpack: 64 },
+          { id: 'ws-cart-listpack', label: 'wasm-session, cart shape, listpack (made under 256)', kind: 'ws', change: true, touchAfter: 60, shape: 'cart', listpack: 256, vs: 'ws-cart-hashtable' },
+        ],
+      });
+      await command(port, ['CONFIG', 'SET', 'hash-max-listpack-value', '64'], (a) => a.includes('\r\n'));
+      cost.memory = await memoryPerSession({ port, count: quick ? 20 : 200, log });
+      await command(port, ['CONFIG', 'SET', 'hash-max-listpack-value', '256'], (a) => a.includes('\r\n'));
+      cost.memoryListpack256 = await memoryPerSession({ port, count: quick ? 20 : 200, log });
+    } finally {
+      started.server.stop();
+    }
+  } else {
+    log(`  NOTE: ${started.reason}`);
+    result.notes.push(started.reason);
+  }
+  result.cost = cost;
+  result.timings = { ...result.timings, costSeconds: (Date.now() - t) / 1000 };
+}
+
+result.targets = targets(result.crypto, result.http, result.cost);
 result.notes.push(`The machine has ${result.machine.cores} cores: in the HTTP rows autocannon and the server share them (and redis-server too in the Redis rows), so req/s are lower than on separate machines and the ratios between rows are what carries over.`);
 for (const r of result.http?.rows ?? []) if (!r.available) result.notes.push(`${r.id}: not available — ${r.reason}`);
 result.timings = { ...result.timings, totalSeconds: (Date.now() - t0) / 1000 };

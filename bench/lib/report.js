@@ -49,7 +49,7 @@ const row = (rows, id) => rows.find((r) => r.id === id && r.available);
 const rps = (rows, id) => row(rows, id)?.reqPerSec ?? NaN;
 
 /** Each target of the issue with the measured figure and whether it is met. */
-export function targets(crypto, http) {
+export function targets(crypto, http, cost) {
   const t = [];
   if (crypto) {
     const ops = crypto.ops;
@@ -111,6 +111,17 @@ export function targets(crypto, http) {
     t.push({ target: 'SQLite, returning (read only) ≥ 0.5× the memory provider', measured: x(slr) + cpuNote('ws-sqlite-wasm-read', 'ws-sqlmem-wasm-read', x), met: Number.isFinite(slr) ? slr >= 0.5 : null });
     const slc = rps(rows, 'ws-sqlite-wasm-returning') / rps(rows, 'ws-sqlmem-wasm-returning');
     t.push({ target: 'SQLite, returning (read and change) vs the memory provider (reported)', measured: x(slc) + cpuNote('ws-sqlite-wasm-returning', 'ws-sqlmem-wasm-returning', x), met: null });
+    // Issue 31: redis-server CPU per request (INFO cpu deltas) against express-session + connect-redis, same Redis, same run.
+    const rcpu = (id) => row(rows, id)?.redis?.redisCpuUsPerRequest ?? NaN;
+    for (const [id, base, limit, what] of [
+      ['ws-redis-wasm-returning', 'express-connect-redis-returning', 1.0, 'read+change'],
+      ['ws-redis-wasm-returning-touchafter', 'express-connect-redis-returning', 1.0, 'read+change, touchAfter 60 s'],
+      ['ws-redis-wasm-read', 'express-connect-redis-read', 0.5, 'read-only'],
+      ['ws-redis-wasm-read-touchafter', 'express-connect-redis-read', 0.5, 'read-only, touchAfter 60 s'],
+    ]) {
+      const q = rcpu(id) / rcpu(base);
+      t.push({ target: `Redis CPU per returning request (${what}) ≤ ${limit.toFixed(1)}× express-session + connect-redis (HTTP rows)`, measured: Number.isFinite(q) ? `${x(q)} (${rcpu(id).toFixed(1)} vs ${rcpu(base).toFixed(1)} µs)` : 'n/a', met: Number.isFinite(q) ? q <= limit : null });
+    }
     const fb = rps(rows, 'fastify-wasm-session-returning') / rps(rows, 'fastify-bare');
     t.push({ target: 'Fastify plugin, returning ≥ 0.9× Fastify without sessions', measured: x(fb) + cpuNote('fastify-wasm-session-returning', 'fastify-bare', x), met: Number.isFinite(fb) ? fb >= 0.9 : null });
     const ff = rps(rows, 'floor-fastify') / rps(rows, 'fastify-bare');
@@ -118,7 +129,73 @@ export function targets(crypto, http) {
     const fs = rps(rows, 'fastify-wasm-session-returning') / rps(rows, 'fastify-secure-session-returning');
     t.push({ target: 'Fastify plugin, returning > @fastify/secure-session', measured: x(fs) + cpuNote('fastify-wasm-session-returning', 'fastify-secure-session-returning', x), met: Number.isFinite(fs) ? fs > 1 : null });
   }
+  if (cost) t.push(...costTargets(cost));
   return t;
+}
+
+/** Issue 31: cost that stays flat as traffic grows (the `cost` section). */
+function costTargets(cost) {
+  const t = [];
+  const c = cost.circulating;
+  if (c?.ratio != null) {
+    const [few, many] = [c.rows[0], c.rows[c.rows.length - 1]];
+    t.push({ target: `in-process returning request (Session + MemoryProvider, ${c.backend}), ${many.circulating.toLocaleString('en-US')} sessions circulating ≤ 1.3× ${few.circulating.toLocaleString('en-US')}`, measured: `${x(c.ratio)} (${many.usPerRequest} vs ${few.usPerRequest} CPU µs)`, met: c.ratio <= 1.3 });
+  }
+  for (const r of cost.redis?.rows ?? []) {
+    if (r.cpuRatio == null) continue;
+    const limit = r.id.startsWith('ws-read') ? 0.5 : 1.0;
+    t.push({ target: `Redis CPU per request, ${r.label} ≤ ${limit.toFixed(1)}× express-session + connect-redis (in process)`, measured: `${x(r.cpuRatio)} (${r.redisCpuUsPerRequest} vs ${cost.redis.rows.find((b) => b.id === r.vs).redisCpuUsPerRequest} µs)`, met: r.cpuRatio <= limit });
+  }
+  for (const m of Object.values(cost.memory ?? {})) {
+    t.push({ target: `Redis bytes per session, ${m.shape} shape (largest field ${m.largestFieldBytes} B), hash-max-listpack-value ${m.hashMaxListpackValue} ≤ 1.0× connect-redis`, measured: `${x(m.ratio)} (${m.wsBytes} vs ${m.connectRedisBytes} B, ${m.encoding})`, met: m.ratio <= 1.0 });
+  }
+  return t;
+}
+
+/** The `cost` section's tables. */
+function costMarkdown(cost, L) {
+  L.push('## Cost as traffic grows (issue 31)');
+  L.push('');
+  const c = cost.circulating;
+  if (c) {
+    L.push(`In process, no HTTP: the returning request (start, read and change a counter, end) through Session + MemoryProvider (${c.backend}), cookies arriving as fresh strings, requests spread over all circulating sessions; CPU µs/request, median of interleaved rounds.`);
+    L.push('');
+    L.push('| sessions circulating | CPU µs/request | runs |');
+    L.push('|---:|---:|---|');
+    for (const r of c.rows) L.push(`| ${r.circulating.toLocaleString('en-US')} | ${r.usPerRequest} | ${r.runs.join(', ')} |`);
+    L.push('');
+  }
+  if (cost.tokenCache) {
+    L.push(`The verified-token cache alone (${cost.tokenCache.backend}): CPU ns per cookie open, tokens arriving as fresh strings, interleaved rounds.`);
+    L.push('');
+    L.push('| | ns/open |');
+    L.push('|---|---:|');
+    for (const r of cost.tokenCache.rows) L.push(`| ${r.label} | ${r.nsPerOpen} |`);
+    L.push('');
+  }
+  const rc = cost.redis;
+  if (rc) {
+    L.push(`Redis per returning request, in process (the manager's real path with fake req/res; express-session's store calls on connect-redis 9 + node-redis 5), ${rc.settings.concurrency} requests in flight, ${rc.settings.requests} requests × ${rc.settings.rounds} interleaved rounds. Redis CPU = INFO cpu (user+sys) delta per request; command time = INFO commandstats usec of top-level commands (a script's includes its inner calls).`);
+    L.push('');
+    L.push('| side | Redis CPU µs/req | vs express | command time µs/req | commands/req (incl. inside scripts) |');
+    L.push('|---|---:|---:|---:|---|');
+    for (const r of rc.rows) L.push(`| ${r.label} | ${r.redisCpuUsPerRequest} | ${r.cpuRatio != null ? x(r.cpuRatio) : ''} | ${r.commandUsecPerRequest} | ${r.commandsPerRequest}: ${Object.entries(r.commands).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
+    L.push('');
+  }
+  for (const [title, mem] of [['Redis defaults', cost.memory], ['hash-max-listpack-value 256', cost.memoryListpack256]]) {
+    if (!mem) continue;
+    L.push(`Bytes per session (MEMORY USAGE, key included), ${title}:`);
+    L.push('');
+    L.push('| shape | largest field | wasm-session | encoding | connect-redis | ratio |');
+    L.push('|---|---:|---:|---|---:|---:|');
+    for (const m of Object.values(mem)) L.push(`| ${m.shape} | ${m.largestFieldBytes} B | ${m.wsBytes} B | ${m.encoding} | ${m.connectRedisBytes} B | ${x(m.ratio)} |`);
+    L.push('');
+  }
+  if (cost.listpackCost) {
+    const [a, b] = cost.listpackCost.rows;
+    L.push(`The CPU cost of the raised setting (cart shape, read+change, touchAfter 60): Redis CPU ${b.redisCpuUsPerRequest} µs/request as a listpack vs ${a.redisCpuUsPerRequest} as a hashtable (${x(b.cpuRatio)}).`);
+    L.push('');
+  }
 }
 
 /**
@@ -270,6 +347,7 @@ export function markdown(res) {
       L.push('');
     }
   }
+  if (res.cost) costMarkdown(res.cost, L);
   if (res.notes?.length) {
     L.push('## Notes');
     L.push('');

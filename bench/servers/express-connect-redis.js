@@ -28,4 +28,8 @@ app.get('/', (req, res) => {
   req.session.n = n;
   res.type('text/plain').send(String(n));
 });
+// GET /read: a returning request that only reads (express-session then touches: EXPIRE).
+app.get('/read', (req, res) => {
+  res.type('text/plain').send(String(req.session.n ?? 0));
+});
 listen(createServer(app), () => client.quit());

@@ -70,15 +70,66 @@ describe('TokenCache', () => {
     expect(cache.openText(token, { now: 8_000 })).toEqual({ ok: false, reason: 'future' });
   });
 
-  it('is bounded (oldest first) and clear() forgets everything', () => {
+  it('is bounded (oldest half first) and clear() forgets everything', () => {
     const { codec, calls } = counting();
-    const cache = new TokenCache(codec, { max: 3 });
-    const tokens = ['a', 'b', 'c', 'd'].map((v) => codec.seal(v, 1_000));
-    for (const t of tokens) cache.openText(t, { now: 2_000 });
-    expect(cache.size).toBe(3);
-    cache.openText(tokens[0] as string, { now: 2_000 }); // evicted: back to the codec
-    expect(calls()).toBe(5);
+    const cache = new TokenCache(codec, { max: 4 });
+    const tokens = ['a', 'b', 'c', 'd', 'e'].map((v) => codec.seal(v, 1_000));
+    for (const t of tokens.slice(0, 4)) cache.openText(t, { now: 2_000 });
+    expect(cache.size).toBe(4);
+    for (const t of tokens.slice(2, 4)) cache.openText(t, { now: 2_000 });
+    expect(calls()).toBe(4); // the young half answered from the cache
+    cache.openText(tokens[4] as string, { now: 2_000 }); // the young half turns old, the old half goes
+    expect(cache.size).toBeLessThanOrEqual(4);
+    cache.openText(tokens[0] as string, { now: 2_000 }); // evicted with its generation: back to the codec
+    expect(calls()).toBe(6);
+    cache.openText(tokens[3] as string, { now: 2_000 }); // still held (old half)
+    expect(calls()).toBe(6);
     cache.clear();
     expect(cache.size).toBe(0);
+  });
+
+  it('keeps a token in use while many others pass through (a hit in the old half moves it to the young half)', () => {
+    const { codec, calls } = counting();
+    const cache = new TokenCache(codec, { max: 10 });
+    const kept = codec.seal('kept', 1_000);
+    cache.openText(kept, { now: 2_000 });
+    for (let i = 0; i < 100; i++) {
+      cache.openText(codec.seal(`other ${i}`, 1_000), { now: 2_000 });
+      if (i % 4 === 0) cache.openText(kept, { now: 2_000 });
+      expect(cache.size).toBeLessThanOrEqual(10);
+    }
+    expect(calls()).toBe(101); // `kept` opened in the codec once
+  });
+
+  it('stays correct when far more tokens circulate than it holds (each comes back after the bound)', () => {
+    const { codec, calls } = counting();
+    const cache = new TokenCache(codec, { max: 8 });
+    const tokens = Array.from({ length: 50 }, (_, i) => codec.seal(`v${i}`, 1_000));
+    for (let round = 0; round < 3; round++) {
+      for (const [i, t] of tokens.entries()) expect(cache.openText(t, { now: 2_000 })).toMatchObject({ ok: true, value: `v${i}` });
+    }
+    expect(calls()).toBe(150);
+    expect(cache.size).toBeLessThanOrEqual(8);
+  });
+
+  it('turns itself off while most lookups miss (requests go straight to the codec) and back on when the working set fits', () => {
+    const { codec, calls } = counting();
+    const cache = new TokenCache(codec, { max: 64 });
+    const many = Array.from({ length: 4096 }, (_, i) => codec.seal(`m${i}`, 1_000));
+    for (let round = 0; round < 2; round++) for (const t of many) expect(cache.openText(t, { now: 2_000 }).ok).toBe(true);
+    expect(cache.size).toBeLessThanOrEqual(64);
+    // Off: a token seen a moment ago is opened by the codec again (only a sampled request looks in).
+    const one = codec.seal('one', 1_000);
+    let before = calls();
+    for (let i = 0; i < 32; i++) expect(cache.openText(one, { now: 2_000 }).ok).toBe(true);
+    expect(calls() - before).toBeGreaterThanOrEqual(30);
+    // A few tokens come back again and again: sampled in, they hit, the cache turns back on.
+    const few = Array.from({ length: 8 }, (_, i) => codec.seal(`f${i}`, 1_000));
+    let failed = 0;
+    for (let i = 0; i < 150_000; i++) if (!cache.openText(few[i % 8] as string, { now: 2_000 }).ok) failed++;
+    expect(failed).toBe(0);
+    before = calls();
+    for (let i = 0; i < 1_000; i++) cache.openText(few[i % 8] as string, { now: 2_000 });
+    expect(calls()).toBe(before); // every one answered from the cache again
   });
 });

@@ -9,13 +9,19 @@ const redis = redisPerFile();
 
 providerSuite('redis (single server)', () => redisFixture(redis.client));
 
+/** The marker's value: a Unix time in seconds (when the TTL runs out, as last set). */
+const STAMP = expect.stringMatching(/^\d{10}$/);
+
 describe('redis specifics', () => {
   it('keeps one hash per session: a JSON field per key plus the marker', async () => {
     const p = new RedisProvider(redis.client, { ttl: 60 });
     const id = sid();
     await p.new(id, new Value({ user: { id: 1 }, n: 2 }));
     expect(await redis.client.type(p.keyFor(id))).toBe('hash');
-    expect(await redis.client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: '1', user: '{"id":1}', n: '2' });
+    expect(await redis.client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: STAMP, user: '{"id":1}', n: '2' });
+    // The marker holds when the TTL runs out, as last set (Unix seconds).
+    const stamp = Number(await redis.client.hget(p.keyFor(id), MARKER_FIELD));
+    expect(Math.abs(stamp - (Math.floor(Date.now() / 1000) + 60))).toBeLessThanOrEqual(2);
     const back = (await p.restore(id)).getValue();
     expect(back.has(MARKER_FIELD)).toBe(false);
   });
@@ -107,7 +113,18 @@ describe('redis specifics', () => {
     expect(await commandsDuring(async () => (s = await p.restore(id, { touch: true })))).toEqual({ evalsha: 1, hgetall: 1, expire: 1 });
     s.getValue().set('a', 3).set('c', 4).del('b');
     expect(await commandsDuring(() => s.setValue(s.getValue()))).toEqual({ evalsha: 1, hmget: 1, hset: 1, hdel: 1, expire: 1 });
-    expect(await redis.client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: '1', a: '3', c: '4' });
+    expect(await redis.client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: STAMP, a: '3', c: '4' });
+    // Changes only (nothing deleted): the smaller script, still HMGET + HSET + EXPIRE.
+    s.getValue().set('a', 5);
+    await redis.client.expire(p.keyFor(id), 10);
+    expect(await commandsDuring(() => s.setValue(s.getValue()))).toEqual({ evalsha: 1, hmget: 1, hset: 1, expire: 1 });
+    expect(await redis.client.ttl(p.keyFor(id))).toBeGreaterThan(50);
+    expect(await redis.client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: STAMP, a: '5', c: '4' });
+    // Into a renewal alias: answers the alias (the manager redirects the save), and writes nothing.
+    await redis.client.hset(p.keyFor(id), ALIAS_FIELD, 'sealed-target');
+    s.getValue().set('a', 6);
+    await expect(s.setValue(s.getValue())).rejects.toMatchObject({ code: 'ERR_SESSION_MOVED' });
+    expect(await redis.client.hget(p.keyFor(id), 'a')).toBe('5');
   });
 
   it('saves and creates sessions of thousands of fields (the scripts chunk their HSET/HDEL arguments)', async () => {
@@ -137,7 +154,7 @@ describe('redis specifics', () => {
     const s = await p.restore(id, { touch: true });
     s.getValue().set('b', 2);
     await s.setValue(s.getValue());
-    expect(await redis.client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: '1', a: '1', b: '2' });
+    expect(await redis.client.hgetall(p.keyFor(id))).toEqual({ [MARKER_FIELD]: STAMP, a: '1', b: '2' });
     expect(await redis.client.ttl(p.keyFor(id))).toBeGreaterThan(50);
   });
 
@@ -154,25 +171,40 @@ describe('redis specifics', () => {
   });
 
   describe('touchAfter', () => {
-    it('a restore with touch slides the TTL only once the last write is touchAfter old, with no write before', async () => {
+    it('a restore with touch is one plain HGETALL until the marker says the TTL was set touchAfter ago, then slides once', async () => {
+      const p = new RedisProvider(redis.client, { ttl: 1000, touchAfter: 100 });
       const id = sid();
-      const writer = new RedisProvider(redis.client, { ttl: 100 });
-      await writer.new(id, new Value({ a: 1 }));
-      // Under ttl 1000 a TTL of ~100 says the last write was ~900 s ago.
-      const notYet = new RedisProvider(redis.client, { ttl: 1000, touchAfter: 950 });
-      expect(await commandsDuring(() => notYet.restore(id, { touch: true }))).toEqual({ evalsha: 1, hgetall: 1, ttl: 1 });
-      expect(await redis.client.ttl(writer.keyFor(id))).toBeLessThanOrEqual(100);
-      const due = new RedisProvider(redis.client, { ttl: 1000, touchAfter: 800 });
-      expect((await due.restore(id, { touch: true })).getValue().get('a')).toBe(1);
-      expect(await redis.client.ttl(writer.keyFor(id))).toBeGreaterThan(900);
-      // Just touched: not due again.
-      expect(await commandsDuring(() => due.restore(id, { touch: true }))).toEqual({ evalsha: 1, hgetall: 1, ttl: 1 });
-      // A save sets the TTL whatever touchAfter says.
-      const s = await notYet.restore(id);
-      await redis.client.expire(writer.keyFor(id), 100);
+      const key = p.keyFor(id);
+      await p.new(id, new Value({ a: 1 }));
+      // As if the TTL was set 900 s ago: 100 s left of 1000.
+      const setLongAgo = async (): Promise<void> => {
+        await redis.client.hset(key, MARKER_FIELD, String(Math.floor(Date.now() / 1000) + 100));
+        await redis.client.expire(key, 100);
+      };
+      await setLongAgo();
+      await p.restore(id, { touch: true }); // due: slides (and loads the script)
+      expect(await redis.client.ttl(key)).toBeGreaterThan(900);
+      // Just slid: not due, one plain read and no write.
+      expect(await commandsDuring(() => p.restore(id, { touch: true }))).toEqual({ hgetall: 1 });
+      await setLongAgo();
+      expect(await commandsDuring(() => p.restore(id, { touch: true }))).toEqual({ hgetall: 1, evalsha: 1, hmget: 1, expire: 1, hset: 1 });
+      expect(await redis.client.ttl(key)).toBeGreaterThan(900);
+      expect(Number(await redis.client.hget(key, MARKER_FIELD))).toBeGreaterThan(Math.floor(Date.now() / 1000) + 990);
+      // A save within touchAfter writes the fields only; a save when due slides the TTL too.
+      let s = await p.restore(id);
       s.getValue().set('a', 2);
-      await s.setValue(s.getValue());
-      expect(await redis.client.ttl(writer.keyFor(id))).toBeGreaterThan(900);
+      expect(await commandsDuring(() => s.setValue(s.getValue()))).toEqual({ evalsha: 1, hmget: 1, hset: 1 });
+      await setLongAgo();
+      s = await p.restore(id);
+      s.getValue().set('a', 3);
+      expect(await commandsDuring(() => s.setValue(s.getValue()))).toEqual({ evalsha: 1, hmget: 1, hset: 1, expire: 1 });
+      expect(await redis.client.ttl(key)).toBeGreaterThan(900);
+      expect((await p.restore(id)).getValue().get('a')).toBe(3);
+      // A record of an older version (marker '1': unknown) slides on its first touch.
+      await redis.client.hset(key, MARKER_FIELD, '1');
+      await redis.client.expire(key, 100);
+      await p.restore(id, { touch: true });
+      expect(await redis.client.ttl(key)).toBeGreaterThan(900);
     });
 
     it('a record with no TTL is given one; unknown IDs and corrupt records answer as without touchAfter', async () => {

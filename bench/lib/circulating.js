@@ -1,0 +1,116 @@
+// Returning-request cost in process (Session + MemoryProvider) against how
+// many sessions circulate: see tools/circulating.js.
+import { MemoryProvider, Session } from '../../dist/index.js';
+import { createCodec } from '../../dist/crypto/index.js';
+import { TokenCache } from '../../dist/crypto/token-cache.js';
+
+const SECRET = 'benchmark secret, at least 32 characters long';
+
+class FakeRes {
+  headers = new Map();
+  headersSent = false;
+  statusCode = 200;
+  done = null;
+  getHeader(n) { return this.headers.get(n.toLowerCase()); }
+  setHeader(n, v) { this.headers.set(n.toLowerCase(), v); return this; }
+  removeHeader(n) { this.headers.delete(n.toLowerCase()); }
+  writeHead(status) { this.statusCode = status; this.headersSent = true; return this; }
+  end() { if (!this.headersSent) this.writeHead(this.statusCode); this.done?.(); return this; }
+}
+
+async function handle(session, cookie) {
+  const req = { headers: cookie ? { cookie } : {} };
+  const res = new FakeRes();
+  const finished = new Promise((r) => (res.done = r));
+  const store = await session.start(req, res);
+  // A cookie that did not restore would measure a new session instead: the run fails.
+  if (cookie && store.isNew()) throw new Error('a returning request got a new session');
+  const v = store.getValue();
+  v.set('n', v.int('n') + 1);
+  res.end('x');
+  await finished;
+  return res;
+}
+
+/** One Session + MemoryProvider (bound raised past the circulating count) holding `count` sessions; their cookies. */
+async function population(backend, count) {
+  const session = new Session(new MemoryProvider({ max: count + 1000 }), { cookieSecret: SECRET, backend });
+  const cookies = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const res = await handle(session, null);
+    // Kept as bytes, decoded per request as node:http's parser does: the header
+    // string is new and warm on every request, not a long-lived cold string.
+    cookies[i] = Buffer.from(String(res.getHeader('set-cookie')).split(';')[0], 'latin1');
+  }
+  return { session, cookies };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Interleaved rounds: each round sends `requests` returning requests per side,
+ * walking that side's cookies in a shuffled order (every cookie comes back, in
+ * no order a cache could favour). Returns µs/request medians and the ratio.
+ */
+export async function runCirculating({ backend = 'wasm', sizes = (process.env.SIZES ?? '1000,100000').split(',').map(Number), rounds = Number(process.env.ROUNDS ?? 7), requests = Number(process.env.REQUESTS ?? 100_000), log = () => {} } = {}) {
+  const sides = [];
+  for (const count of sizes) {
+    const { session, cookies } = await population(backend, count);
+    // Shuffled order (fixed seed): a cookie comes back every `count` requests.
+    let seed = 12345;
+    for (let i = cookies.length - 1; i > 0; i--) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const j = seed % (i + 1);
+      [cookies[i], cookies[j]] = [cookies[j], cookies[i]];
+    }
+    sides.push({ count, session, cookies, at: 0, us: [] });
+  }
+  const run = async (side, n) => {
+    // CPU time of this process (user + system), not wall time: the machine is shared.
+    const t = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      await handle(side.session, side.cookies[side.at].latin1Slice());
+      side.at = side.at + 1 === side.cookies.length ? 0 : side.at + 1;
+    }
+    const d = process.cpuUsage(t);
+    return (d.user + d.system) / n;
+  };
+  for (const side of sides) await run(side, Math.max(requests, side.count)); // warm-up: every cookie once
+  for (let r = 0; r < rounds; r++) {
+    for (const side of sides) side.us.push(await run(side, requests));
+  }
+  const rows = sides.map((s) => ({ circulating: s.count, usPerRequest: Number(median(s.us).toFixed(2)), runs: s.us.map((u) => Number(u.toFixed(2))) }));
+  for (const row of rows) log(`  ${backend} returning, ${String(row.circulating).padStart(7)} sessions circulating: ${row.usPerRequest} µs/request (runs ${row.runs.join(' ')})`);
+  const ratio = rows.length > 1 ? Number((rows[rows.length - 1].usPerRequest / rows[0].usPerRequest).toFixed(2)) : null;
+  if (ratio !== null) log(`  ratio ${rows[rows.length - 1].circulating} / ${rows[0].circulating}: ${ratio}×`);
+  return { backend, rows, ratio };
+}
+
+/**
+ * The verified-token cache alone: CPU ns per open of a session cookie through
+ * the cache, with `sizes` tokens circulating (shuffled, every token back once
+ * per cycle), beside the codec with no cache at the largest size. Interleaved
+ * rounds, medians. A miss must cost what no cache costs.
+ */
+export async function runTokenCache({ backend = 'wasm', sizes = [1000, 100_000], rounds = 5, opens = 200_000, log = () => {} } = {}) {
+  const codec = createCodec({ secrets: SECRET, name: 'sid', backend });
+  const tokens = (n) => Array.from({ length: n }, () => Buffer.from(codec.seal(codec.newSessionId(), Date.now()), 'latin1'));
+  const sides = sizes.map((n) => ({ label: `cache, ${n.toLocaleString('en-US')} circulating`, toks: tokens(n), open: ((c) => (t) => c.openText(t))(new TokenCache(codec)), ns: [] }));
+  sides.push({ label: `no cache, ${sizes[sizes.length - 1].toLocaleString('en-US')} circulating`, toks: sides[sides.length - 1].toks, open: (t) => codec.openText(t), ns: [] });
+  const run = (side, n) => {
+    let at = 0;
+    const t = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      if (!side.open(side.toks[at].latin1Slice()).ok) throw new Error('a token did not open');
+      at = at + 1 === side.toks.length ? 0 : at + 1;
+    }
+    const d = process.cpuUsage(t);
+    return ((d.user + d.system) * 1000) / n;
+  };
+  for (const side of sides) run(side, Math.max(opens, side.toks.length * 2));
+  for (let r = 0; r < rounds; r++) for (const side of sides) side.ns.push(run(side, opens));
+  const rows = sides.map((s) => ({ label: s.label, nsPerOpen: Math.round(median(s.ns)) }));
+  for (const row of rows) log(`  token open, ${backend}, ${row.label.padEnd(28)} ${row.nsPerOpen} ns`);
+  codec.dispose();
+  return { backend, rows };
+}
