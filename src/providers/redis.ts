@@ -22,6 +22,7 @@ import {
 import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
 import { DEFAULT_PREFIX, storeKey } from './keys.js';
+import { RedisSessionCache, type DecodedRecord, type RedisCacheOptions } from './redis-cache.js';
 import { decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf } from './meta.js';
 import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
@@ -53,9 +54,19 @@ export interface RedisProviderOptions {
    * option of that name), so a read-only request is one plain read and no
    * write. The trade-off: an idle session may expire up to `touchAfter`
    * seconds earlier than `ttl` after its last request. Saves always set the
-   * TTL. Must be less than the TTL. Default 0: every touch writes.
+   * TTL. Must be less than the TTL; 0 = every touch writes. Default: a tenth
+   * of the TTL, rounded down (180 s under the default 1800 s).
    */
   touchAfter?: number;
+  /**
+   * Opt-in client-side cache (Redis >= 6, standalone only): records read by
+   * restores are kept in this process, at most `maxBytes`, and dropped when
+   * Redis says another client changed them (server-assisted client-side
+   * caching), so a returning read-only request within `touchAfter` sends no
+   * command. Opens two more connections (`client.duplicate()`). See
+   * docs/providers.md "Client-side cache".
+   */
+  cache?: RedisCacheOptions;
 }
 
 /** A standalone ioredis client or an ioredis Cluster. */
@@ -222,6 +233,14 @@ function newExtra(): Extra {
   return { meta: null, alias: null, fields: {} };
 }
 
+/** A record for the cache (its fills): the Value, metadata, alias and data fields. */
+function decodeRecord(reply: unknown): DecodedRecord | undefined {
+  const extra = newExtra();
+  const value = toValue(reply, extra);
+  return value === undefined ? undefined : { value, meta: extra.meta, alias: extra.alias, fields: extra.fields };
+}
+
+
 function checkFieldName(key: string): void {
   if (RESERVED.has(key)) {
     throw new InvalidKeyError(`"${key}" is reserved by the Redis session provider`);
@@ -244,7 +263,8 @@ export class RedisProvider implements Provider, StorerBackend {
   readonly #scripts: ScriptHost;
   readonly #prefix: string;
   readonly #timeout: number;
-  readonly #touchAfter: number;
+  #touchAfter: number;
+  readonly #touchAfterFixed: boolean;
   #ttl: number;
   #ttlFixed: boolean;
 
@@ -254,7 +274,8 @@ export class RedisProvider implements Provider, StorerBackend {
     this.#timeout = checkTimeout(options.timeout);
     this.#ttlFixed = options.ttl !== undefined;
     this.#ttl = options.ttl === undefined ? FALLBACK_TTL : checkTtl(options.ttl);
-    const after = options.touchAfter ?? 0;
+    this.#touchAfterFixed = options.touchAfter !== undefined;
+    const after = options.touchAfter ?? Math.floor(this.#ttl / 10);
     if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) {
       throw new InvalidConfigError(`touchAfter must be a whole number of seconds >= 0, got ${String(after)}`);
     }
@@ -266,10 +287,19 @@ export class RedisProvider implements Provider, StorerBackend {
       if (typeof host[name as keyof ScriptHost] !== 'function') client.defineCommand(name, { numberOfKeys: 1, lua });
     }
     this.#scripts = client as unknown as ScriptHost;
+    if (options.cache !== undefined) {
+      this.cache = new RedisSessionCache(client, options.cache, {
+        run: (op, what) => this.#run(op, what),
+        decode: decodeRecord,
+        aliasField: ALIAS_FIELD,
+        saveLua: SAVE_LUA,
+      });
+    }
     this.users = {
       ref: (sid) => this.#hash(sid),
       login: (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
       logout: async (sid, userId) => {
+        this.cache?.drop(this.keyFor(sid));
         await Promise.all([this.#run(this.#client.del(this.keyFor(sid)), 'destroy'), this.#run(this.#client.hdel(this.indexKey(userId), this.#hash(sid)), 'destroy')]);
       },
       list: (userId, options) => this.#list(userId, options),
@@ -277,6 +307,9 @@ export class RedisProvider implements Provider, StorerBackend {
       revoked: async (sid) => Number(await this.#run(this.#client.exists(this.#revokedKey(this.#hash(sid))), 'restore')) === 1,
     };
   }
+
+  /** The client-side cache (`cache` option), for its stats, `sync()` and `close()`; `undefined` without it. */
+  readonly cache: RedisSessionCache | undefined;
 
   /** A revocation tombstone: its own key (another slot than the session's), never written into by a save. */
   #revokedKey(ref: string): string {
@@ -301,6 +334,11 @@ export class RedisProvider implements Provider, StorerBackend {
     return this.#ttl;
   }
 
+  /** Seconds within which a restore with touch does not slide the TTL again (see the option). */
+  get touchAfter(): number {
+    return this.#touchAfter;
+  }
+
   get prefix(): string {
     return this.#prefix;
   }
@@ -320,6 +358,7 @@ export class RedisProvider implements Provider, StorerBackend {
   useDefaults(defaults: ProviderDefaults): void {
     if (!this.#ttlFixed) {
       this.#ttl = checkTtl(defaults.ttl);
+      if (!this.#touchAfterFixed) this.#touchAfter = Math.floor(this.#ttl / 10);
       this.#checkTouchAfter();
     }
     if (defaults.lifetime !== undefined) this.#lifetime = defaults.lifetime;
@@ -339,8 +378,19 @@ export class RedisProvider implements Provider, StorerBackend {
     return new ProviderStorer(this, sid, value);
   }
 
+  /** A cache hit that needs no command, else `null` (the manager then calls `restore`). */
+  restoreSync(sid: string, options: RestoreOptions = {}): Storer | null {
+    const hit = this.cache?.peek(this.keyFor(sid), options.touch === true ? this.#ttl : 0, this.#touchAfter) ?? null;
+    return hit === null ? null : new ProviderStorer(this, sid, hit.value, hit.meta);
+  }
+
   async restore(sid: string, options: RestoreOptions = {}): Promise<Storer> {
     const key = this.keyFor(sid);
+    if (this.cache?.serving === true) {
+      const got = await this.cache.restore(key, options.touch === true ? this.#ttl : 0, this.#touchAfter);
+      if (got === null) throw new SessionNotFoundError();
+      return new ProviderStorer(this, sid, got.value, got.meta, got.alias);
+    }
     const reply = await this.#run(
       options.touch && this.#ttl > 0
         ? this.#scripts[CMD_RESTORE_TOUCH](key, this.#ttl, this.#touchAfter)
@@ -374,6 +424,7 @@ export class RedisProvider implements Provider, StorerBackend {
   }
 
   async destroy(sid: string): Promise<void> {
+    this.cache?.drop(this.keyFor(sid));
     await this.#run(this.#client.del(this.keyFor(sid)), 'destroy');
   }
 
@@ -390,12 +441,22 @@ export class RedisProvider implements Provider, StorerBackend {
     if (!cleared) {
       for (const key of changes.deleted) if (key !== MARKER_FIELD) args.push(key);
     }
-    const saved = await this.#run(
-      this.#scripts[CMD_SAVE](this.keyFor(sid), this.#ttl, cleared ? '1' : '0', sets.length, ...args),
-      'save',
-    );
+    const key = this.keyFor(sid);
+    // With the cache, over its connection (NOLOOP: this save does not invalidate the copy it updates).
+    const cache = this.cache?.serving === true ? this.cache : undefined;
+    const before = cache?.beforeSave(key);
+    const saveArgs = [this.#ttl, cleared ? '1' : '0', sets.length, ...args];
+    let saved: unknown;
+    try {
+      saved = await this.#run(cache === undefined ? this.#scripts[CMD_SAVE](key, ...saveArgs) : cache.save(key, saveArgs), 'save');
+    } catch (err) {
+      cache?.drop(key);
+      throw err;
+    }
+    if (typeof saved === 'string' || Number(saved) !== 1) cache?.drop(key);
     if (typeof saved === 'string') throw new SessionMovedError(saved);
     if (Number(saved) !== 1) throw new SessionNotFoundError('session expired or was destroyed before it was saved');
+    if (cache !== undefined && before !== undefined) cache.saved(key, before, { cleared, sets: args.slice(0, sets.length * 2), deleted: cleared ? [] : args.slice(sets.length * 2) }, this.#ttl);
   }
 
   async #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta, options: IndexOptions): Promise<MetaStorer> {
@@ -502,6 +563,7 @@ export class RedisProvider implements Provider, StorerBackend {
   }
 
   async #destroyRefs(userId: string, refs: readonly string[]): Promise<number> {
+    for (const ref of refs) this.cache?.drop(this.#prefix + ref);
     // Tombstones first (for reason 'revoked'), as long as an idle session could have lived.
     const tomb = this.#ttl > 0 ? this.#ttl : this.#lifetime > 0 ? this.#lifetime : 86_400;
     await Promise.all(refs.map((ref) => this.#run(this.#client.set(this.#revokedKey(ref), '1', 'EX', tomb), 'destroy')));
