@@ -156,8 +156,8 @@ function httpChart(r) {
       rows.push({ label: `${row.label}${row.mode === 'none' ? '' : `, ${row.mode}`}`, value: row.available ? row.reqPerSec : NaN, color: color(row), note: row.available ? `p99 ${row.latencyP99Ms} ms` : 'not available' });
     }
   };
-  section('node:http, sessions in memory', ['bare-http', 'floor-http', 'ws-memory-native-returning', 'ws-memory-wasm-returning', 'ws-memory-wasm-user-returning', 'ws-memory-js-returning', 'ws-memory-node-returning', 'ws-memory-native-new', 'ws-memory-wasm-new', 'ws-memory-js-new', 'ws-memory-node-new', 'express-session-returning', 'express-session-new', 'iron-session-returning']);
-  section('sessions in Redis', ['ws-redis-native-returning', 'ws-redis-native-read', 'ws-redis-native-new', 'ws-redis-wasm-returning', 'ws-redis-wasm-read', 'ws-redis-wasm-user-returning', 'ws-redis-wasm-user-read', 'ws-redis-wasm-new', 'handwritten-redis-returning', 'express-connect-redis-returning']);
+  section('node:http, sessions in memory', ['bare-http', 'floor-http', 'ws-memory-native-returning', 'ws-memory-wasm-returning', 'ws-memory-wasm-read', 'ws-memory-wasm-user-returning', 'ws-memory-js-returning', 'ws-memory-node-returning', 'ws-memory-native-new', 'ws-memory-wasm-new', 'ws-memory-js-new', 'ws-memory-node-new', 'express-session-returning', 'express-session-new', 'iron-session-returning']);
+  section('sessions in Redis', ['ws-redis-native-returning', 'ws-redis-native-read', 'ws-redis-native-new', 'ws-redis-wasm-returning', 'ws-redis-wasm-read', 'ws-redis-wasm-user-returning', 'ws-redis-wasm-user-read', 'ws-redis-wasm-new', 'ws-redis-wasm-cache-read', 'ws-redis-wasm-cache-returning', 'handwritten-redis-read', 'handwritten-redis-returning', 'express-connect-redis-returning']);
   section('fastify', ['fastify-bare', 'floor-fastify', 'fastify-wasm-session-native-returning', 'fastify-wasm-session-returning', 'fastify-secure-session-returning']);
   return barChart({
     title: `req/s, autocannon -c ${r.settings.connections}, median of ${r.settings.rounds} interleaved run(s) of ${r.settings.duration} s`,
