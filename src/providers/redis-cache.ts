@@ -21,8 +21,10 @@
  *   order, so a save's reply comes after every fill sent before it.
  * - A fill is kept only when no invalidation of its key, no flush and no
  *   connection loss came while it was in flight.
- * - A save's reply merges its changes into the entry it started from; if the
- *   entry changed meanwhile, the entry is dropped.
+ * - A save's reply merges its changes into the entry there is then: every
+ *   reply that made that entry (fills, earlier saves) came before it on the
+ *   same connection, so the entry is Redis's state from before the save, and
+ *   a write by anyone else in between has an invalidation of its own.
  * - Either connection closing, a heartbeat unanswered, or an invalidation
  *   with no keys (FLUSHALL / FLUSHDB) flushes everything, and the cache is
  *   bypassed until tracking is on again and the heartbeat is answered.
@@ -98,6 +100,12 @@ interface Entry {
 interface Pending {
   voided: boolean;
   n: number;
+}
+
+/** When a save was sent (`beforeSave`). */
+export interface SaveStart {
+  readonly epoch: number;
+  readonly sentAt: number;
 }
 
 /** A save's changes, as the provider sends them. */
@@ -325,16 +333,16 @@ export class RedisSessionCache {
     return decoded;
   }
 
-  /** Before a save over the writer: what to hand to `saved` or `failed`. */
-  beforeSave(key: string): { entry: Entry | undefined; epoch: number; sentAt: number } {
-    return { entry: this.#lru.peek(key), epoch: this.#epoch, sentAt: Date.now() };
+  /** Before a save over the data connection: what to hand to `saved`. */
+  beforeSave(): SaveStart {
+    return { epoch: this.#epoch, sentAt: Date.now() };
   }
 
-  /** A save succeeded: the entry it started from takes its changes (or goes, if it changed meanwhile). */
-  saved(key: string, before: { entry: Entry | undefined; epoch: number; sentAt: number }, changes: SaveChanges, ttl: number): void {
+  /** A save succeeded: the entry there is now takes its changes (see the rules above); none after a flush. */
+  saved(key: string, before: SaveStart, changes: SaveChanges, ttl: number): void {
     const now = this.#lru.peek(key);
     if (now === undefined) return;
-    if (now !== before.entry || before.epoch !== this.#epoch || !this.serving) {
+    if (before.epoch !== this.#epoch || !this.serving) {
       this.#lru.delete(key);
       return;
     }

@@ -23,6 +23,8 @@ import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
 import { DEFAULT_PREFIX, storeKey } from './keys.js';
 import { RedisSessionCache, type DecodedRecord, type RedisCacheOptions } from './redis-cache.js';
+
+export type { RedisCacheOptions, RedisCacheStats, RedisSessionCache } from './redis-cache.js';
 import { decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf } from './meta.js';
 import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
@@ -444,7 +446,7 @@ export class RedisProvider implements Provider, StorerBackend {
     const key = this.keyFor(sid);
     // With the cache, over its connection (NOLOOP: this save does not invalidate the copy it updates).
     const cache = this.cache?.serving === true ? this.cache : undefined;
-    const before = cache?.beforeSave(key);
+    const before = cache?.beforeSave();
     const saveArgs = [this.#ttl, cleared ? '1' : '0', sets.length, ...args];
     let saved: unknown;
     try {

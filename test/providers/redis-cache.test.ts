@@ -174,7 +174,25 @@ describe('redis client-side cache', () => {
     await expect(a.restore(id, { touch: true })).rejects.toMatchObject({ code: 'ERR_SESSION_NOT_FOUND' });
   });
 
-  it('a cached read-only restore within touchAfter sends 0 commands (INFO commandstats); past touchAfter, one EXPIRE', async () => {
+  it('with touchAfter 0 every restore with touch slides the TTL (a fill), and the key stays tracked: another write is still seen', async () => {
+    const a = new RedisProvider(client(), { ttl: 600, touchAfter: 0, prefix: 'c:', cache: { maxBytes: 1 << 20 } });
+    providers.push(a);
+    const b = cached();
+    await Promise.all([serving(a), serving(b)]);
+    const id = sid();
+    await b.new(id, new Value({ n: 1 }));
+    for (let i = 0; i < 3; i++) expect(await get(a, id, 'n')).toBe(1);
+    expect(a.restoreSync(id, { touch: true })).toBeNull(); // due a slide: never answered locally
+    expect(a.restoreSync(id)?.getValue().get('n')).toBe(1); // without touch: local
+    const sb = await b.restore(id);
+    sb.getValue().set('n', 2);
+    await sb.setValue(sb.getValue());
+    await a.cache!.sync();
+    expect(a.restoreSync(id)).toBeNull();
+    expect(await get(a, id, 'n')).toBe(2);
+  });
+
+  it('a cached read-only restore within touchAfter sends 0 commands (INFO commandstats); past touchAfter, one script that reads and slides', async () => {
     const own = await startRedis();
     try {
       const inspect = client(own.port);
