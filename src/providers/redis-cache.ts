@@ -191,8 +191,8 @@ export class RedisSessionCache {
     this.#host = host;
     this.#lru = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e) => e.size });
     const redis = client as Redis;
-    this.#data = redis.duplicate({ connectionName: 'wasm-session-cache', enableReadyCheck: true });
-    this.#inv = redis.duplicate({ connectionName: 'wasm-session-invalidate', autoResubscribe: false, enableOfflineQueue: true });
+    this.#data = redis.duplicate({ connectionName: 'wasm-session-cache', enableReadyCheck: true, lazyConnect: false });
+    this.#inv = redis.duplicate({ connectionName: 'wasm-session-invalidate', autoResubscribe: false, enableOfflineQueue: true, lazyConnect: false });
     this.#data.defineCommand(CMD_FILL, { numberOfKeys: 1, lua: FILL_LUA });
     this.#data.defineCommand(CMD_SAVE, { numberOfKeys: 1, lua: readLast(host.saveLua) });
     const lost = (): void => this.#lost();
