@@ -287,6 +287,43 @@ describe('redis client-side cache', () => {
     }
   });
 
+  it('a fill in flight when its key is invalidated is not kept; a fill racing a write never leaves a stale copy', async () => {
+    const a = cached();
+    const b = cached({ patient: true, timeout: 30_000 });
+    await Promise.all([serving(a), serving(b)]);
+    const id = sid();
+    await b.new(id, new Value({ n: 0 }));
+    const inFlight = a.restore(id, { touch: true });
+    a.cache!.drop(a.keyFor(id)); // as an invalidation arriving before the reply
+    expect((await inFlight).getValue().get('n')).toBe(0);
+    expect(a.restoreSync(id, { touch: true })).toBeNull();
+
+    // The real race, a few times: A's read and B's write queued on a frozen server, then released together.
+    const own = await startRedis();
+    try {
+      const a2 = cached({ port: own.port, heartbeat: 60_000, timeout: 30_000, patient: true });
+      const b2 = cached({ port: own.port, timeout: 30_000, patient: true });
+      await Promise.all([serving(a2), serving(b2)]);
+      for (let i = 1; i <= 5; i++) {
+        const rid = sid();
+        await b2.new(rid, new Value({ n: 0 }));
+        const sb = await b2.restore(rid);
+        sb.getValue().set('n', i);
+        await own.freeze();
+        const read = a2.restore(rid, { touch: true });
+        const write = sb.setValue(sb.getValue());
+        own.signal('SIGCONT');
+        await Promise.all([read, write]);
+        await a2.cache!.sync();
+        const local = a2.restoreSync(rid, { touch: true });
+        if (local !== null) expect(local.getValue().get('n')).toBe(i);
+        expect(await get(a2, rid, 'n')).toBe(i);
+      }
+    } finally {
+      await own.dispose();
+    }
+  });
+
   it('FLUSHALL from another client empties the cache', async () => {
     const a = cached();
     await serving(a);
@@ -384,6 +421,18 @@ describe('redis client-side cache', () => {
     expect(a.restoreSync(ids[0]!, { touch: true })).toBeNull();
     await writer.flushall();
   }, 180_000);
+
+  it('touchAfter defaults to a tenth of the TTL (the Session\'s sessionExpire when the provider has no ttl); an explicit one wins', () => {
+    expect(new RedisProvider(client()).touchAfter).toBe(180); // FALLBACK_TTL 1800
+    const fromSession = new RedisProvider(client());
+    new Session(fromSession, { cookieSecret: 'a-test-secret-that-is-long-enough-0123456789', sessionExpire: 600 });
+    expect(fromSession.touchAfter).toBe(60);
+    expect(new RedisProvider(client(), { ttl: 45 }).touchAfter).toBe(4);
+    expect(new RedisProvider(client(), { ttl: 5 }).touchAfter).toBe(0);
+    const explicit = new RedisProvider(client(), { touchAfter: 0 });
+    new Session(explicit, { cookieSecret: 'a-test-secret-that-is-long-enough-0123456789', sessionExpire: 600 });
+    expect(explicit.touchAfter).toBe(0);
+  });
 
   it('rejects bad cache options with ERR_INVALID_CONFIG', () => {
     for (const cache of [{ maxBytes: 0 }, { maxBytes: 1.5 }, { maxBytes: 1 << 20, heartbeat: 0 }]) {
