@@ -86,7 +86,7 @@ export class Session<D extends object = DefaultSessionData> {
     this.#rememberOpen = c.rememberExpire > 0 ? { maxAge: c.rememberExpire } : NO_OPTIONS;
     this.#core = { config: c, codec, provider, events: this.#events, attrs };
     this.#tokens = new TokenCache(codec, c.clockSkewMs === undefined ? {} : { clockSkewMs: c.clockSkewMs });
-    provider.useDefaults?.({ ttl: c.sessionExpire, lifetime: c.cookieExpire });
+    provider.useDefaults?.({ ttl: c.sessionExpire, lifetime: c.cookieExpire, touchAfter: c.touchAfter });
     // Cookie-carrying providers (CookieProvider) derive their own keys from the secrets.
     provider.useCookies?.({
       secrets: c.cookieSecret,

@@ -358,11 +358,9 @@ export class RedisProvider implements Provider, StorerBackend {
   }
 
   useDefaults(defaults: ProviderDefaults): void {
-    if (!this.#ttlFixed) {
-      this.#ttl = checkTtl(defaults.ttl);
-      if (!this.#touchAfterFixed) this.#touchAfter = Math.floor(this.#ttl / 10);
-      this.#checkTouchAfter();
-    }
+    if (!this.#ttlFixed) this.#ttl = checkTtl(defaults.ttl);
+    if (!this.#touchAfterFixed) this.#touchAfter = defaults.touchAfter ?? Math.floor(this.#ttl / 10);
+    this.#checkTouchAfter();
     if (defaults.lifetime !== undefined) this.#lifetime = defaults.lifetime;
   }
 

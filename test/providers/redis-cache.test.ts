@@ -422,15 +422,21 @@ describe('redis client-side cache', () => {
     await writer.flushall();
   }, 180_000);
 
-  it('touchAfter defaults to a tenth of the TTL (the Session\'s sessionExpire when the provider has no ttl); an explicit one wins', () => {
+  it('touchAfter defaults to a tenth of the TTL (the Session\'s sessionExpire when the provider has no ttl); the Session\'s touchAfter, then the provider\'s own, win', () => {
     expect(new RedisProvider(client()).touchAfter).toBe(180); // FALLBACK_TTL 1800
     const fromSession = new RedisProvider(client());
     new Session(fromSession, { cookieSecret: 'a-test-secret-that-is-long-enough-0123456789', sessionExpire: 600 });
     expect(fromSession.touchAfter).toBe(60);
     expect(new RedisProvider(client(), { ttl: 45 }).touchAfter).toBe(4);
     expect(new RedisProvider(client(), { ttl: 5 }).touchAfter).toBe(0);
+    const sessionWide = new RedisProvider(client());
+    new Session(sessionWide, { cookieSecret: 'a-test-secret-that-is-long-enough-0123456789', sessionExpire: 600, touchAfter: 5 });
+    expect(sessionWide.touchAfter).toBe(5);
+    expect(() => new Session(new RedisProvider(client()), { cookieSecret: 'a-test-secret-that-is-long-enough-0123456789', sessionExpire: 600, touchAfter: 600 })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }),
+    );
     const explicit = new RedisProvider(client(), { touchAfter: 0 });
-    new Session(explicit, { cookieSecret: 'a-test-secret-that-is-long-enough-0123456789', sessionExpire: 600 });
+    new Session(explicit, { cookieSecret: 'a-test-secret-that-is-long-enough-0123456789', sessionExpire: 600, touchAfter: 30 });
     expect(explicit.touchAfter).toBe(0);
   });
 
