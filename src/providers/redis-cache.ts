@@ -84,6 +84,8 @@ export interface RedisCacheHost {
   readonly aliasField: string;
   /** The provider's save script (KEYS[1] = the session key); the cache sends it wrapped, with a read of the key last. */
   readonly saveLua: string;
+  /** The provider's create-if-absent script (ARGV[1] = ttl; answers 1 when created), sent wrapped the same way. */
+  readonly newLua: string;
 }
 
 interface Entry {
@@ -131,6 +133,7 @@ end
 return {h, redis.call('PTTL', KEYS[1])}`;
 const CMD_FILL = 'wasmSessionCacheFill1';
 const CMD_SAVE = 'wasmSessionCacheSave1';
+const CMD_NEW = 'wasmSessionCacheNew1';
 
 /** `lua` run as a function, then a read of KEYS[1]: what NOLOOP untracked, tracked again in the same atomic step. */
 function readLast(lua: string): string {
@@ -195,6 +198,7 @@ export class RedisSessionCache {
     this.#inv = redis.duplicate({ connectionName: 'wasm-session-invalidate', autoResubscribe: false, enableOfflineQueue: true, lazyConnect: false });
     this.#data.defineCommand(CMD_FILL, { numberOfKeys: 1, lua: FILL_LUA });
     this.#data.defineCommand(CMD_SAVE, { numberOfKeys: 1, lua: readLast(host.saveLua) });
+    this.#data.defineCommand(CMD_NEW, { numberOfKeys: 1, lua: readLast(host.newLua) });
     const lost = (): void => this.#lost();
     for (const c of [this.#data, this.#inv]) {
       c.on('close', lost);
@@ -217,6 +221,43 @@ export class RedisSessionCache {
   /** The provider's save script over the data connection (NOLOOP: it does not invalidate the copy it updates). */
   save(key: string, args: (string | number)[]): Promise<unknown> {
     return (this.#data as unknown as Record<string, ScriptCall>)[CMD_SAVE]!(key, ...args);
+  }
+
+  /**
+   * The provider's create-if-absent script over the data connection; a
+   * created record (`value`, no metadata) is cached at once, unless its key
+   * was invalidated or the cache flushed meanwhile. `args[0]` is the TTL.
+   */
+  async create(key: string, args: (string | number)[], value: Value): Promise<unknown> {
+    const epoch = this.#epoch;
+    const p = this.#pend(key);
+    const sentAt = Date.now();
+    const fields = value.fieldMap();
+    let created: unknown;
+    try {
+      created = await (this.#data as unknown as Record<string, ScriptCall>)[CMD_NEW]!(key, ...args);
+    } finally {
+      this.#unpend(key, p);
+    }
+    if (Number(created) === 1 && !p.voided && epoch === this.#epoch && this.serving) {
+      const ttl = Number(args[0]);
+      this.#lru.set(key, { fields, meta: null, setAt: sentAt, expiresAt: ttl > 0 ? sentAt + ttl * 1000 : Infinity, size: sizeOf(key, fields) });
+    }
+    return created;
+  }
+
+  #pend(key: string): Pending {
+    let p = this.#pending.get(key);
+    if (p === undefined) {
+      p = { voided: false, n: 0 };
+      this.#pending.set(key, p);
+    }
+    p.n++;
+    return p;
+  }
+
+  #unpend(key: string, p: Pending): void {
+    if (--p.n === 0 && this.#pending.get(key) === p) this.#pending.delete(key);
   }
 
   stats(): RedisCacheStats {
@@ -305,12 +346,7 @@ export class RedisSessionCache {
     this.#misses++;
     const epoch = this.#epoch;
     const keep = this.serving;
-    let p = this.#pending.get(key);
-    if (p === undefined) {
-      p = { voided: false, n: 0 };
-      this.#pending.set(key, p);
-    }
-    p.n++;
+    const p = this.#pend(key);
     const sentAt = Date.now();
     let reply: unknown;
     try {
@@ -319,7 +355,7 @@ export class RedisSessionCache {
         'restore',
       );
     } finally {
-      if (--p.n === 0 && this.#pending.get(key) === p) this.#pending.delete(key);
+      this.#unpend(key, p);
     }
     const [fields, pttl] = reply as [unknown, number];
     const decoded = this.#host.decode(fields);

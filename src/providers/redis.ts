@@ -295,6 +295,7 @@ export class RedisProvider implements Provider, StorerBackend {
         decode: decodeRecord,
         aliasField: ALIAS_FIELD,
         saveLua: SAVE_LUA,
+        newLua: NEW_LUA,
       });
     }
     this.users = {
@@ -369,10 +370,11 @@ export class RedisProvider implements Provider, StorerBackend {
 
   async new(sid: string, initial?: Value): Promise<Storer> {
     const value = initial ?? new Value();
-    const created = await this.#run(
-      this.#scripts[CMD_NEW](this.keyFor(sid), this.#ttl, ...allFields(value)),
-      'new',
-    );
+    const key = this.keyFor(sid);
+    const args = [this.#ttl, ...allFields(value)];
+    // With the cache: created over its connection and cached at once (the first returning request is a hit).
+    const cache = this.cache?.serving === true ? this.cache : undefined;
+    const created = await this.#run(cache === undefined ? this.#scripts[CMD_NEW](key, ...args) : cache.create(key, args, value), 'new');
     if (Number(created) !== 1) throw new DuplicateIdError();
     value.markSaved();
     return new ProviderStorer(this, sid, value);

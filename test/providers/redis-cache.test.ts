@@ -125,6 +125,26 @@ describe('redis client-side cache', () => {
     await expect(a.restore(uid, { touch: true })).rejects.toMatchObject({ code: 'ERR_SESSION_NOT_FOUND' });
   });
 
+  it('a session made by this server is cached at once (no read for its first returning request), and still invalidated by another', async () => {
+    const a = cached();
+    const b = cached();
+    await Promise.all([serving(a), serving(b)]);
+    const id = sid();
+    await a.new(id, new Value({ n: 1 }));
+    const misses = a.cache!.stats().misses;
+    expect(a.restoreSync(id, { touch: true })?.getValue().get('n')).toBe(1);
+    const sb = await b.restore(id);
+    sb.getValue().set('n', 2);
+    await sb.setValue(sb.getValue());
+    await a.cache!.sync();
+    expect(a.restoreSync(id, { touch: true })).toBeNull();
+    expect(await get(a, id, 'n')).toBe(2);
+    expect(a.cache!.stats().misses).toBe(misses + 1);
+    // A duplicate ID is refused as without the cache, and caches nothing.
+    await expect(a.new(id, new Value({ n: 9 }))).rejects.toMatchObject({ code: 'ERR_DUPLICATE_ID' });
+    expect(a.restoreSync(id, { touch: true })?.getValue().get('n')).toBe(2);
+  });
+
   it('the invalidation arrives by itself (an event), without a sync', async () => {
     const a = cached();
     const b = cached();
@@ -204,6 +224,7 @@ describe('redis client-side cache', () => {
       const id = sid();
       await a.new(id, new Value({ n: 1 }));
       await a.restore(id, { touch: true });
+      await expect(a.restore(sid(), { touch: true })).rejects.toMatchObject({ code: 'ERR_SESSION_NOT_FOUND' }); // loads the read script
       await inspect.config('RESETSTAT');
       for (let i = 0; i < 20; i++) expect((await a.restore(id, { touch: true })).getValue().get('n')).toBe(1);
       for (let i = 0; i < 20; i++) expect(a.restoreSync(id, { touch: true })?.getValue().get('n')).toBe(1);
