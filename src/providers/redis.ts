@@ -421,6 +421,7 @@ export class RedisProvider implements Provider, StorerBackend {
       'refresh',
     );
     if (Number(created) !== 1) throw new DuplicateIdError();
+    this.cache?.drop(oldKey);
     await this.#run(this.#client.del(oldKey), 'refresh');
     return new ProviderStorer(this, newSid, value);
   }
@@ -488,6 +489,7 @@ export class RedisProvider implements Provider, StorerBackend {
     const size = await this.#run(this.#scripts[CMD_INDEX_ADD](this.indexKey(userId), this.#hash(newSid), entry, options.indexTtl, ...drop), 'refresh');
     if (sid !== null) {
       // Then the old ID goes (fixation), and leaves its previous user's index.
+      this.cache?.drop(this.keyFor(sid));
       const old = [this.#run(this.#client.del(this.keyFor(sid)), 'refresh')];
       if (oldUser !== undefined && oldUser !== userId) old.push(this.#run(this.#client.hdel(this.indexKey(oldUser), this.#hash(sid)), 'refresh'));
       await Promise.all(old);
@@ -511,6 +513,7 @@ export class RedisProvider implements Provider, StorerBackend {
     const newKey = this.keyFor(newSid);
     const created = await this.#run(this.#scripts[CMD_NEW](newKey, this.#ttl, ...args), 'refresh');
     if (Number(created) !== 1) throw new DuplicateIdError();
+    this.cache?.drop(this.keyFor(sid));
     const frozen = (await this.#run(this.#scripts[CMD_FREEZE](this.keyFor(sid), options.alias, this.#hash(newSid), Math.max(1, options.grace)), 'refresh')) as unknown[];
     const state = Number(frozen[0]);
     if (state !== 1) {
