@@ -23,11 +23,11 @@ import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
 import { DEFAULT_PREFIX, storeKey } from './keys.js';
 import { RedisSessionCache, type DecodedRecord, type RedisCacheOptions } from './redis-cache.js';
-
-export type { RedisCacheOptions, RedisCacheStats, RedisSessionCache } from './redis-cache.js';
 import { decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf } from './meta.js';
 import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
+
+export type { RedisCacheOptions, RedisCacheStats, RedisSessionCache } from './redis-cache.js';
 
 /** The hash field that keeps an empty session in existence. Not a usable Value key. */
 export const MARKER_FIELD = '__ws';
@@ -241,7 +241,6 @@ function decodeRecord(reply: unknown): DecodedRecord | undefined {
   const value = toValue(reply, extra);
   return value === undefined ? undefined : { value, meta: extra.meta, alias: extra.alias, fields: extra.fields };
 }
-
 
 function checkFieldName(key: string): void {
   if (RESERVED.has(key)) {
