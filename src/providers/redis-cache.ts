@@ -176,6 +176,8 @@ export class RedisSessionCache {
   #invalidations = 0;
   #flushes = 0;
   readonly #listeners = new Set<() => void>();
+  /** The client's ioredis `keyPrefix`: on every key Redis sees (invalidations name them so), on none of ours. */
+  readonly #keyPrefix: string;
 
   constructor(client: Redis | Cluster, options: RedisCacheOptions, host: RedisCacheHost) {
     if ((client as { isCluster?: boolean }).isCluster === true) {
@@ -194,6 +196,7 @@ export class RedisSessionCache {
     this.#host = host;
     this.#lru = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e) => e.size });
     const redis = client as Redis;
+    this.#keyPrefix = redis.options?.keyPrefix ?? '';
     this.#data = redis.duplicate({ connectionName: 'wasm-session-cache', enableReadyCheck: true, lazyConnect: false });
     this.#inv = redis.duplicate({ connectionName: 'wasm-session-invalidate', autoResubscribe: false, enableOfflineQueue: true, lazyConnect: false });
     this.#data.defineCommand(CMD_FILL, { numberOfKeys: 1, lua: FILL_LUA });
@@ -402,9 +405,12 @@ export class RedisSessionCache {
       // No keys: FLUSHALL / FLUSHDB (or a dropped tracking table).
       this.#flush();
     } else {
+      const kp = this.#keyPrefix;
       for (const k of message) {
         this.#invalidations++;
-        this.drop(Buffer.isBuffer(k) ? k.toString('utf8') : String(k));
+        const key = Buffer.isBuffer(k) ? k.toString('utf8') : String(k);
+        if (kp === '') this.drop(key);
+        else if (key.startsWith(kp)) this.drop(key.slice(kp.length));
       }
     }
     for (const fn of this.#listeners) fn();

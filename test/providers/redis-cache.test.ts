@@ -145,6 +145,26 @@ describe('redis client-side cache', () => {
     expect(a.restoreSync(id, { touch: true })?.getValue().get('n')).toBe(2);
   });
 
+  it("with an ioredis keyPrefix on the clients, invalidations (which name Redis's full keys) still reach the copy", async () => {
+    const ca = redisClient(server.port, { keyPrefix: 'app1:' });
+    const cb = redisClient(server.port, { keyPrefix: 'app1:' });
+    clients.push(ca, cb);
+    const a = new RedisProvider(ca, { cache: { maxBytes: 1 << 20 } });
+    const b = new RedisProvider(cb);
+    providers.push(a);
+    await serving(a);
+    const id = sid();
+    await b.new(id, new Value({ n: 1 }));
+    expect(await get(a, id, 'n')).toBe(1);
+    expect(a.restoreSync(id, { touch: true })).not.toBeNull();
+    const sb = await b.restore(id);
+    sb.getValue().set('n', 2);
+    await sb.setValue(sb.getValue());
+    await a.cache!.sync();
+    expect(a.restoreSync(id, { touch: true })).toBeNull();
+    expect(await get(a, id, 'n')).toBe(2);
+  });
+
   it('the invalidation arrives by itself (an event), without a sync', async () => {
     const a = cached();
     const b = cached();
