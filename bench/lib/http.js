@@ -30,6 +30,7 @@ export const ROWS = [
   { id: 'ws-memory-js-returning', label: 'wasm-session, memory, js', file: 'ws-memory.js', env: { BENCH_BACKEND: 'js' }, mode: 'returning' },
   { id: 'ws-memory-node-returning', label: 'wasm-session, memory, node', file: 'ws-memory.js', env: { BENCH_BACKEND: 'node' }, mode: 'returning' },
   { id: 'ws-memory-native-new', label: 'wasm-session, memory, native', file: 'ws-memory.js', env: { BENCH_BACKEND: 'native' }, mode: 'new' },
+  { id: 'ws-memory-wasm-read', label: 'wasm-session, memory, wasm', file: 'ws-memory.js', env: { BENCH_BACKEND: 'wasm' }, mode: 'returning, read-only', path: '/read' },
   { id: 'ws-memory-wasm-user-returning', label: 'wasm-session, memory, wasm, user-bound (login)', file: 'ws-memory.js', env: { BENCH_BACKEND: 'wasm', BENCH_USER: '1' }, mode: 'returning' },
   { id: 'ws-memory-wasm-remember-returning', label: 'wasm-session, memory, wasm, remembered user (login remember, resume)', file: 'ws-memory.js', env: { BENCH_BACKEND: 'wasm', BENCH_REMEMBER: '1' }, mode: 'returning' },
   { id: 'ws-memory-wasm-new', label: 'wasm-session, memory, wasm', file: 'ws-memory.js', env: { BENCH_BACKEND: 'wasm' }, mode: 'new' },
@@ -49,6 +50,9 @@ export const ROWS = [
   // One session shared by every connection: concurrent saves of one record, merged with check-and-set.
   { id: 'ws-memcache-wasm-returning', label: 'wasm-session, memcached, wasm', file: 'ws-memcache.js', mode: 'returning', memcached: true },
   { id: 'ws-memcache-wasm-read', label: 'wasm-session, memcached, wasm', file: 'ws-memcache.js', mode: 'returning, read-only', path: '/read', memcached: true },
+  { id: 'ws-redis-wasm-cache-read', label: 'wasm-session, Redis, wasm, client-side cache', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm', BENCH_CACHE: '1' }, mode: 'returning, read-only', path: '/read', redis: true },
+  { id: 'ws-redis-wasm-cache-returning', label: 'wasm-session, Redis, wasm, client-side cache', file: 'ws-redis.js', env: { BENCH_BACKEND: 'wasm', BENCH_CACHE: '1' }, mode: 'returning', redis: true },
+  { id: 'handwritten-redis-read', label: 'hand-written node:crypto cookie + ioredis GET', file: 'handwritten-redis.js', mode: 'returning, read-only', path: '/read', redis: true },
   { id: 'handwritten-redis-returning', label: 'hand-written node:crypto cookie + ioredis GET/SET', file: 'handwritten-redis.js', mode: 'returning', redis: true },
   { id: 'express-bare', label: 'express, no sessions', file: 'express-bare.js', mode: 'none' },
   { id: 'express-session-returning', label: 'express + express-session (MemoryStore)', file: 'express-session.js', mode: 'returning' },

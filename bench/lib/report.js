@@ -95,6 +95,18 @@ export function targets(crypto, http, cost) {
     t.push({ target: 'memory, returning, remembered user through resume vs anonymous (same work per request)', measured: pct(rm) + cpuNote('ws-memory-wasm-remember-returning', 'ws-memory-wasm-returning', pct), met: null });
     const hw = rps(rows, 'ws-redis-wasm-returning') / rps(rows, 'handwritten-redis-returning');
     t.push({ target: 'Redis, returning ≥ 1.2× hand-written node:crypto + ioredis GET/SET', measured: x(hw) + cpuNote('ws-redis-wasm-returning', 'handwritten-redis-returning', x), met: Number.isFinite(hw) ? hw >= 1.2 : null });
+    // The client-side cache (cache: { maxBytes }): commands counted at the server (INFO commandstats, commands inside scripts included).
+    const cmdsOf = (id) => row(rows, id)?.redis?.commandsPerRequestTotal ?? NaN;
+    const cachedCmds = cmdsOf('ws-redis-wasm-cache-read');
+    t.push({ target: 'Redis + client-side cache, returning read-only: 0 commands per request', measured: Number.isFinite(cachedCmds) ? `${cachedCmds.toFixed(3)} commands/request (without the cache ${cmdsOf('ws-redis-wasm-read').toFixed(2)}, hand-written ${cmdsOf('handwritten-redis-read').toFixed(2)})` : 'n/a', met: Number.isFinite(cachedCmds) ? cachedCmds <= 0.01 : null });
+    const cm = rps(rows, 'ws-redis-wasm-cache-read') / rps(rows, 'ws-memory-wasm-read');
+    t.push({ target: 'Redis + client-side cache, returning read-only ≥ 0.9× the memory provider (read-only)', measured: x(cm) + cpuNote('ws-redis-wasm-cache-read', 'ws-memory-wasm-read', x), met: Number.isFinite(cm) ? cm >= 0.9 : null });
+    const ch = rps(rows, 'ws-redis-wasm-cache-read') / rps(rows, 'handwritten-redis-read');
+    t.push({ target: 'Redis + client-side cache, returning read-only ≥ 2× hand-written node:crypto + ioredis GET', measured: x(ch) + cpuNote('ws-redis-wasm-cache-read', 'handwritten-redis-read', x), met: Number.isFinite(ch) ? ch >= 2 : null });
+    const cn = rps(rows, 'ws-redis-wasm-cache-read') / rps(rows, 'ws-redis-wasm-read');
+    t.push({ target: 'Redis read-only, with the client-side cache vs without (reported)', measured: x(cn) + cpuNote('ws-redis-wasm-cache-read', 'ws-redis-wasm-read', x), met: null });
+    const cw = rps(rows, 'ws-redis-wasm-cache-returning') / rps(rows, 'handwritten-redis-returning');
+    t.push({ target: 'Redis + client-side cache, returning read and change ≥ 1.2× hand-written GET/SET', measured: x(cw) + ` (${cmdsOf('ws-redis-wasm-cache-returning').toFixed(2)} commands/request)` + cpuNote('ws-redis-wasm-cache-returning', 'handwritten-redis-returning', x), met: Number.isFinite(cw) ? cw >= 1.2 : null });
     const cr = rps(rows, 'ws-redis-wasm-returning') / rps(rows, 'express-connect-redis-returning');
     t.push({ target: 'Redis, returning ≥ 2.5× express-session + connect-redis', measured: x(cr) + cpuNote('ws-redis-wasm-returning', 'express-connect-redis-returning', x), met: Number.isFinite(cr) ? cr >= 2.5 : null });
     const es = rps(rows, 'express-compat-returning') / rps(rows, 'express-session-returning');

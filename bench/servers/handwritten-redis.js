@@ -1,6 +1,7 @@
 // The target anchor: a hand-written server with a node:crypto cookie
 // (AES-256-GCM over the session ID, fresh 12-byte IV) and ioredis GET/SET of a
-// JSON record: GET on every request, SET (with EX) when the value changed.
+// JSON record: GET on every request, SET (with EX) when the value changed;
+// GET /read only reads (GET, no SET: the floor of a read-only request).
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
@@ -48,6 +49,10 @@ const server = createServer(async (req, res) => {
     sid = randomBytes(16).toString('base64url');
     data = {};
     res.setHeader('set-cookie', `hsid=${seal(sid)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400`);
+  }
+  if (req.url === '/read' && sid && data.n !== undefined) {
+    res.setHeader('content-type', 'text/plain');
+    return res.end(String(data.n));
   }
   data.n = (data.n ?? 0) + 1;
   await redis.set(`bench:hw:${sid}`, JSON.stringify(data), 'EX', TTL);

@@ -1,6 +1,7 @@
 // wasm-session on the memory provider, node:http. BENCH_BACKEND = native | wasm | js | node.
 // The handler reads a counter and increments it: without a cookie that creates
 // a session (and sends its cookie); with one it restores, changes and saves it.
+// GET /read only reads (a returning read-only request).
 import { createServer } from 'node:http';
 import { MemoryProvider, Session } from '../../dist/index.js';
 import { nativeAvailable } from '../../dist/crypto/index.js';
@@ -28,8 +29,8 @@ const server = createServer(async (req, res) => {
     }
   }
   const v = store.getValue();
-  const n = v.int('n') + 1;
-  v.set('n', n);
+  const n = req.url === '/read' ? v.int('n') : v.int('n') + 1;
+  if (req.url !== '/read') v.set('n', n);
   res.setHeader('content-type', 'text/plain');
   res.end(String(n));
 });

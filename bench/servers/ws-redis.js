@@ -16,9 +16,14 @@ try {
 const redis = countIoredis(new Redis({ host: '127.0.0.1', port, lazyConnect: false, maxRetriesPerRequest: 1 }));
 const backend = process.env.BENCH_BACKEND ?? 'wasm';
 if (backend === 'native' && !nativeAvailable()) unavailable('the native addon is not built (npm run build:native)');
-// BENCH_TOUCH_AFTER=<s>: the provider's touchAfter option (default 0, as the provider's: every touch writes).
-const touchAfter = Number(process.env.BENCH_TOUCH_AFTER ?? 0);
-const session = new Session(new RedisProvider(redis, { prefix: 'bench:ws:', touchAfter }), { cookieSecret: SECRET, backend });
+// BENCH_CACHE=1: the provider's client-side cache (64 MiB; invalidated by Redis tracking over two more connections).
+const cache = process.env.BENCH_CACHE === '1' ? { maxBytes: 64 << 20 } : undefined;
+// BENCH_TOUCH_AFTER=<s>: the provider's touchAfter option. Default 0 (every touch writes) without the cache,
+// the provider's own default (a tenth of the TTL) with it: a cached read-only request then sends nothing.
+const touchAfter = process.env.BENCH_TOUCH_AFTER !== undefined ? Number(process.env.BENCH_TOUCH_AFTER) : cache ? undefined : 0;
+const provider = new RedisProvider(redis, { prefix: 'bench:ws:', touchAfter, cache });
+if (cache) await provider.cache.sync(10_000);
+const session = new Session(provider, { cookieSecret: SECRET, backend });
 session.on('error', (e) => console.error('session error', e.operation, e.error.message));
 
 // BENCH_USER=1: the first request logs in (session.login), so returning requests carry a user-bound session.
@@ -50,4 +55,7 @@ const server = createServer(async (req, res) => {
   res.setHeader('content-type', 'text/plain');
   res.end(String(n));
 });
-listen(server, () => redis.quit());
+listen(server, async () => {
+  provider.cache?.close();
+  await redis.quit();
+});

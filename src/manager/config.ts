@@ -36,6 +36,15 @@ export interface SessionConfig<D extends object = DefaultSessionData> {
   sessionExpire?: number;
   /** Touch (slide the idle timeout) on every `start` that restores a session. Default true. */
   rolling?: boolean;
+  /**
+   * Seconds: a `rolling` touch slides the TTL only once it was last set at
+   * least this long ago (connect-mongo's name), so a read-only request within
+   * it writes nothing (on Redis with the client-side cache: sends nothing).
+   * An idle session may expire up to this much early. Passed to the provider
+   * (Redis) through `useDefaults`; a provider's own `touchAfter` option wins.
+   * Default: the provider's, a tenth of `sessionExpire`. Below `sessionExpire`.
+   */
+  touchAfter?: number;
   /** Create new sessions in the store (and send their cookie) at `start`, not at their first change. Default false. */
   saveUninitialized?: boolean;
   /**
@@ -99,6 +108,7 @@ export interface ResolvedConfig {
   readonly rememberSecret: readonly string[];
   readonly sessionExpire: number;
   readonly rolling: boolean;
+  readonly touchAfter: number | undefined;
   readonly saveUninitialized: boolean;
   readonly onStoreError: 'fail' | 'fresh';
   readonly backend: BackendChoice;
@@ -172,6 +182,11 @@ export function resolveConfig<D extends object>(config: SessionConfig<D>): Resol
     throw new InvalidConfigError('backend must be auto, native, wasm, js or node');
   }
   const clockSkewMs = config.clockSkewMs === undefined ? undefined : seconds(config.clockSkewMs, 'clockSkewMs', 0, 'ms');
+  const sessionExpire = seconds(config.sessionExpire, 'sessionExpire', DEFAULTS.sessionExpire, 'seconds', MAX_SESSION_EXPIRE);
+  const touchAfter = config.touchAfter === undefined ? undefined : seconds(config.touchAfter, 'touchAfter', 0);
+  if (touchAfter !== undefined && touchAfter > 0 && sessionExpire > 0 && touchAfter >= sessionExpire) {
+    throw new InvalidConfigError(`touchAfter (${touchAfter} s) must be less than sessionExpire (${sessionExpire} s)`);
+  }
 
   return {
     cookieName,
@@ -184,8 +199,9 @@ export function resolveConfig<D extends object>(config: SessionConfig<D>): Resol
     rememberName,
     rememberExpire: seconds(config.rememberExpire, 'rememberExpire', DEFAULTS.rememberExpire, 'seconds (400 days, the browsers\' cap)', MAX_COOKIE_EXPIRE),
     rememberSecret,
-    sessionExpire: seconds(config.sessionExpire, 'sessionExpire', DEFAULTS.sessionExpire, 'seconds', MAX_SESSION_EXPIRE),
+    sessionExpire,
     rolling: optBool(config.rolling, 'rolling', true),
+    touchAfter,
     saveUninitialized: optBool(config.saveUninitialized, 'saveUninitialized', false),
     onStoreError,
     backend,

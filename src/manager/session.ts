@@ -106,7 +106,7 @@ export class Session<D extends object = DefaultSessionData> {
       open: (req, codec, name, options) => this.#open(req, codec, name, options),
       putLine: (state, name, line) => this.#putLine(state, name, line),
     };
-    provider.useDefaults?.({ ttl: c.sessionExpire, lifetime: c.cookieExpire });
+    provider.useDefaults?.({ ttl: c.sessionExpire, lifetime: c.cookieExpire, touchAfter: c.touchAfter });
     // Cookie-carrying providers (CookieProvider) derive their own keys from the secrets.
     provider.useCookies?.({
       secrets: c.cookieSecret,

@@ -39,6 +39,8 @@ export interface ProviderDefaults {
   ttl: number;
   /** The longest a session lives in seconds (the Session's `cookieExpire`); 0 = no limit. What a user index's TTL is. */
   lifetime?: number;
+  /** The Session's `touchAfter` (seconds), when it set one: slide the TTL at most this often. */
+  touchAfter?: number;
 }
 
 /**

@@ -26,11 +26,14 @@ import {
 import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
 import { DEFAULT_PREFIX, storeKey } from './keys.js';
+import { RedisSessionCache, type DecodedRecord, type RedisCacheOptions } from './redis-cache.js';
 import { CLAIM_MARK, decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf, isClaim, lost } from './meta.js';
 import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
 import { RedisRecords } from './redis-records.js';
 import { valueFromFields } from './record.js';
+
+export type { RedisCacheOptions, RedisCacheStats, RedisSessionCache } from './redis-cache.js';
 
 /** The hash field that keeps an empty session in existence. Not a usable Value key. */
 export const MARKER_FIELD = '__ws';
@@ -59,9 +62,19 @@ export interface RedisProviderOptions {
    * option of that name), so a read-only request is one plain read and no
    * write. The trade-off: an idle session may expire up to `touchAfter`
    * seconds earlier than `ttl` after its last request. Saves always set the
-   * TTL. Must be less than the TTL. Default 0: every touch writes.
+   * TTL. Must be less than the TTL; 0 = every touch writes. Default: a tenth
+   * of the TTL, rounded down (180 s under the default 1800 s).
    */
   touchAfter?: number;
+  /**
+   * Opt-in client-side cache (Redis >= 6, standalone only): records read by
+   * restores are kept in this process, at most `maxBytes`, and dropped when
+   * Redis says another client changed them (server-assisted client-side
+   * caching), so a returning read-only request within `touchAfter` sends no
+   * command. Opens two more connections (`client.duplicate()`). See
+   * docs/providers.md "Client-side cache".
+   */
+  cache?: RedisCacheOptions;
 }
 
 /** A standalone ioredis client or an ioredis Cluster. */
@@ -298,6 +311,13 @@ function newExtra(): Extra {
   return { meta: null, alias: null, marker: undefined, fields: {} };
 }
 
+/** A record for the cache (its fills): the Value, metadata, alias and data fields. */
+function decodeRecord(reply: unknown): DecodedRecord | undefined {
+  const extra = newExtra();
+  const value = toValue(reply, extra);
+  return value === undefined ? undefined : { value, meta: extra.meta, alias: extra.alias, fields: extra.fields };
+}
+
 function checkFieldName(key: string): void {
   if (RESERVED.has(key)) {
     throw new InvalidKeyError(`"${key}" is reserved by the Redis session provider`);
@@ -325,7 +345,8 @@ export class RedisProvider implements Provider, StorerBackend {
   readonly #scripts: ScriptHost;
   readonly #prefix: string;
   readonly #timeout: number;
-  readonly #touchAfter: number;
+  #touchAfter: number;
+  readonly #touchAfterFixed: boolean;
   #ttl: number;
   #ttlFixed: boolean;
 
@@ -335,7 +356,8 @@ export class RedisProvider implements Provider, StorerBackend {
     this.#timeout = checkTimeout(options.timeout);
     this.#ttlFixed = options.ttl !== undefined;
     this.#ttl = options.ttl === undefined ? FALLBACK_TTL : checkTtl(options.ttl);
-    const after = options.touchAfter ?? 0;
+    this.#touchAfterFixed = options.touchAfter !== undefined;
+    const after = options.touchAfter ?? Math.floor(this.#ttl / 10);
     if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) {
       throw new InvalidConfigError(`touchAfter must be a whole number of seconds >= 0, got ${String(after)}`);
     }
@@ -348,10 +370,20 @@ export class RedisProvider implements Provider, StorerBackend {
     }
     this.#scripts = client as unknown as ScriptHost;
     this.records = new RedisRecords(client, this.#prefix, this.#timeout);
+    if (options.cache !== undefined) {
+      this.cache = new RedisSessionCache(client, options.cache, {
+        run: (op, what) => this.#run(op, what),
+        decode: decodeRecord,
+        aliasField: ALIAS_FIELD,
+        saveLua: SAVE_LUA,
+        newLua: NEW_LUA,
+      });
+    }
     this.users = {
       ref: (sid) => this.#hash(sid),
       login: (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
       logout: async (sid, userId) => {
+        this.cache?.drop(this.keyFor(sid));
         await Promise.all([this.#run(this.#client.del(this.keyFor(sid)), 'destroy'), this.#run(this.#client.hdel(this.indexKey(userId), this.#hash(sid)), 'destroy')]);
       },
       list: (userId, options) => this.#list(userId, options),
@@ -359,6 +391,9 @@ export class RedisProvider implements Provider, StorerBackend {
       revoked: async (sid) => Number(await this.#run(this.#client.exists(this.#revokedKey(this.#hash(sid))), 'restore')) === 1,
     };
   }
+
+  /** The client-side cache (`cache` option), for its stats, `sync()` and `close()`; `undefined` without it. */
+  readonly cache: RedisSessionCache | undefined;
 
   /** A revocation tombstone: its own key (another slot than the session's), never written into by a save. */
   #revokedKey(ref: string): string {
@@ -385,6 +420,11 @@ export class RedisProvider implements Provider, StorerBackend {
     return this.#ttl;
   }
 
+  /** Seconds within which a restore with touch does not slide the TTL again (see the option). */
+  get touchAfter(): number {
+    return this.#touchAfter;
+  }
+
   get prefix(): string {
     return this.#prefix;
   }
@@ -402,10 +442,9 @@ export class RedisProvider implements Provider, StorerBackend {
   }
 
   useDefaults(defaults: ProviderDefaults): void {
-    if (!this.#ttlFixed) {
-      this.#ttl = checkTtl(defaults.ttl);
-      this.#checkTouchAfter();
-    }
+    if (!this.#ttlFixed) this.#ttl = checkTtl(defaults.ttl);
+    if (!this.#touchAfterFixed) this.#touchAfter = defaults.touchAfter ?? Math.floor(this.#ttl / 10);
+    this.#checkTouchAfter();
     if (defaults.lifetime !== undefined) this.#lifetime = defaults.lifetime;
   }
 
@@ -414,10 +453,11 @@ export class RedisProvider implements Provider, StorerBackend {
 
   async new(sid: string, initial?: Value): Promise<Storer> {
     const value = initial ?? new Value();
-    const created = await this.#run(
-      this.#scripts[CMD_NEW](this.keyFor(sid), this.#ttl, ...allFields(value, this.#stamp(nowSeconds()))),
-      'new',
-    );
+    const key = this.keyFor(sid);
+    const args = [this.#ttl, ...allFields(value, this.#stamp(nowSeconds()))];
+    // With the cache: created over its connection and cached at once (the first returning request is a hit).
+    const cache = this.cache?.serving === true ? this.cache : undefined;
+    const created = await this.#run(cache === undefined ? this.#scripts[CMD_NEW](key, ...args) : cache.create(key, args, value), 'new');
     if (Number(created) !== 1) throw new DuplicateIdError();
     value.markSaved();
     return new ProviderStorer(this, sid, value);
@@ -428,6 +468,12 @@ export class RedisProvider implements Provider, StorerBackend {
     return this.#ttl > 0 ? now + this.#ttl : 0;
   }
 
+  /** A cache hit that needs no command, else `null` (the manager then calls `restore`). */
+  restoreSync(sid: string, options: RestoreOptions = {}): Storer | null {
+    const hit = this.cache?.peek(this.keyFor(sid), options.touch === true ? this.#ttl : 0, this.#touchAfter) ?? null;
+    return hit === null ? null : new ProviderStorer(this, sid, hit.value, hit.meta);
+  }
+
   /**
    * A restore with touch: one script that reads and slides when every touch
    * slides (touchAfter 0); else one plain HGETALL, and the slide (a second,
@@ -436,6 +482,12 @@ export class RedisProvider implements Provider, StorerBackend {
    */
   async restore(sid: string, options: RestoreOptions = {}): Promise<Storer> {
     const key = this.keyFor(sid);
+    if (this.cache?.serving === true) {
+      const got = await this.cache.restore(key, options.touch === true ? this.#ttl : 0, this.#touchAfter);
+      // Gone, or moved by a login (a claim: gone for everyone but a concurrent login, see #move).
+      if (got === null || (got.alias !== null && isClaim(got.alias))) throw new SessionNotFoundError();
+      return new ProviderStorer(this, sid, got.value, got.meta, got.alias);
+    }
     const touch = options.touch === true && this.#ttl > 0;
     const reply = await this.#run(
       touch && this.#touchAfter === 0 ? this.#scripts[CMD_RESTORE_TOUCH](key, this.#ttl) : this.#client.hgetall(key),
@@ -492,6 +544,7 @@ export class RedisProvider implements Provider, StorerBackend {
     const claimArgs = claim === null ? ['', '', 0, ''] : [CLAIM_MARK + claim.alias, this.#hash(newSid), Math.max(1, claim.grace), encodeMeta(meta ?? {})];
     const claimed = (await this.#run(this.#scripts[CMD_CLAIM](oldKey, ...claimArgs), 'refresh')) as unknown[];
     const state = Number(claimed[0]);
+    this.cache?.drop(oldKey);
     if (state !== 1) {
       // Lost: another move (or a renewal, or a destroy) got there first. No copy stays behind.
       await this.#run(this.#client.del(newKey), 'refresh');
@@ -521,6 +574,7 @@ export class RedisProvider implements Provider, StorerBackend {
   }
 
   async destroy(sid: string): Promise<void> {
+    this.cache?.drop(this.keyFor(sid));
     await this.#run(this.#client.del(this.keyFor(sid)), 'destroy');
   }
 
@@ -537,25 +591,37 @@ export class RedisProvider implements Provider, StorerBackend {
     if (!cleared) {
       for (const key of changes.deleted) if (key !== MARKER_FIELD) args.push(key);
     }
+    const key = this.keyFor(sid);
     const now = nowSeconds();
     const stamp = this.#stamp(now);
     const slideAlways = this.#touchAfter === 0 || this.#ttl === 0;
+    // With the cache, over its connection (NOLOOP: this save does not invalidate the copy it updates).
+    const cache = this.cache?.serving === true ? this.cache : undefined;
+    const before = cache?.beforeSave();
     let saved: unknown;
-    if (!cleared && args.length === sets.length * 2 && args.length <= FAST_MAX_ARGS) {
-      // Slide unless the stored stamp (same width) is at least limit: '~' sorts after every digit.
-      const limit = slideAlways ? '~' : String(stamp - this.#touchAfter + 1);
-      saved = await this.#run(this.#scripts[CMD_SAVE_FAST](this.keyFor(sid), this.#ttl, limit, MARKER_FIELD, stamp, ...args), 'save');
-    } else {
-      // Slide (EXPIRE and a new stamp) when the stamp is below limit: always without touchAfter.
-      const limit = slideAlways ? Number.MAX_SAFE_INTEGER : stamp - this.#touchAfter + 1;
-      saved = await this.#run(this.#scripts[CMD_SAVE](this.keyFor(sid), this.#ttl, stamp, limit, cleared ? '1' : '0', sets.length, ...args), 'save');
+    try {
+      if (cache === undefined && !cleared && args.length === sets.length * 2 && args.length <= FAST_MAX_ARGS) {
+        // Slide unless the stored stamp (same width) is at least limit: '~' sorts after every digit.
+        const limit = slideAlways ? '~' : String(stamp - this.#touchAfter + 1);
+        saved = await this.#run(this.#scripts[CMD_SAVE_FAST](key, this.#ttl, limit, MARKER_FIELD, stamp, ...args), 'save');
+      } else {
+        // Slide (EXPIRE and a new stamp) when the stamp is below limit: always without touchAfter.
+        const limit = slideAlways ? Number.MAX_SAFE_INTEGER : stamp - this.#touchAfter + 1;
+        const saveArgs = [this.#ttl, stamp, limit, cleared ? '1' : '0', sets.length, ...args];
+        saved = await this.#run(cache === undefined ? this.#scripts[CMD_SAVE](key, ...saveArgs) : cache.save(key, saveArgs), 'save');
+      }
+    } catch (err) {
+      cache?.drop(key);
+      throw err;
     }
+    if (typeof saved === 'string' || Number(saved) !== 1) cache?.drop(key);
     if (typeof saved === 'string') {
       // Moved by a login: a save of the pre-login session must not reach the logged-in one.
       if (isClaim(saved)) throw new SessionNotFoundError('session was logged in by another request before it was saved');
       throw new SessionMovedError(saved);
     }
     if (Number(saved) !== 1) throw new SessionNotFoundError('session expired or was destroyed before it was saved');
+    if (cache !== undefined && before !== undefined) cache.saved(key, before, { cleared, sets: args.slice(0, sets.length * 2), deleted: cleared ? [] : args.slice(sets.length * 2) }, this.#ttl);
   }
 
   async #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta, options: IndexOptions): Promise<MetaStorer> {
@@ -601,6 +667,7 @@ export class RedisProvider implements Provider, StorerBackend {
     const newKey = this.keyFor(newSid);
     const created = await this.#run(this.#scripts[CMD_NEW](newKey, this.#ttl, ...args), 'refresh');
     if (Number(created) !== 1) throw new DuplicateIdError();
+    this.cache?.drop(this.keyFor(sid));
     const frozen = (await this.#run(this.#scripts[CMD_FREEZE](this.keyFor(sid), options.alias, this.#hash(newSid), Math.max(1, options.grace)), 'refresh')) as unknown[];
     const state = Number(frozen[0]);
     if (state !== 1) {
@@ -646,6 +713,7 @@ export class RedisProvider implements Provider, StorerBackend {
   }
 
   async #destroyRefs(userId: string, refs: readonly string[]): Promise<number> {
+    for (const ref of refs) this.cache?.drop(this.#prefix + ref);
     // Tombstones first (for reason 'revoked'), as long as an idle session could have lived.
     const tomb = this.#ttl > 0 ? this.#ttl : this.#lifetime > 0 ? this.#lifetime : 86_400;
     await Promise.all(refs.map((ref) => this.#run(this.#client.set(this.#revokedKey(ref), '1', 'EX', tomb), 'destroy')));

@@ -11,6 +11,12 @@ const rc = clusterPerFile();
 providerSuite('redis cluster (3 masters)', () => redisFixture(rc.client));
 
 describe('redis cluster specifics', () => {
+  it('the client-side cache is refused on a Cluster with ERR_UNSUPPORTED, saying why', () => {
+    expect(() => new RedisProvider(rc.client, { ttl: 60, cache: { maxBytes: 1 << 20 } })).toThrow(
+      expect.objectContaining({ code: 'ERR_UNSUPPORTED', message: expect.stringContaining('per node') }),
+    );
+  });
+
   it('refresh moves sessions between slots on different masters', async () => {
     const p = new RedisProvider(rc.client, { ttl: 60 });
     const masters = rc.client.nodes('master');

@@ -10,3 +10,13 @@ let n = 0;
 managerSuite('redis', () => ({ provider: new RedisProvider(redis.client, { prefix: `m${++n}:` }), close: async () => {} }), {
   backend: 'node',
 });
+
+// The same suite with the client-side cache on: every manager path (login, renewal, destroy, user index) over cached restores.
+managerSuite(
+  'redis + client-side cache',
+  () => {
+    const provider = new RedisProvider(redis.client, { prefix: `mc${++n}:`, cache: { maxBytes: 1 << 20 } });
+    return { provider, close: async () => provider.cache?.close() };
+  },
+  { backend: 'node' },
+);

@@ -106,7 +106,7 @@ describe('redis specifics', () => {
   }
 
   it('server side, a restore with touch is HGETALL + EXPIRE and a save of changes HMGET + HSET + HDEL + EXPIRE', async () => {
-    const p = new RedisProvider(redis.client, { ttl: 60 });
+    const p = new RedisProvider(redis.client, { ttl: 60, touchAfter: 0 });
     const id = sid();
     await p.new(id, new Value({ a: 1, b: 2 }));
     let s = await p.restore(id, { touch: true }); // loads the scripts

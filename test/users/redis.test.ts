@@ -13,6 +13,12 @@ usersSuite('redis', { provider: (ttl) => new RedisProvider(redis.client, { prefi
   indexSize: async (p, userId) => redis.client.hlen((p as RedisProvider).indexKey(userId)),
 });
 
+// The same with the client-side cache on (its connections end with the file's client).
+usersSuite('redis + client-side cache', { provider: (ttl) => new RedisProvider(redis.client, { prefix: `uc${++n}:`, cache: { maxBytes: 1 << 20 }, ...(ttl === undefined ? {} : { ttl }) }), perKeyMerge: true,
+  shortTtl: 5,
+  indexSize: async (p, userId) => redis.client.hlen((p as RedisProvider).indexKey(userId)),
+});
+
 describe('redis user index layout', () => {
   it('one hash per user, keyed by session key hashes (no usable ID), with the TTL of cookieExpire', async () => {
     const p = new RedisProvider(redis.client, { prefix: 'layout:' });
