@@ -15,7 +15,10 @@
  * The seed's psk cookie (`newRemember`/`startRemember`): stateless; the
  * server cannot revoke it, so "log out everywhere" does not reach it.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// No node: modules: the root entry runs on Workers and in browsers too.
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { decodeBase64Url, encodeBase64Url } from '../crypto/format.js';
 import { HeadersSentError, InvalidValueError } from '../errors.js';
 import { setCookieLine, type SessionRequest, type SessionResponse } from '../manager/http.js';
 import { errorCode, reportError } from '../manager/report.js';
@@ -35,27 +38,45 @@ interface RememberCookie {
   userId: string;
 }
 
+function randomId(bytes: number): string {
+  return encodeBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
 export function newSeriesId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomId(16);
 }
 
 export function newToken(): string {
-  return randomBytes(32).toString('base64url');
+  return randomId(32);
+}
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** base64url of a string's UTF-8 (IDs inside sealed texts: no separator can appear in them). */
+export function b64utf8(s: string): string {
+  return encodeBase64Url(utf8.encode(s));
+}
+
+/** The string whose UTF-8 `b64` is; '' for text that is not base64url (then no user matches). */
+export function utf8Of(b64: string): string {
+  const bytes = decodeBase64Url(b64);
+  return bytes === null ? '' : fromUtf8.decode(bytes);
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return encodeBase64Url(sha256(utf8.encode(token)));
 }
 
 function same(a: string, b: string | null): boolean {
   if (b === null || a.length !== b.length) return false;
-  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  return equalBytes(utf8.encode(a), utf8.encode(b));
 }
 
 function parseCookie(value: string): RememberCookie | null {
   const m = COOKIE.exec(value);
   if (m === null) return null;
-  const userId = Buffer.from(m[3] as string, 'base64url').toString('utf8');
+  const userId = utf8Of(m[3] as string);
   return userId.length === 0 ? null : { series: m[1] as string, token: m[2] as string, userId };
 }
 
@@ -68,7 +89,7 @@ export function seriesEntry(host: UsersHost, sid: string, ref: string, token: st
 /** Sets the remember-me cookie for `series`, expiring with the series. */
 export function setRememberCookie(host: UsersHost, state: RequestState, userId: string, series: string, token: string, expiresAt: number): void {
   const c = host.core.config;
-  const sealed = host.remember.seal(`wsr1.${series}.${token}.${Buffer.from(userId, 'utf8').toString('base64url')}`);
+  const sealed = host.remember.seal(`wsr1.${series}.${token}.${b64utf8(userId)}`);
   const maxAge = expiresAt > 0 ? Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000)) : undefined;
   host.putLine(state, c.rememberName, setCookieLine(c.rememberName, sealed, host.rememberAttrs, maxAge, maxAge === undefined ? undefined : new Date(expiresAt)));
 }

@@ -15,7 +15,7 @@ import type { SessionCore, SessionStore } from '../manager/store.js';
 import type { UsersHost } from './host.js';
 import { admit, evict } from './limits.js';
 import { readDoc, recordsOf, UNCHANGED, updateDoc, type DeviceEntry } from './record.js';
-import { clearRememberCookie, newSeriesId, newToken, presentedCookie, revokeSeries, seriesEntry, setRememberCookie } from './remember.js';
+import { b64utf8, clearRememberCookie, newSeriesId, newToken, presentedCookie, revokeSeries, seriesEntry, setRememberCookie, utf8Of } from './remember.js';
 
 /** A request's session as these options take it: any `SessionStore` (whatever its data type) or `RequestSession`. */
 export interface StoreRef {
@@ -234,7 +234,7 @@ function seriesOf(ref: StoreRef): string | undefined {
 }
 
 function sealHandle(host: UsersHost, userId: string, ref: string): string {
-  return host.handles().seal(`h1.${ref}.${Buffer.from(userId, 'utf8').toString('base64url')}`);
+  return host.handles().seal(`h1.${ref}.${b64utf8(userId)}`);
 }
 
 function openHandle(host: UsersHost, userId: string, handle: unknown): string {
@@ -243,7 +243,7 @@ function openHandle(host: UsersHost, userId: string, handle: unknown): string {
   if (!opened.ok) throw new InvalidHandleError(`not a session handle of this app (${opened.reason})`);
   const m = /^h1\.([^.]+)\.([A-Za-z0-9_-]+)$/.exec(opened.value);
   if (m === null) throw new InvalidHandleError('not a session handle');
-  if (Buffer.from(m[2] as string, 'base64url').toString('utf8') !== userId) throw new InvalidHandleError('this handle belongs to another user');
+  if (utf8Of(m[2] as string) !== userId) throw new InvalidHandleError('this handle belongs to another user');
   return m[1] as string;
 }
 

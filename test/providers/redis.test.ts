@@ -49,7 +49,7 @@ describe('redis specifics', () => {
   });
 
   it('restore with touch, save and new are one round trip each', async () => {
-    const p = new RedisProvider(redis.client, { ttl: 60 });
+    const p = new RedisProvider(redis.client, { ttl: 60, touchAfter: 0 }); // every touch slides: the one-script restore
     const id = sid();
     await p.new(id, new Value({ warm: 1 })); // loads the scripts
     const s = await p.restore(id, { touch: true });
