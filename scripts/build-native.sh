@@ -9,9 +9,9 @@
 #       # build/ (the host build) is left as it was
 #   scripts/build-native.sh --prebuilds            # both prebuilds (prepack: what `npm pack` ships)
 #
-# Needs cargo, a C compiler and Node's headers: node-gyp uses npm's
-# `nodedir` (/usr on these machines, where /usr/include/node is) and
-# would otherwise download headers. Any Node's headers do: the addon uses
+# Needs cargo, a C compiler and Node's headers: those of the Node running
+# this (official binaries have include/node), or npm's `nodedir`, or /usr;
+# node-gyp would otherwise download them. Any Node's headers do: the addon uses
 # Node-API only (ABI-stable), so one build serves Node 22, 24 and 26.
 # package.json has "gypfile": false, so npm never runs node-gyp by itself
 # (npm ci needs no compiler).
@@ -64,11 +64,14 @@ if [ "$ARCH" = arm64 ]; then
 fi
 [ "$ARCH" = host ] || [ "$ARCH" = x64 ] || die "--arch must be x64 (the host) or arm64"
 
-# NODEDIR=/usr (CI) forces the headers' location; else npm's nodedir, else
-# /usr when Debian's nodejs headers are there.
+# NODEDIR forces the headers' location; else npm's nodedir; else the running
+# Node's own (official binaries carry include/node); else /usr (Debian's nodejs).
 NODEDIR_ARGS=()
+NODE_PREFIX="$(cd "$(dirname "$(readlink -f "$(command -v node)")")/.." && pwd)"
 if [ -n "${NODEDIR:-}" ]; then NODEDIR_ARGS=(--nodedir="$NODEDIR")
-elif [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then NODEDIR_ARGS=(--nodedir=/usr); fi
+elif [ -n "${npm_config_nodedir:-}" ]; then :
+elif [ -f "$NODE_PREFIX/include/node/node_api.h" ]; then NODEDIR_ARGS=(--nodedir="$NODE_PREFIX")
+elif [ -f /usr/include/node/node_api.h ]; then NODEDIR_ARGS=(--nodedir=/usr); fi
 "$GYP" rebuild --silent ${NODEDIR_ARGS[@]+"${NODEDIR_ARGS[@]}"}
 OUT="$REPO/build/Release/wasm_session.node"
 [ -f "$OUT" ] || die "node-gyp did not produce $OUT"

@@ -146,4 +146,4 @@ node -e '
   if (r.auto !== "wasm" || r.backend !== "wasm" || r.nativeError !== "ERR_BACKEND_UNAVAILABLE" || r.opened.native !== "from native" || r.vectorFailures.length) {
     console.error("test-packed.sh: FAIL: fallback without the prebuild: " + process.argv[1]); process.exit(1);
   }' "$FALLBACK"
-echo "test-packed.sh: OK on Node $ON: packed package picks native without a compiler, vectors and interop on every backend, HTTP round trip, musl -> wasm silently, falls back to wasm without its prebuild" >&2
+echo "test-packed.sh: OK on Node $ON: packed package picks native without a compiler, vectors and interop on every backend, HTTP round trip,$([ "$ARM64" = 0 ] && echo ' musl -> wasm silently,') falls back to wasm without its prebuild" >&2
