@@ -5,7 +5,7 @@
  *
  * Loaded lazily with node-gyp-build: `build/Release/wasm_session.node` (a
  * from-source build, `npm run build:native`) if present, else the packed
- * prebuild `prebuilds/linux-x64/node.napi.glibc.node`. Nothing is imported
+ * prebuild `prebuilds/linux-{x64,arm64}/node.napi.glibc.node`. Nothing is imported
  * from Node at module load, so runtimes without Node built-ins can import
  * this file; there `nativeAvailable()` is false and `auto` moves on to wasm.
  *
@@ -85,7 +85,7 @@ function bindingSync(): Binding {
   const where = proc?.platform ? ` on ${proc.platform}-${proc.arch}` : '';
   throw new BackendUnavailableError(
     `the native backend is not available${where}: ${loadError.message.trim()} ` +
-      '(prebuilt for linux-x64 glibc; elsewhere build it with `npm run build:native`, or use backend auto/wasm/js)',
+      '(prebuilt for linux-x64 and linux-arm64 glibc; elsewhere build it with `npm run build:native`, or use backend auto/wasm/js)',
     { cause: loadError },
   );
 }

@@ -15,7 +15,7 @@ export { nativeAvailable } from './backend-native.js';
 export { TOKEN_MAX, VALUE_MAX, MIN_SECRET_LENGTH, tokenLength } from './format.js';
 
 /**
- * What `auto` picks here: `native` where the addon loads (linux-x64 glibc
+ * What `auto` picks here: `native` where the addon loads (linux-x64/arm64 glibc
  * prebuild, or a from-source build), else `wasm` where WebAssembly
  * instantiates, else `js`. The fastest available at every value size
  * (bench/results/).

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Official Node.js binaries for CI, from the npm registry (the node-linux-*
+# packages carry nodejs.org's build: bin/node and include/node), unpacked
+# once into a cache directory and reused:
+#
+#   scripts/fetch-node.sh 24          # -> prints $CACHE/linux-x64-24 (bin/node, include/node)
+#   scripts/fetch-node.sh 24 arm64    # -> $CACHE/linux-arm64-24 (run under qemu-aarch64)
+#
+# CACHE is $WASM_SESSION_NODE_CACHE, else ~/.cache/wasm-session/node.
+# Needs any npm on PATH (only to `npm pack`; Debian's npm on Node 20 will do).
+# The packages have no npm of their own: npm stays the one on PATH.
+set -euo pipefail
+MAJOR="${1:?usage: fetch-node.sh MAJOR [x64|arm64]}"
+ARCH="${2:-x64}"
+case "$ARCH" in x64|arm64) ;; *) echo "fetch-node.sh: arch must be x64 or arm64" >&2; exit 2 ;; esac
+CACHE="${WASM_SESSION_NODE_CACHE:-$HOME/.cache/wasm-session/node}"
+DIR="$CACHE/linux-$ARCH-$MAJOR"
+if [ ! -x "$DIR/bin/node" ] || [ ! -f "$DIR/include/node/node_api.h" ]; then
+  command -v npm >/dev/null || { echo "fetch-node.sh: error: npm not found (apt-get install -y npm, or any Node.js with npm)" >&2; exit 1; }
+  mkdir -p "$CACHE"
+  TMP="$(mktemp -d "$CACHE/.fetch-XXXXXX")"
+  trap 'rm -rf "$TMP"' EXIT
+  echo "fetch-node.sh: npm pack node-linux-$ARCH@$MAJOR" >&2
+  (cd "$TMP" && npm pack --silent "node-linux-$ARCH@$MAJOR" >/dev/null && tar -xzf node-linux-"$ARCH"-*.tgz)
+  [ -x "$TMP/package/bin/node" ] || { echo "fetch-node.sh: error: node-linux-$ARCH@$MAJOR has no bin/node" >&2; exit 1; }
+  rm -rf "$DIR"
+  mv "$TMP/package" "$DIR"   # atomic: a half-unpacked dir is never seen as cached
+fi
+echo "$DIR"
