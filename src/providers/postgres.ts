@@ -180,13 +180,14 @@ function statements(table: string) {
         `frz AS (UPDATE ${t} AS t SET alias = $3::text, alias_ref = $2::text, expires_at = now() + make_interval(secs => $4::integer) FROM old WHERE t.id = old.id AND old.alias IS NULL) ` +
         `SELECT (SELECT count(*) FROM old)::integer AS found, (SELECT alias FROM old) AS alias, (SELECT data FROM ins) AS data`,
     },
-    // A user's live sessions; the user's expired rows go in the same statement (the index prunes itself).
+    // A user's live sessions under this provider's prefix ($2: apps sharing the table see only their own);
+    // the user's expired rows go in the same statement (the index prunes itself).
     list: {
       name: name('list'),
       text:
-        `WITH gone AS (DELETE FROM ${t} WHERE user_id = $1 AND expires_at <= now()) ` +
+        `WITH gone AS (DELETE FROM ${t} WHERE user_id = $1 AND starts_with(id, $2) AND expires_at <= now()) ` +
         `SELECT id, hint, meta, (extract(epoch FROM expires_at - now()) * 1000)::float8 AS remaining FROM ${t} ` +
-        `WHERE user_id = $1 AND alias IS NULL AND ${live}`,
+        `WHERE user_id = $1 AND starts_with(id, $2) AND alias IS NULL AND ${live}`,
     },
     // Tombstones, the user's rows, and the new IDs of rows renewed meanwhile; counts the live sessions that went.
     destroyRefs: {
@@ -594,7 +595,7 @@ export class PostgresProvider implements Provider, StorerBackend {
   }
 
   async #list(userId: string): Promise<IndexedSession[]> {
-    const res = await this.#query(this.#sql.list, [userId], 'restore');
+    const res = await this.#query(this.#sql.list, [userId, this.#prefix], 'restore');
     const now = Date.now();
     const out: IndexedSession[] = [];
     for (const row of res.rows) {

@@ -175,8 +175,9 @@ function sqlText(table: string) {
     copy:
       `INSERT INTO ${t} (id, data, expires_at, user_id, meta, hint) SELECT @next, data, @exp, @user, @meta, @hint FROM ${t} WHERE id = @id RETURNING data`,
     freeze: `UPDATE ${t} SET alias = @alias, alias_ref = @next, expires_at = @grace WHERE id = @id`,
-    prune: `DELETE FROM ${t} WHERE user_id = @user AND expires_at <= @now`,
-    list: `SELECT id, hint, meta, expires_at FROM ${t} WHERE user_id = @user AND alias IS NULL AND ${live}`,
+    // Only this provider's prefix: apps sharing the table see only their own sessions.
+    prune: `DELETE FROM ${t} WHERE user_id = @user AND substr(id, 1, length(@prefix)) = @prefix AND expires_at <= @now`,
+    list: `SELECT id, hint, meta, expires_at FROM ${t} WHERE user_id = @user AND substr(id, 1, length(@prefix)) = @prefix AND alias IS NULL AND ${live}`,
     tomb: `INSERT INTO ${r} (id, expires_at) VALUES (@id, @exp) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at`,
     take: `DELETE FROM ${t} WHERE id = @id AND user_id = @user RETURNING alias, alias_ref, ${live} AS alive`,
     takeTarget: `DELETE FROM ${t} WHERE id = @id AND ${live} RETURNING 1 AS x`,
@@ -504,8 +505,8 @@ export class SqliteProvider implements Provider, StorerBackend {
   #list(userId: string): IndexedSession[] {
     const now = Date.now();
     const rows = this.#run(() => {
-      this.#stmt('prune').run({ user: userId, now });
-      return this.#stmt('list').all({ user: userId, now }) as { id: string; hint: string | null; meta: string | null; expires_at: number | null }[];
+      this.#stmt('prune').run({ user: userId, prefix: this.#prefix, now });
+      return this.#stmt('list').all({ user: userId, prefix: this.#prefix, now }) as { id: string; hint: string | null; meta: string | null; expires_at: number | null }[];
     });
     const out: IndexedSession[] = [];
     for (const row of rows) {
