@@ -123,13 +123,6 @@ export interface Backend {
    * that decides a login) passes this gate first.
    */
   make(claim?: Gate): { provider: Provider; copies(key: string): Promise<number> };
-  /**
-   * Whether a login that loses the move joins the winner's session (same user,
-   * within the grace: the claim's alias). `false` (the SQL providers, which
-   * ignore `IndexOptions.alias`): the loser logs in from a fresh, empty
-   * session. Default true.
-   */
-  loserJoins?: boolean;
 }
 
 export function loginMoveSuite(b: Backend): void {
@@ -158,60 +151,29 @@ export function loginMoveSuite(b: Backend): void {
     }
 
     for (const n of [2, 8]) {
-      if (b.loserJoins !== false) {
-        it(`${n} concurrent logins of one anonymous session: all 200, all join one session carrying its data; old ID dead; the index lists it alone`, async () => {
-          const { session, url, copies, errors } = await setup();
-          const { client, sid, cookie } = await anonymous(url);
-          // Every tab has restored the pre-login session before any logs in (a login that arrives after
-          // the move finds the old ID gone, and logs in from a fresh session: see the docs).
-          gates.set(`login${n}`, new Barrier(n));
-          const responses = await Promise.all(Array.from({ length: n }, () => client.get(`/login?gate=login${n}`, { headers: { cookie } })));
-          gates.delete(`login${n}`);
-          for (const r of responses) expect(r.status, r.body).toBe(200);
-          const sids = new Set(responses.map((r) => body(r).sid));
-          expect(sids.size).toBe(1);
-          const [winner] = [...sids] as [string];
-          expect(winner).not.toBe(sid);
-          for (const r of responses) expect(body(r)).toMatchObject({ userId: USER, data: { cart: '7' } });
-          // The jar (both tabs) holds the one session.
-          expect(body(await client.get('/state'))).toMatchObject({ sid: winner, isNew: false, userId: USER, data: { cart: '7' } });
-          await expectDead(url, cookie);
-          const listed = await session.userSessions(USER);
-          expect(listed).toHaveLength(1);
-          const copiesLeft = await copies('cart');
-          if (!Number.isNaN(copiesLeft)) expect(copiesLeft).toBe(1);
-          expect(errors).toEqual([]);
-        }, 30_000);
-      } else {
-        it(`${n} concurrent logins of one anonymous session: all 200, exactly one carries its data, the others log in from fresh sessions; old ID dead; the index lists exactly the live sessions`, async () => {
-          const { session, url, copies, errors } = await setup();
-          const { client, sid, cookie } = await anonymous(url);
-          gates.set(`login${n}`, new Barrier(n));
-          const responses = await Promise.all(Array.from({ length: n }, () => client.get(`/login?gate=login${n}`, { headers: { cookie } })));
-          gates.delete(`login${n}`);
-          for (const r of responses) expect(r.status, r.body).toBe(200);
-          const results = responses.map(body);
-          // n live sessions, all bound to the user: one carries the cart, the others are empty.
-          expect(new Set(results.map((r) => r.sid)).size).toBe(n);
-          for (const r of results) {
-            expect(r.sid).not.toBe(sid);
-            expect(r.userId).toBe(USER);
-          }
-          const carriers = results.filter((r) => r.data.cart === '7');
-          expect(carriers).toHaveLength(1);
-          for (const r of results) if (r !== carriers[0]) expect(r.data).toEqual({});
-          // Each tab's cookie restores its own session (the jar holds whichever answer came last).
-          for (const [i, r] of responses.entries()) {
-            const own = r.setCookies.map((l) => l.split(';')[0]).join('; ');
-            expect(body(await new Client(url).get('/state', { headers: { cookie: own } }))).toMatchObject({ sid: results[i]?.sid, isNew: false, userId: USER });
-          }
-          expect(results.map((r) => r.sid)).toContain(body(await client.get('/state')).sid);
-          await expectDead(url, cookie);
-          expect(await session.userSessions(USER)).toHaveLength(n);
-          expect(await copies('cart')).toBe(1);
-          expect(errors).toEqual([]);
-        }, 30_000);
-      }
+      it(`${n} concurrent logins of one anonymous session: all 200, all join one session carrying its data; old ID dead; the index lists it alone`, async () => {
+        const { session, url, copies, errors } = await setup();
+        const { client, sid, cookie } = await anonymous(url);
+        // Every tab has restored the pre-login session before any logs in (a login that arrives after
+        // the move finds the old ID gone, and logs in from a fresh session: see the docs).
+        gates.set(`login${n}`, new Barrier(n));
+        const responses = await Promise.all(Array.from({ length: n }, () => client.get(`/login?gate=login${n}`, { headers: { cookie } })));
+        gates.delete(`login${n}`);
+        for (const r of responses) expect(r.status, r.body).toBe(200);
+        const sids = new Set(responses.map((r) => body(r).sid));
+        expect(sids.size).toBe(1);
+        const [winner] = [...sids] as [string];
+        expect(winner).not.toBe(sid);
+        for (const r of responses) expect(body(r)).toMatchObject({ userId: USER, data: { cart: '7' } });
+        // The jar (both tabs) holds the one session.
+        expect(body(await client.get('/state'))).toMatchObject({ sid: winner, isNew: false, userId: USER, data: { cart: '7' } });
+        await expectDead(url, cookie);
+        const listed = await session.userSessions(USER);
+        expect(listed).toHaveLength(1);
+        const copiesLeft = await copies('cart');
+        if (!Number.isNaN(copiesLeft)) expect(copiesLeft).toBe(1);
+        expect(errors).toEqual([]);
+      }, 30_000);
 
       it(`${n} concurrent refreshes: all 200, exactly one session carries the data, the others go on fresh; old ID dead`, async () => {
         const { url, copies, errors } = await setup();
@@ -234,34 +196,21 @@ export function loginMoveSuite(b: Backend): void {
       }, 30_000);
     }
 
-    if (b.loserJoins !== false) {
-      it('a login that arrives with the old cookie just after the move finished joins it too (the same user, within the grace)', async () => {
-        const { session, url, copies } = await setup();
-        const { client, cookie } = await anonymous(url);
-        const first = body(await client.get('/login', { headers: { cookie } }));
-        const late = await client.get('/login', { headers: { cookie } });
-        expect(late.status, late.body).toBe(200);
-        expect(body(late)).toMatchObject({ sid: first.sid, userId: USER, data: { cart: '7' } });
-        expect(await session.userSessions(USER)).toHaveLength(1);
-        // Another user with that old cookie gets nothing of it.
-        const other = body(await new Client(url).get('/login?user=mallory', { headers: { cookie } }));
-        expect(other.sid).not.toBe(first.sid);
-        expect(other).toMatchObject({ userId: 'mallory', data: {} });
-        const copiesLeft = await copies('cart');
-        if (!Number.isNaN(copiesLeft)) expect(copiesLeft).toBe(1);
-      }, 30_000);
-    } else {
-      it('a login that arrives with the old cookie just after the move finished starts from a fresh session: only the first carries the data', async () => {
-        const { session, url, copies } = await setup();
-        const { client, cookie } = await anonymous(url);
-        const first = body(await client.get('/login', { headers: { cookie } }));
-        const late = body(await client.get('/login', { headers: { cookie } }));
-        expect(late).toMatchObject({ isNew: true, reason: 'unknown', userId: USER, data: {} });
-        expect(late.sid).not.toBe(first.sid);
-        expect(await session.userSessions(USER)).toHaveLength(2);
-        expect(await copies('cart')).toBe(1);
-      }, 30_000);
-    }
+    it('a login that arrives with the old cookie just after the move finished joins it too (the same user, within the grace)', async () => {
+      const { session, url, copies } = await setup();
+      const { client, cookie } = await anonymous(url);
+      const first = body(await client.get('/login', { headers: { cookie } }));
+      const late = await client.get('/login', { headers: { cookie } });
+      expect(late.status, late.body).toBe(200);
+      expect(body(late)).toMatchObject({ sid: first.sid, userId: USER, data: { cart: '7' } });
+      expect(await session.userSessions(USER)).toHaveLength(1);
+      // Another user with that old cookie gets nothing of it.
+      const other = body(await new Client(url).get('/login?user=mallory', { headers: { cookie } }));
+      expect(other.sid).not.toBe(first.sid);
+      expect(other).toMatchObject({ userId: 'mallory', data: {} });
+      const copiesLeft = await copies('cart');
+      if (!Number.isNaN(copiesLeft)) expect(copiesLeft).toBe(1);
+    }, 30_000);
 
     it('after the grace, a login with the old cookie starts from a fresh session: only the first carries the data', async () => {
       const { session, url, copies } = await setup({ renewGrace: 1 });
