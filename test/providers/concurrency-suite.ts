@@ -212,6 +212,19 @@ export function loginMoveSuite(b: Backend): void {
       if (!Number.isNaN(copiesLeft)) expect(copiesLeft).toBe(1);
     }, 30_000);
 
+    it('a login with the old cookie after the winner was logged out everywhere (claim still within the grace): 200 from a fresh session, nothing resurrected', async () => {
+      const { session, url, errors } = await setup();
+      const { client, cookie } = await anonymous(url);
+      const first = body(await client.get('/login', { headers: { cookie } }));
+      expect(await session.destroyUserSessions(USER)).toBe(1);
+      const late = await new Client(url).get('/login', { headers: { cookie } });
+      expect(late.status, late.body).toBe(200);
+      expect(body(late)).toMatchObject({ userId: USER, data: {} });
+      expect(body(late).sid).not.toBe(first.sid);
+      expect(await session.userSessions(USER)).toHaveLength(1);
+      expect(errors).toEqual([]);
+    }, 30_000);
+
     it('after the grace, a login with the old cookie starts from a fresh session: only the first carries the data', async () => {
       const { session, url, copies } = await setup({ renewGrace: 1 });
       const { client, cookie } = await anonymous(url);
