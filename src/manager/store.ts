@@ -356,14 +356,23 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
         if (target !== null && provider.attach !== undefined) {
           // Same user: join the winner's session; this request's own changes are saved into it.
           if (this.#storer === null && this.#value.size === 0 && !this.#value.isChanged()) {
-            // A fresh session with nothing of its own: take the winner's data too.
-            this.#storer = await provider.restore(target).catch((e: unknown) => {
+            // A fresh session with nothing of its own: take the winner's data too, unless the winner's
+            // session is gone meanwhile (logged out everywhere, expired): then log in fresh, below.
+            const joined = await provider.restore(target).catch((e: unknown) => {
+              if (errorCode(e) === 'ERR_SESSION_NOT_FOUND') return null;
               throw this.#report('refresh', e);
             });
-            this.#value = this.#storer.getValue() as unknown as Value<D>;
-          } else this.#storer = provider.attach(target, this.#untyped());
-          this.#sid = target;
-          break;
+            if (joined !== null) {
+              this.#storer = joined;
+              this.#value = joined.getValue() as unknown as Value<D>;
+              this.#sid = target;
+              break;
+            }
+          } else {
+            this.#storer = provider.attach(target, this.#untyped());
+            this.#sid = target;
+            break;
+          }
         }
         // Gone, or another user's now: log in from a fresh, empty session (never a copy of the old one).
         if (this.#storer !== null) this.#value.clean();

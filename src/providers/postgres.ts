@@ -23,8 +23,9 @@ import {
 import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl } from './deadline.js';
 import { DEFAULT_PREFIX, storeKey } from './keys.js';
-import { decodeMeta, encodeMeta, hintOf } from './meta.js';
+import { CLAIM_MARK, decodeMeta, encodeMeta, hintOf, isClaim, lost } from './meta.js';
 import type {
+  IndexOptions,
   IndexedSession,
   MetaStorer,
   Provider,
@@ -106,6 +107,8 @@ function statements(table: string) {
   const r = quoteIdent(table + '_revoked');
   const rec = quoteIdent(table + '_records');
   const live = '(expires_at IS NULL OR expires_at > now())';
+  // Not a login's claim (an alias behind CLAIM_MARK): the claimed ID is gone for everything but a login.
+  const unclaimed = "(alias IS NULL OR left(alias, 1) <> '!')";
   const exp = (p: string): string => `CASE WHEN ${p}::integer > 0 THEN now() + make_interval(secs => ${p}::integer) END`;
   const name = (op: string): string => `ws_${op}_${table}`;
   // A save moves expires_at only when it is due (set touchAfter or more ago): most saves then change
@@ -156,19 +159,25 @@ function statements(table: string) {
     aliasOf: { name: name('alias_of'), text: `SELECT alias FROM ${t} WHERE id = $1 AND ${live}` },
     touch: {
       name: name('touch'),
-      text: `UPDATE ${t} SET expires_at = CASE WHEN alias IS NULL THEN ${exp('$2')} ELSE expires_at END WHERE id = $1 AND ${live}`,
+      text: `UPDATE ${t} SET expires_at = CASE WHEN alias IS NULL THEN ${exp('$2')} ELSE expires_at END WHERE id = $1 AND ${unclaimed} AND ${live}`,
     },
-    exists: { name: name('exists'), text: `SELECT 1 FROM ${t} WHERE id = $1 AND ${live}` },
+    exists: { name: name('exists'), text: `SELECT 1 FROM ${t} WHERE id = $1 AND ${unclaimed} AND ${live}` },
     // A move is a change of primary key: one statement, a taken new ID is a unique violation (nothing changes).
     move: {
       name: name('move'),
-      text: `UPDATE ${t} SET id = $2, hint = $3, expires_at = ${exp('$4')} WHERE id = $1 AND ${live} RETURNING data::text AS data, meta`,
+      text: `UPDATE ${t} SET id = $2, hint = $3, expires_at = ${exp('$4')} WHERE id = $1 AND ${unclaimed} AND ${live} RETURNING data::text AS data, meta`,
     },
+    // The move and, with an alias ($7), the claim it leaves on the old ID for the grace ($8 s): the new ID
+    // sealed behind CLAIM_MARK and the winner's user ($9). A concurrent login waits on the row lock, then
+    // finds the row moved (0 rows) and reads the claim.
     login: {
       name: name('login'),
       text:
-        `UPDATE ${t} SET id = $2, hint = $3, expires_at = ${exp('$4')}, user_id = $5, meta = $6 ` +
-        `WHERE id = $1 AND alias IS NULL AND ${live} RETURNING data::text AS data`,
+        `WITH moved AS (UPDATE ${t} SET id = $2, hint = $3, expires_at = ${exp('$4')}, user_id = $5, meta = $6 ` +
+        `WHERE id = $1 AND alias IS NULL AND ${live} RETURNING data), ` +
+        `claim AS (INSERT INTO ${t} (id, data, expires_at, meta, alias, alias_ref) ` +
+        `SELECT $1, '{}'::jsonb, now() + make_interval(secs => $8::integer), $9::text, $7::text, $2::text FROM moved WHERE $7::text IS NOT NULL) ` +
+        `SELECT data::text AS data FROM moved`,
     },
     destroy: { name: name('destroy'), text: `DELETE FROM ${t} WHERE id = $1` },
     // Renewal in one statement: lock the old row, copy it (its data as of now) to the new ID, freeze the old one as an alias.
@@ -180,13 +189,14 @@ function statements(table: string) {
         `frz AS (UPDATE ${t} AS t SET alias = $3::text, alias_ref = $2::text, expires_at = now() + make_interval(secs => $4::integer) FROM old WHERE t.id = old.id AND old.alias IS NULL) ` +
         `SELECT (SELECT count(*) FROM old)::integer AS found, (SELECT alias FROM old) AS alias, (SELECT data FROM ins) AS data`,
     },
-    // A user's live sessions; the user's expired rows go in the same statement (the index prunes itself).
+    // A user's live sessions under this provider's prefix ($2: apps sharing the table see only their own);
+    // the user's expired rows go in the same statement (the index prunes itself).
     list: {
       name: name('list'),
       text:
-        `WITH gone AS (DELETE FROM ${t} WHERE user_id = $1 AND expires_at <= now()) ` +
+        `WITH gone AS (DELETE FROM ${t} WHERE user_id = $1 AND starts_with(id, $2) AND expires_at <= now()) ` +
         `SELECT id, hint, meta, (extract(epoch FROM expires_at - now()) * 1000)::float8 AS remaining FROM ${t} ` +
-        `WHERE user_id = $1 AND alias IS NULL AND ${live}`,
+        `WHERE user_id = $1 AND starts_with(id, $2) AND alias IS NULL AND ${live}`,
     },
     // Tombstones, the user's rows, and the new IDs of rows renewed meanwhile; counts the live sessions that went.
     destroyRefs: {
@@ -310,7 +320,7 @@ export class PostgresProvider implements Provider, StorerBackend {
     if (this.#sweepInterval > 0) this.#scheduleSweep(jittered(this.#sweepInterval));
     this.users = {
       ref: (sid) => this.#hash(sid),
-      login: (sid, newSid, value, meta) => this.#login(sid, newSid, value, meta),
+      login: (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
       logout: async (sid) => {
         await this.#query(this.#sql.destroy, [this.keyFor(sid)], 'destroy');
       },
@@ -483,6 +493,8 @@ export class PostgresProvider implements Provider, StorerBackend {
   }
 
   #storer(sid: string, row: Row): MetaStorer {
+    // A login's claim: only a concurrent login of the same user reads it (see #login).
+    if (typeof row.alias === 'string' && isClaim(row.alias)) throw new SessionNotFoundError();
     const value = decodeData(row.data as string);
     const meta = row.meta === null || row.meta === undefined ? null : decodeMeta(row.meta as string);
     const alias = (row.alias as string | null | undefined) ?? null;
@@ -519,7 +531,8 @@ export class PostgresProvider implements Provider, StorerBackend {
         : await this.#query(this.#sql.merge, [key, encodeFields(changes.set), [...changes.deleted], this.#ttl, this.#touchAfter], 'save');
     if (res.rowCount === 1) return;
     const alias = (await this.#query(this.#sql.aliasOf, [key], 'save')).rows[0]?.alias as string | null | undefined;
-    if (typeof alias === 'string') throw new SessionMovedError(alias);
+    // Renewed: redirected to the new ID. Claimed by a login: a save of the pre-login session never reaches the logged-in one.
+    if (typeof alias === 'string' && !isClaim(alias)) throw new SessionMovedError(alias);
     throw new SessionNotFoundError('session expired or was destroyed before it was saved');
   }
 
@@ -530,7 +543,7 @@ export class PostgresProvider implements Provider, StorerBackend {
     if (res.rowCount !== 1) throw new SessionNotFoundError();
   }
 
-  async #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta): Promise<MetaStorer> {
+  async #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta, options: IndexOptions): Promise<MetaStorer> {
     const userId = meta.userId as string;
     const metaJson = encodeMeta(meta);
     const newKey = this.keyFor(newSid);
@@ -540,10 +553,18 @@ export class PostgresProvider implements Provider, StorerBackend {
       value.markSaved();
       return new ProviderStorer(this, newSid, value, meta);
     }
-    // The binding and the new ID in one statement: the old ID is gone (fixation) the moment the new one exists.
-    const res = await this.#query(this.#sql.login, [this.keyFor(sid), newKey, hintOf(newSid), this.#ttl, userId, metaJson], 'refresh', true);
+    // The binding, the new ID and the claim in one statement: the old ID is gone (fixation) the moment the new one exists.
+    const key = this.keyFor(sid);
+    const claim = options.alias === undefined ? null : CLAIM_MARK + options.alias;
+    const grace = Math.max(1, options.grace ?? 30);
+    const res = await this.#query(this.#sql.login, [key, newKey, hintOf(newSid), this.#ttl, userId, metaJson, claim, grace, encodeMeta({ userId })], 'refresh', true);
     const row = res.rows[0];
-    if (row === undefined) throw new SessionNotFoundError();
+    if (row === undefined) {
+      // Lost: a claim of the same user is joined, anything else is gone (see `lost`).
+      const old = (await this.#query(this.#sql.restore, [key], 'refresh')).rows[0];
+      if (typeof old?.alias !== 'string') throw new SessionNotFoundError();
+      throw lost(old.alias, claimMeta(old.meta as string | null), meta);
+    }
     return new ProviderStorer(this, newSid, decodeData(row.data as string), meta);
   }
 
@@ -570,7 +591,7 @@ export class PostgresProvider implements Provider, StorerBackend {
     );
     const row = res.rows[0] as { found: number; alias: string | null; data: string | null };
     if (row.found === 0) return null;
-    if (row.alias !== null) return { alias: row.alias };
+    if (row.alias !== null) return isClaim(row.alias) ? null : { alias: row.alias };
     return new ProviderStorer(this, newSid, decodeData(row.data as string), options.meta);
   }
 
@@ -594,7 +615,7 @@ export class PostgresProvider implements Provider, StorerBackend {
   }
 
   async #list(userId: string): Promise<IndexedSession[]> {
-    const res = await this.#query(this.#sql.list, [userId], 'restore');
+    const res = await this.#query(this.#sql.list, [userId, this.#prefix], 'restore');
     const now = Date.now();
     const out: IndexedSession[] = [];
     for (const row of res.rows) {
@@ -713,6 +734,16 @@ class PendingQuery {
       this.client.release(new Error('session store deadline passed'));
       this.client = null;
     }
+  }
+}
+
+/** A claim's metadata (the winner's user), or `null` when it does not parse. */
+function claimMeta(json: string | null): SessionMeta | null {
+  if (json === null) return null;
+  try {
+    return decodeMeta(json);
+  } catch {
+    return null;
   }
 }
 

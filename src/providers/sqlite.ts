@@ -21,9 +21,10 @@ import {
 import { Value } from '../manager/value.js';
 import { checkTimeout, checkTtl } from './deadline.js';
 import { DEFAULT_PREFIX, storeKey } from './keys.js';
-import { decodeMeta, encodeMeta, hintOf } from './meta.js';
+import { CLAIM_MARK, decodeMeta, encodeMeta, hintOf, isClaim, lost } from './meta.js';
 import type {
   IndexedSession,
+  IndexOptions,
   MetaStorer,
   Provider,
   ProviderDefaults,
@@ -153,6 +154,8 @@ function sqlText(table: string) {
   // ?NOW is this process's clock in ms, bound per statement.
   const live = '(expires_at IS NULL OR expires_at > @now)';
   const saveExp = 'CASE WHEN @due IS NOT NULL AND expires_at > @due THEN expires_at ELSE @exp END';
+  // Not a login's claim (an alias behind CLAIM_MARK): the claimed ID is gone for everything but a login.
+  const unclaimed = "(alias IS NULL OR substr(alias, 1, 1) <> '!')";
   return {
     restore: `SELECT data, meta, alias, expires_at FROM ${t} WHERE id = @id AND ${live}`,
     slide: `UPDATE ${t} SET expires_at = @exp WHERE id = @id AND alias IS NULL AND expires_at > @now`,
@@ -165,18 +168,21 @@ function sqlText(table: string) {
     merge: `UPDATE ${t} SET data = json_patch(data, @patch), expires_at = ${saveExp} WHERE id = @id AND alias IS NULL AND ${live}`,
     replace: `UPDATE ${t} SET data = @data, expires_at = ${saveExp} WHERE id = @id AND alias IS NULL AND ${live}`,
     aliasOf: `SELECT alias FROM ${t} WHERE id = @id AND ${live}`,
-    touch: `UPDATE ${t} SET expires_at = CASE WHEN alias IS NULL THEN @exp ELSE expires_at END WHERE id = @id AND ${live}`,
-    exists: `SELECT 1 AS x FROM ${t} WHERE id = @id AND ${live}`,
-    move: `UPDATE ${t} SET id = @next, hint = @hint, expires_at = @exp WHERE id = @id AND ${live} RETURNING data, meta`,
+    touch: `UPDATE ${t} SET expires_at = CASE WHEN alias IS NULL THEN @exp ELSE expires_at END WHERE id = @id AND ${unclaimed} AND ${live}`,
+    exists: `SELECT 1 AS x FROM ${t} WHERE id = @id AND ${unclaimed} AND ${live}`,
+    move: `UPDATE ${t} SET id = @next, hint = @hint, expires_at = @exp WHERE id = @id AND ${unclaimed} AND ${live} RETURNING data, meta`,
     login:
       `UPDATE ${t} SET id = @next, hint = @hint, expires_at = @exp, user_id = @user, meta = @meta ` +
       `WHERE id = @id AND alias IS NULL AND ${live} RETURNING data`,
+    // What a won login leaves on the old ID for the grace: the new ID sealed behind CLAIM_MARK, the winner's user.
+    claim: `INSERT INTO ${t} (id, data, expires_at, meta, alias, alias_ref) VALUES (@id, '{}', @grace, @meta, @alias, @next)`,
     destroy: `DELETE FROM ${t} WHERE id = @id`,
     copy:
       `INSERT INTO ${t} (id, data, expires_at, user_id, meta, hint) SELECT @next, data, @exp, @user, @meta, @hint FROM ${t} WHERE id = @id RETURNING data`,
     freeze: `UPDATE ${t} SET alias = @alias, alias_ref = @next, expires_at = @grace WHERE id = @id`,
-    prune: `DELETE FROM ${t} WHERE user_id = @user AND expires_at <= @now`,
-    list: `SELECT id, hint, meta, expires_at FROM ${t} WHERE user_id = @user AND alias IS NULL AND ${live}`,
+    // Only this provider's prefix: apps sharing the table see only their own sessions.
+    prune: `DELETE FROM ${t} WHERE user_id = @user AND substr(id, 1, length(@prefix)) = @prefix AND expires_at <= @now`,
+    list: `SELECT id, hint, meta, expires_at FROM ${t} WHERE user_id = @user AND substr(id, 1, length(@prefix)) = @prefix AND alias IS NULL AND ${live}`,
     tomb: `INSERT INTO ${r} (id, expires_at) VALUES (@id, @exp) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at`,
     take: `DELETE FROM ${t} WHERE id = @id AND user_id = @user RETURNING alias, alias_ref, ${live} AS alive`,
     takeTarget: `DELETE FROM ${t} WHERE id = @id AND ${live} RETURNING 1 AS x`,
@@ -253,7 +259,7 @@ export class SqliteProvider implements Provider, StorerBackend {
     if (this.#sweepInterval > 0) this.#scheduleSweep(jittered(this.#sweepInterval));
     this.users = {
       ref: (sid) => this.#hash(sid),
-      login: async (sid, newSid, value, meta) => this.#login(sid, newSid, value, meta),
+      login: async (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
       logout: async (sid) => {
         this.#run(() => this.#stmt('destroy').run({ id: this.keyFor(sid) }));
       },
@@ -380,6 +386,8 @@ export class SqliteProvider implements Provider, StorerBackend {
   }
 
   #storer(sid: string, row: { data: string; meta: string | null; alias: string | null }): MetaStorer {
+    // A login's claim: only a concurrent login of the same user reads it (see #login).
+    if (row.alias !== null && isClaim(row.alias)) throw new SessionNotFoundError();
     const value = decodeData(row.data);
     const meta = row.meta === null ? null : decodeMeta(row.meta);
     return new ProviderStorer(this, sid, value, meta, row.alias);
@@ -417,7 +425,8 @@ export class SqliteProvider implements Provider, StorerBackend {
     );
     if (Number(n) === 1) return;
     const row = this.#run(() => this.#stmt('aliasOf').get({ id, now })) as { alias: string | null } | undefined;
-    if (row !== undefined && row.alias !== null) throw new SessionMovedError(row.alias);
+    // Renewed: redirected to the new ID. Claimed by a login: a save of the pre-login session never reaches the logged-in one.
+    if (row !== undefined && row.alias !== null && !isClaim(row.alias)) throw new SessionMovedError(row.alias);
     throw new SessionNotFoundError('session expired or was destroyed before it was saved');
   }
 
@@ -431,7 +440,13 @@ export class SqliteProvider implements Provider, StorerBackend {
     if (!found) throw new SessionNotFoundError();
   }
 
-  #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta): MetaStorer {
+  /**
+   * A move nothing can interleave (one writer, one transaction): of
+   * concurrent logins of one ID the first wins, and with `options.alias` the
+   * old ID keeps a claim for `options.grace` seconds that only a login of the
+   * same user joins (`SessionMovedError`, see `lost`); anything else finds it gone.
+   */
+  #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta, options: IndexOptions): MetaStorer {
     const userId = meta.userId as string;
     const now = Date.now();
     const next = this.keyFor(newSid);
@@ -444,12 +459,32 @@ export class SqliteProvider implements Provider, StorerBackend {
       value.markSaved();
       return new ProviderStorer(this, newSid, value, meta);
     }
-    const row = this.#run(
-      () => this.#stmt('login').get({ id: this.keyFor(sid), next, hint: hintOf(newSid), exp: this.#exp(now), user: userId, meta: metaJson, now }),
-      true,
-    ) as { data: string } | undefined;
-    if (row === undefined) throw new SessionNotFoundError();
-    return new ProviderStorer(this, newSid, decodeData(row.data), meta);
+    const id = this.keyFor(sid);
+    const data = this.#transaction(() => {
+      let row: { data: string } | undefined;
+      try {
+        row = this.#stmt('login').get({ id, next, hint: hintOf(newSid), exp: this.#exp(now), user: userId, meta: metaJson, now }) as { data: string } | undefined;
+      } catch (err) {
+        if (sqliteCode(err) === SQLITE_CONSTRAINT) throw new DuplicateIdError();
+        throw err;
+      }
+      if (row === undefined) {
+        const old = this.#stmt('restore').get({ id, now }) as Row | undefined;
+        if (old === undefined || old.alias === null) throw new SessionNotFoundError();
+        throw lost(old.alias, claimMeta(old.meta), meta);
+      }
+      if (options.alias !== undefined) {
+        this.#stmt('claim').run({
+          id,
+          next,
+          grace: now + Math.max(1, options.grace ?? 30) * 1000,
+          meta: encodeMeta({ userId }),
+          alias: CLAIM_MARK + options.alias,
+        });
+      }
+      return row.data;
+    });
+    return new ProviderStorer(this, newSid, decodeData(data), meta);
   }
 
   /** Renewal in one transaction: copy the record to `newSid` as it is now, then freeze `sid` as an alias for the grace window. */
@@ -460,7 +495,7 @@ export class SqliteProvider implements Provider, StorerBackend {
     return this.#transaction(() => {
       const row = this.#stmt('restore').get({ id, now }) as Row | undefined;
       if (row === undefined) return null;
-      if (row.alias !== null) return { alias: row.alias };
+      if (row.alias !== null) return isClaim(row.alias) ? null : { alias: row.alias };
       let copied: { data: string } | undefined;
       try {
         copied = this.#stmt('copy').get({
@@ -504,8 +539,8 @@ export class SqliteProvider implements Provider, StorerBackend {
   #list(userId: string): IndexedSession[] {
     const now = Date.now();
     const rows = this.#run(() => {
-      this.#stmt('prune').run({ user: userId, now });
-      return this.#stmt('list').all({ user: userId, now }) as { id: string; hint: string | null; meta: string | null; expires_at: number | null }[];
+      this.#stmt('prune').run({ user: userId, prefix: this.#prefix, now });
+      return this.#stmt('list').all({ user: userId, prefix: this.#prefix, now }) as { id: string; hint: string | null; meta: string | null; expires_at: number | null }[];
     });
     const out: IndexedSession[] = [];
     for (const row of rows) {
@@ -577,6 +612,16 @@ export class SqliteProvider implements Provider, StorerBackend {
         throw err;
       }
     });
+  }
+}
+
+/** A claim's metadata (the winner's user), or `null` when it does not parse. */
+function claimMeta(json: string | null): SessionMeta | null {
+  if (json === null) return null;
+  try {
+    return decodeMeta(json);
+  } catch {
+    return null;
   }
 }
 

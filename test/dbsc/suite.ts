@@ -1,6 +1,6 @@
 /**
  * DBSC over real HTTP with the spec-written agent (client.ts), reused per
- * provider (memory, Redis, memcached, cookie): register, bound requests, a
+ * provider (memory, Redis, memcached, PostgreSQL, SQLite, cookie): register, bound requests, a
  * stolen long-lived cookie, refresh with 403-challenge-sign-retry, wrong key,
  * replayed proof, expired bound cookie, termination.
  */

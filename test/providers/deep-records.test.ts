@@ -4,6 +4,8 @@
  * with a fresh session (`reason: 'corrupt'`), an `error` event with code
  * ERR_CORRUPT_RECORD, and the next save works. Never a 500, a 503 or a
  * RangeError. Plus the scan itself against JSON.parse's own view of depth.
+ * PostgreSQL and SQLite rows are planted with SQL, a deep value both inside a
+ * field's JSON string and nested in the `data` column itself.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,11 +20,14 @@ import { CookieProvider } from '../../src/providers/cookie.js';
 import { ExpressStoreProvider, type ExpressStoreLike } from '../../src/providers/express-store.js';
 import { MemcacheProvider } from '../../src/providers/memcache.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
+import { PostgresProvider } from '../../src/providers/postgres.js';
 import { nestsDeeperThan, parseBounded } from '../../src/providers/record.js';
 import { RedisProvider } from '../../src/providers/redis.js';
+import { SqliteProvider } from '../../src/providers/sqlite.js';
 import { Client } from '../helpers/http.js';
 import { memcachedSet, startMemcached, startRedis, type ServerProcess } from '../helpers/servers.js';
 import { clusterPerFile, memjsClient, redisClient } from './fixtures.js';
+import { postgresPerFile, sqlitePerFile } from './sql-fixtures.js';
 
 const SECRET = 'deep-records-test-secret-0123456789abcdefghij';
 
@@ -45,6 +50,12 @@ interface Target {
   plant(sid: string, json: string, raw: boolean): Promise<void>;
   /** Depths this store can hold (a cookie carries some 29 KB at most). */
   depths: number[];
+  /**
+   * SQL: replaces the row's whole `data` column with `{"a":"\"1\"","x":<json>}`,
+   * the deep value nested in the column itself rather than inside a field's
+   * JSON string (at the depths the target's `columnDepths` lists: what the column holds).
+   */
+  plantColumn?(sid: string, json: string): Promise<void>;
 }
 
 function app(session: Session, plantCookie?: boolean) {
@@ -130,8 +141,13 @@ afterAll(async () => {
 });
 
 const ALL = [129, 10_000, 200_000];
+/** Depths PostgreSQL's jsonb input takes nested in the column itself (deeper: refused at insert, see below). */
+const PG_COLUMN_DEPTHS = [129, 10_000];
 
-const targets: Array<{ name: string; make(): Target }> = [
+const pgFile = postgresPerFile();
+const liteFile = sqlitePerFile();
+
+const targets: Array<{ name: string; make(): Target; columnDepths?: number[] }> = [
   {
     name: 'memory',
     make: () => {
@@ -195,6 +211,41 @@ const targets: Array<{ name: string; make(): Target }> = [
       };
     },
   },
+  {
+    name: 'PostgreSQL',
+    make: () => {
+      const provider = new PostgresProvider(pgFile.pool, { prefix: 'deep:', sweepInterval: 0 });
+      const id = (sid: string): string => provider.keyFor(sid);
+      return {
+        name: 'PostgreSQL',
+        session: new Session(provider, { cookieSecret: SECRET }),
+        // A jsonb column holds only JSON: "not JSON" is planted as a field whose text is not JSON.
+        plant: async (sid, json) =>
+          void (await pgFile.pool.query(`UPDATE wasm_sessions SET data = data || jsonb_build_object('x', $2::text) WHERE id = $1`, [id(sid), json])),
+        depths: ALL,
+        plantColumn: async (sid, json) => void (await pgFile.pool.query(`UPDATE wasm_sessions SET data = $2::jsonb WHERE id = $1`, [id(sid), `{"a":"\\"1\\"","x":${json}}`])),
+      };
+    },
+    columnDepths: PG_COLUMN_DEPTHS,
+  },
+  {
+    name: 'SQLite',
+    make: () => {
+      const provider = new SqliteProvider(liteFile.db, { prefix: 'deep:', sweepInterval: 0 });
+      const id = (sid: string): string => provider.keyFor(sid);
+      return {
+        name: 'SQLite',
+        session: new Session(provider, { cookieSecret: SECRET }),
+        plant: async (sid, json, raw) => {
+          if (raw) liteFile.db.prepare('UPDATE wasm_sessions SET data = ? WHERE id = ?').run(json, id(sid));
+          else liteFile.db.prepare(`UPDATE wasm_sessions SET data = json_set(data, '$.x', ?) WHERE id = ?`).run(json, id(sid));
+        },
+        depths: ALL,
+        plantColumn: async (sid, json) => void liteFile.db.prepare('UPDATE wasm_sessions SET data = ? WHERE id = ?').run(`{"a":"\\"1\\"","x":${json}}`, id(sid)),
+      };
+    },
+    columnDepths: ALL,
+  },
 ];
 
 for (const t of targets) {
@@ -214,14 +265,20 @@ for (const t of targets) {
 
     const cases: Array<{ label: string; json: string | (() => string); raw: boolean }> = [{ label: 'not JSON at all', json: 'not json {', raw: true }];
     for (const levels of ALL) for (const kind of ['array', 'object'] as const) cases.push({ label: `${kind}s ${levels} deep`, json: () => deep(levels, kind), raw: false });
+    const columnCases: Array<{ label: string; json: () => string; column: true }> = [];
+    for (const levels of t.columnDepths ?? []) {
+      for (const kind of ['array', 'object'] as const) columnCases.push({ label: `the data column itself nesting ${kind}s ${levels} deep`, json: () => deep(levels, kind), column: true });
+    }
 
-    for (const c of cases) {
+    for (const c of [...cases, ...columnCases]) {
       it(`${c.label}: 200, a fresh session with reason 'corrupt', an ERR_CORRUPT_RECORD event; the next save works`, async () => {
         errors.length = 0;
         const client = new Client(server.url);
         const created = (await client.get('/set?a=1')).body;
         const sid = (JSON.parse(created) as Body).sid;
-        await target.plant(sid, typeof c.json === 'string' ? c.json : c.json(), c.raw);
+        const json = typeof c.json === 'string' ? c.json : c.json();
+        if ('column' in c) await (target.plantColumn as (sid: string, json: string) => Promise<void>)(sid, json);
+        else await target.plant(sid, json, c.raw);
         const res = await client.get('/set?b=2');
         expect(res.status, res.body).toBe(200);
         const body = JSON.parse(res.body) as Body;
@@ -245,6 +302,21 @@ for (const t of targets) {
     });
   });
 }
+
+describe('PostgreSQL jsonb and depth', () => {
+  it('refuses a data column nested 200,000 deep at write time (stack depth limit exceeded), so no such row can be planted; the record stays as it was', async () => {
+    const provider = new PostgresProvider(pgFile.pool, { prefix: 'deep-refused:', sweepInterval: 0 });
+    await provider.new('sid-refused', Value.fromFieldMap(new Map([['a', '"1"']])));
+    for (const kind of ['array', 'object'] as const) {
+      const err = await pgFile.pool
+        .query(`UPDATE wasm_sessions SET data = $2::jsonb WHERE id = $1`, [provider.keyFor('sid-refused'), `{"a":"\\"1\\"","x":${deep(200_000, kind)}}`])
+        .then(() => null, (e: unknown) => e as { code?: string });
+      // 54001: statement_too_complex ("stack depth limit exceeded", max_stack_depth).
+      expect(err?.code).toBe('54001');
+    }
+    expect((await provider.restore('sid-refused')).getValue().toJSON()).toEqual({ a: '1' });
+  });
+});
 
 describe("a deep or unreadable record in CookieProvider's sealed cookies", () => {
   let server: { url: string; close(): Promise<void> };

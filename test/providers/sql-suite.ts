@@ -135,6 +135,21 @@ export function sqlSuite(label: string, a: SqlAdapter): void {
       expect(await a.expiresAt(p.keyFor(id))).toBeGreaterThan((first as number) + 800_000);
     });
 
+    it("apps sharing the table under different prefixes: a user's listing and log-out-everywhere see only this app's sessions", async () => {
+      const tag = randomUUID().slice(0, 8);
+      const user = `u-${randomUUID()}`;
+      const one = new Session(a.make({ ttl: 60, prefix: `one-${tag}:` }), { cookieSecret: SECRET, backend: 'node' });
+      const two = new Session(a.make({ ttl: 60, prefix: `two-${tag}:` }), { cookieSecret: SECRET, backend: 'node' });
+      await one.login({ headers: {} }, fakeRes(), user);
+      const kept = await two.login({ headers: {} }, fakeRes(), user);
+      await two.login({ headers: {} }, fakeRes(), user);
+      expect(await one.userSessions(user)).toHaveLength(1);
+      expect(await two.userSessions(user)).toHaveLength(2);
+      expect(await one.destroyUserSessions(user)).toBe(1);
+      expect(await two.userSessions(user)).toHaveLength(2);
+      await expect(two.provider.restore(kept.sessionID())).resolves.toBeDefined();
+    });
+
     it('an expired row (not swept yet) is never returned: restore, save, touch, refresh, list; new may take its ID', async () => {
       const p = a.make({ ttl: 60 });
       const s = new Session(p, { cookieSecret: SECRET, backend: 'node' });

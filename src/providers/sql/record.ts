@@ -1,6 +1,6 @@
 /**
  * What the SQL providers (PostgreSQL, SQLite) share: the table-name check,
- * the record encoding and its depth-bounded decoding.
+ * the record encoding and its decoding (fields depth-bounded by ../record.ts).
  *
  * A record's `data` is one JSON object: each session key maps to that key's
  * JSON text, as a JSON string (as a Redis hash keeps a field per key). So a
@@ -9,8 +9,9 @@
  * database's JSON operators (`||` / `-`, `json_patch`).
  */
 import { CorruptRecordError, InvalidConfigError } from '../../errors.js';
-import { MAX_DEPTH, Value } from '../../manager/value.js';
+import type { Value } from '../../manager/value.js';
 import type { RecordStore } from '../provider.js';
+import { valueFromFields } from '../record.js';
 
 /** The default table name of both SQL providers. */
 export const DEFAULT_TABLE = 'wasm_sessions';
@@ -37,36 +38,10 @@ export function quoteIdent(name: string): string {
 }
 
 /**
- * Deepest nesting of objects and arrays a stored value may have: what
- * `Value.set` lets in, plus one. A deeper record was not written by this
- * library, and decoding it would hand the app a value that `JSON.stringify`
- * (or `structuredClone`) fails on with a RangeError.
- */
-const MAX_STORED_DEPTH = MAX_DEPTH + 1;
-
-/** True when `json` nests objects/arrays deeper than `max` (scans outside strings only). */
-export function nestsDeeper(json: string, max: number): boolean {
-  // Fewer characters than levels cannot nest that deep: a typical field is never scanned.
-  if (json.length <= max) return false;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 91 || c === 123) {
-      if (++depth > max) return true;
-    } else if (c === 93 || c === 125) depth--;
-  }
-  return false;
-}
-
-/**
  * Decodes a record's `data` into a Value. Throws `CorruptRecordError` for
  * anything this library did not write: not JSON, not an object of strings, a
- * field that is not JSON, or nested deeper than any Value can be.
+ * field that is not JSON, or a field nested deeper than `Value.set` takes
+ * (`MAX_DEPTH`).
  */
 export function decodeData(text: string): Value {
   let parsed: unknown;
@@ -78,14 +53,13 @@ export function decodeData(text: string): Value {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new CorruptRecordError('session record is not a JSON object');
   }
+  // The record itself is one level: an object of strings (JSON.parse copes with any depth, and a
+  // deeper record fails this check). Each field then goes through the shared depth-bounded decoding.
   const fields = parsed as Record<string, unknown>;
   for (const key of Object.keys(fields)) {
-    const json = fields[key];
-    if (typeof json !== 'string') throw new CorruptRecordError('session record field is not a JSON string');
-    if (nestsDeeper(json, MAX_STORED_DEPTH)) throw new CorruptRecordError('session record field nests deeper than a session value can');
+    if (typeof fields[key] !== 'string') throw new CorruptRecordError('session record field is not a JSON string');
   }
-  // fromFields parses each field (CorruptRecordError if one is not JSON).
-  return Value.fromFields(fields as Record<string, string>);
+  return valueFromFields(fields as Record<string, string>);
 }
 
 /** A JSON object text of `key → json` pairs (built as text: a `__proto__` key is a key like any other). */
