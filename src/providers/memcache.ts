@@ -769,3 +769,4 @@ export class MemcacheProvider implements Provider, StorerBackend {
     return withDeadline(op, this.#timeout, what, mapMemcacheError);
   }
 }
+export type { MemcacheRecords } from './memcache-records.js';

@@ -3,7 +3,7 @@ import { DuplicateIdError, InvalidConfigError, SessionMovedError, SessionNotFoun
 import { Value } from '../manager/value.js';
 import { CLAIM_MARK, decodeMeta, encodeMeta, hintOf, isClaim, lost, type IndexEntry } from './meta.js';
 import { MemoryRecords } from './memory-records.js';
-import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
+import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RecordStore, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 import { ProviderStorer, type StorerBackend } from './storer.js';
 import { valueFromRecord } from './record.js';
 
@@ -53,7 +53,7 @@ export class MemoryProvider implements Provider, StorerBackend {
   /** The user index (`session.login` and friends). */
   readonly users: UserIndex;
   /** Compare-and-set records (remember-me series, device limits): see memory-records.ts. */
-  readonly records = new MemoryRecords();
+  readonly records: RecordStore = new MemoryRecords();
   /** Saves and touches are done when they return: a changed session does not delay its response. */
   readonly synchronous = true;
   /** Tombstones of sessions `destroyUserSessions` destroyed (for `reason: 'revoked'`), as long as the idle timeout. */

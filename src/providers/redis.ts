@@ -33,7 +33,7 @@ import { ProviderStorer, type StorerBackend } from './storer.js';
 import { RedisRecords } from './redis-records.js';
 import { valueFromFields } from './record.js';
 
-export type { RedisCacheOptions, RedisCacheStats, RedisSessionCache } from './redis-cache.js';
+export type { CachedRecord, RedisCacheOptions, RedisCacheStats, RedisSessionCache, SaveChanges, SaveStart } from './redis-cache.js';
 
 /** The hash field that keeps an empty session in existence. Not a usable Value key. */
 export const MARKER_FIELD = '__ws';
@@ -743,3 +743,4 @@ export class RedisProvider implements Provider, StorerBackend {
     return withDeadline(op, this.#timeout, what, mapRedisError);
   }
 }
+export type { RedisRecords } from './redis-records.js';

@@ -50,6 +50,7 @@ import {
 import { ProviderStorer, type StorerBackend } from './storer.js';
 
 export { DEFAULT_TABLE } from './sql/record.js';
+export type { SqlRecordStore } from './sql/record.js';
 
 /** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
 const FALLBACK_TTL = 1_800;
