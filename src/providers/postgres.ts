@@ -37,6 +37,7 @@ import {
   rowStorer,
   unsaved,
   type SessionRow,
+  type SqlOptions,
   type SweepCounts,
 } from './sql/common.js';
 import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, type SqlRecordStore } from './sql/record.js';
@@ -47,13 +48,7 @@ export { DEFAULT_TABLE } from './sql/record.js';
 /** Most restores one read statement carries. */
 const READ_BATCH = 64;
 
-export interface PostgresProviderOptions {
-  /** Table name (a plain identifier; the tombstone table is `<table>_revoked`, the records table `<table>_records`). Default `wasm_sessions`. */
-  table?: string;
-  /** Prefix of the stored key (several apps may share one table). Default `sess:`. */
-  prefix?: string;
-  /** Idle timeout in seconds; 0 = no expiry. Default: the Session's `sessionExpire`. */
-  ttl?: number;
+export interface PostgresProviderOptions extends SqlOptions {
   /**
    * Bound on each operation in milliseconds, pool acquire included; past it
    * the call rejects with `ERR_STORE_UNAVAILABLE` and a connection with the
@@ -69,10 +64,6 @@ export interface PostgresProviderOptions {
    * request. Must be less than the TTL. Default 0: every touch and save moves it.
    */
   touchAfter?: number;
-  /** Seconds between sweeps of expired rows (± 25 % jitter); 0 = never (sweep with `sweep()` yourself). Default 300. */
-  sweepInterval?: number;
-  /** Most rows one sweep statement deletes. Default 1000. */
-  sweepLimit?: number;
 }
 
 /** A `pg` server error's SQLSTATE; `undefined` for anything else (a broken connection: `ECONNREFUSED`, `EPIPE`...). */

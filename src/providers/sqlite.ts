@@ -33,6 +33,7 @@ import {
   renewedAlias,
   rowStorer,
   unsaved,
+  type SqlOptions,
   type SweepCounts,
 } from './sql/common.js';
 import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, type SqlRecordStore } from './sql/record.js';
@@ -56,30 +57,13 @@ export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
 }
 
-export interface SqliteProviderOptions {
-  /** Table name (a plain identifier; the tombstone table is `<table>_revoked`, the records table `<table>_records`). Default `wasm_sessions`. */
-  table?: string;
-  /** Prefix of the stored key. Default `sess:`. */
-  prefix?: string;
-  /** Idle timeout in seconds; 0 = no expiry. Default: the Session's `sessionExpire`. */
-  ttl?: number;
+export interface SqliteProviderOptions extends SqlOptions {
   /**
    * How long a statement waits for another connection's write lock, in ms
    * (SQLite's busy timeout, set on the database when it has none); past it the
    * call throws `ERR_STORE_UNAVAILABLE`. Default 2000.
    */
   timeout?: number;
-  /**
-   * Seconds: a restore with touch, or a save, moves `expires_at` only when it
-   * was set at least this long ago, so most reads write nothing. An idle
-   * session may then expire up to this much earlier than `ttl` after its last
-   * request. Must be less than the TTL. Default 0: every touch and save moves it.
-   */
-  touchAfter?: number;
-  /** Seconds between sweeps of expired rows (± 25 % jitter); 0 = never. Default 300. */
-  sweepInterval?: number;
-  /** Most rows one sweep deletes. Default 1000. */
-  sweepLimit?: number;
 }
 
 /** A node:sqlite error's SQLite result code (the primary code, low byte), if any. */

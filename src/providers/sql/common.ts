@@ -16,14 +16,26 @@ import { DEFAULT_TABLE, checkTableName, decodeData, jittered } from './record.js
 /** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
 const FALLBACK_TTL = 1_800;
 
-/** The options both SQL providers take (each documents them on its own options type). */
+/** The options both SQL providers take (each provider's options type adds what its dialect means by `timeout`). */
 export interface SqlOptions {
+  /** Table name (a plain identifier; the tombstone table is `<table>_revoked`, the records table `<table>_records`). Default `wasm_sessions`. */
   table?: string;
+  /** Prefix of the stored key (several apps may share one table). Default `sess:`. */
   prefix?: string;
+  /** Idle timeout in seconds; 0 = no expiry. Default: the Session's `sessionExpire`. */
   ttl?: number;
+  /** Bound on each operation in milliseconds (see the provider's options). Default 2000. */
   timeout?: number;
+  /**
+   * Seconds: a restore with touch (`rolling`), or a save, moves `expires_at`
+   * only when it was set at least this long ago, so most reads write nothing.
+   * An idle session may then expire up to this much earlier than `ttl` after
+   * its last request. Must be less than the TTL. Default 0: every touch and save moves it.
+   */
   touchAfter?: number;
+  /** Seconds between sweeps of expired rows (± 25 % jitter); 0 = never (sweep with `sweep()` yourself). Default 300. */
   sweepInterval?: number;
+  /** Most rows one sweep deletes (of each table). Default 1000. */
   sweepLimit?: number;
 }
 
