@@ -20,7 +20,6 @@ import type {
   IndexedSession,
   MetaStorer,
   Provider,
-  ProviderDefaults,
   RenewOptions,
   RestoreOptions,
   SessionMeta,
@@ -29,7 +28,7 @@ import type {
 } from './provider.js';
 import {
   SqlSettings,
-  SweepTimer,
+  SqlProviderBase,
   insertedStorer,
   loginClaim,
   lostLogin,
@@ -41,7 +40,7 @@ import {
   type SweepCounts,
 } from './sql/common.js';
 import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, type SqlRecordStore } from './sql/record.js';
-import { ProviderStorer, type StorerBackend } from './storer.js';
+import { ProviderStorer } from './storer.js';
 
 export { DEFAULT_TABLE } from './sql/record.js';
 
@@ -260,24 +259,24 @@ CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_records_expires_at')} ON ${rec
 
 type Row = QueryResultRow;
 
-export class PostgresProvider implements Provider, StorerBackend {
+export class PostgresProvider extends SqlProviderBase implements Provider {
   readonly #pool: Pool;
   readonly #settings: SqlSettings;
   readonly #sql: Statements;
-  readonly #sweeper: SweepTimer;
   /** The user index (`session.login` and friends): the `user_id` column. */
   readonly users: UserIndex;
   /** Small compare-and-set records (remember-me series, device limit): the `<table>_records` table. */
   readonly records: SqlRecordStore;
 
   constructor(pool: Pool, options: PostgresProviderOptions = {}) {
+    const settings = new SqlSettings(options);
+    super(settings);
     this.#pool = pool;
-    const settings = (this.#settings = new SqlSettings(options));
+    this.#settings = settings;
     this.#sql = statements(settings.table);
     // An idle pooled connection that dies (a PostgreSQL restart) makes the Pool emit 'error': without a
     // listener that would end the process. The next operation reports the outage as ERR_STORE_UNAVAILABLE.
     if (pool.listenerCount('error') === 0) pool.on('error', () => {});
-    this.#sweeper = new SweepTimer(settings, () => this.sweep());
     this.users = {
       ref: (sid) => settings.ref(sid),
       login: (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
@@ -297,29 +296,7 @@ export class PostgresProvider implements Provider, StorerBackend {
       set: async (id, text, version, seconds) =>
         (await this.#query(this.#sql.recordSet, [id, text, String(version), seconds], 'record put')).rowCount === 1,
     });
-  }
-
-  /** The table this provider uses. */
-  get table(): string {
-    return this.#settings.table;
-  }
-
-  get prefix(): string {
-    return this.#settings.prefix;
-  }
-
-  /** The TTL in seconds this provider applies (0 = none). */
-  get ttl(): number {
-    return this.#settings.ttl;
-  }
-
-  /** The row id holding `sid` (for inspection and tests; never log it next to the ID). */
-  keyFor(sid: string): string {
-    return this.#settings.keyFor(sid);
-  }
-
-  useDefaults(defaults: ProviderDefaults): void {
-    this.#settings.useDefaults(defaults);
+    this.startSweeps();
   }
 
   /**
@@ -351,11 +328,6 @@ export class PostgresProvider implements Provider, StorerBackend {
     const row = res.rows[0] as { sessions: number; tombstones: number };
     const rec = await this.#query(this.#sql.sweepRecords, [limit], 'sweep');
     return { sessions: row.sessions, tombstones: row.tombstones, records: (rec.rows[0] as { records: number }).records };
-  }
-
-  /** Stops the sweep timer. The Pool is the app's: it is not ended. */
-  close(): void {
-    this.#sweeper.close();
   }
 
   async new(sid: string, initial?: Value): Promise<Storer> {
@@ -512,11 +484,6 @@ export class PostgresProvider implements Provider, StorerBackend {
     if (row.found === 0) return null;
     if (row.alias !== null) return renewedAlias(row.alias);
     return new ProviderStorer(this, newSid, decodeData(row.data as string), options.meta);
-  }
-
-  /** A Storer for `sid` holding `value` (a save redirected from a renewed ID). */
-  attach(sid: string, value: Value): Storer {
-    return new ProviderStorer(this, sid, value);
   }
 
   async #list(userId: string): Promise<IndexedSession[]> {

@@ -17,7 +17,6 @@ import type {
   IndexOptions,
   MetaStorer,
   Provider,
-  ProviderDefaults,
   RenewOptions,
   RestoreOptions,
   SessionMeta,
@@ -26,7 +25,7 @@ import type {
 } from './provider.js';
 import {
   SqlSettings,
-  SweepTimer,
+  SqlProviderBase,
   insertedStorer,
   loginClaim,
   lostLogin,
@@ -37,7 +36,7 @@ import {
   type SweepCounts,
 } from './sql/common.js';
 import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, type SqlRecordStore } from './sql/record.js';
-import { ProviderStorer, type StorerBackend } from './storer.js';
+import { ProviderStorer } from './storer.js';
 
 export { DEFAULT_TABLE } from './sql/record.js';
 
@@ -184,13 +183,12 @@ interface Row {
   expires_at: number | null;
 }
 
-export class SqliteProvider implements Provider, StorerBackend {
+export class SqliteProvider extends SqlProviderBase implements Provider {
   readonly #db: SqliteDatabase;
   readonly #settings: SqlSettings;
   readonly #text: ReturnType<typeof sqlText>;
   /** Prepared on first use (the table may be created after the provider). */
   readonly #stmts = new Map<SqlName, NamedStatement>();
-  readonly #sweeper: SweepTimer;
   #savepoint = 0;
   /** Saves and touches are done when they return: a changed session does not delay its response. */
   readonly synchronous = true;
@@ -200,8 +198,10 @@ export class SqliteProvider implements Provider, StorerBackend {
   readonly records: SqlRecordStore;
 
   constructor(db: SqliteDatabase, options: SqliteProviderOptions = {}) {
+    const settings = new SqlSettings(options);
+    super(settings);
     this.#db = db;
-    const settings = (this.#settings = new SqlSettings(options));
+    this.#settings = settings;
     const timeout = settings.timeout;
     this.#text = sqlText(settings.table);
     // The per-operation deadline: how long a statement waits on another connection's lock. The app's own setting wins.
@@ -209,7 +209,6 @@ export class SqliteProvider implements Provider, StorerBackend {
       const current = db.prepare('PRAGMA busy_timeout').get() as { timeout?: number } | undefined;
       if ((current?.timeout ?? 0) === 0 && timeout > 0) db.exec(`PRAGMA busy_timeout = ${Math.min(Math.floor(timeout), 0x7fffffff)}`);
     });
-    this.#sweeper = new SweepTimer(settings, () => this.sweep());
     this.users = {
       ref: (sid) => settings.ref(sid),
       login: async (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
@@ -235,27 +234,7 @@ export class SqliteProvider implements Provider, StorerBackend {
         return Number(this.#run(() => this.#stmt('recordSet').run({ id, body: text, exp, version, now })).changes) === 1;
       },
     });
-  }
-
-  get table(): string {
-    return this.#settings.table;
-  }
-
-  get prefix(): string {
-    return this.#settings.prefix;
-  }
-
-  get ttl(): number {
-    return this.#settings.ttl;
-  }
-
-  /** The row id holding `sid` (for inspection and tests; never log it next to the ID). */
-  keyFor(sid: string): string {
-    return this.#settings.keyFor(sid);
-  }
-
-  useDefaults(defaults: ProviderDefaults): void {
-    this.#settings.useDefaults(defaults);
+    this.startSweeps();
   }
 
   /**
@@ -276,11 +255,6 @@ export class SqliteProvider implements Provider, StorerBackend {
     const done = this.#run(() => ({ sessions: Number(this.#stmt('sweep').run(p).changes), tombstones: Number(this.#stmt('sweepRevoked').run(p).changes) }));
     // After the sessions: a records table missing after an upgrade (createSchema() not re-run) cannot stop their sweep.
     return { ...done, records: this.#run(() => Number(this.#stmt('sweepRecords').run(p).changes)) };
-  }
-
-  /** Stops the sweep timer. The database is the app's: it is not closed. */
-  close(): void {
-    this.#sweeper.close();
   }
 
   #exp(now: number): number | null {
@@ -421,11 +395,6 @@ export class SqliteProvider implements Provider, StorerBackend {
       this.#stmt('freeze').run({ id, alias: options.alias, next, grace: now + Math.max(1, options.grace) * 1000 });
       return new ProviderStorer(this, newSid, decodeData((copied as { data: string }).data), options.meta);
     });
-  }
-
-  /** A Storer for `sid` holding `value` (a save redirected from a renewed ID). */
-  attach(sid: string, value: Value): Storer {
-    return new ProviderStorer(this, sid, value);
   }
 
   #list(userId: string): IndexedSession[] {

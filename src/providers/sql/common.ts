@@ -9,7 +9,7 @@ import type { Value } from '../../manager/value.js';
 import { checkTimeout, checkTtl } from '../deadline.js';
 import { DEFAULT_PREFIX, storeKey } from '../keys.js';
 import { CLAIM_MARK, decodeMeta, encodeMeta, isClaim, lost } from '../meta.js';
-import type { IndexOptions, IndexedSession, MetaStorer, ProviderDefaults, SessionMeta } from '../provider.js';
+import type { IndexOptions, IndexedSession, MetaStorer, ProviderDefaults, SessionMeta, Storer } from '../provider.js';
 import { ProviderStorer, type StorerBackend } from '../storer.js';
 import { DEFAULT_TABLE, checkTableName, decodeData, jittered } from './record.js';
 
@@ -169,6 +169,63 @@ export class SweepTimer {
       else done(out);
     }, ms);
     this.#timer.unref();
+  }
+}
+
+/**
+ * What both SQL providers present alike over their settings: the table,
+ * prefix and TTL, row ids, the Session's defaults, the sweep timer, and a
+ * Storer for a redirected save. The statements are each provider's.
+ */
+export abstract class SqlProviderBase implements StorerBackend {
+  readonly #settings: SqlSettings;
+  #sweeper: SweepTimer | null = null;
+
+  protected constructor(settings: SqlSettings) {
+    this.#settings = settings;
+  }
+
+  /** Deletes up to `sweepLimit` expired sessions, as many expired tombstones and as many expired records. */
+  abstract sweep(): SweepCounts | Promise<SweepCounts>;
+  abstract save(sid: string, value: Value, replace: boolean): Promise<void> | void;
+  abstract touch(sid: string): Promise<void> | void;
+
+  /** Starts the sweep timer (`sweepInterval`); last in a constructor, once nothing can throw. */
+  protected startSweeps(): void {
+    this.#sweeper = new SweepTimer(this.#settings, () => this.sweep());
+  }
+
+  /** The table this provider uses. */
+  get table(): string {
+    return this.#settings.table;
+  }
+
+  get prefix(): string {
+    return this.#settings.prefix;
+  }
+
+  /** The TTL in seconds this provider applies (0 = none). */
+  get ttl(): number {
+    return this.#settings.ttl;
+  }
+
+  /** The row id holding `sid` (for inspection and tests; never log it next to the ID). */
+  keyFor(sid: string): string {
+    return this.#settings.keyFor(sid);
+  }
+
+  useDefaults(defaults: ProviderDefaults): void {
+    this.#settings.useDefaults(defaults);
+  }
+
+  /** Stops the sweep timer. The Pool or database is the app's: it is not closed. */
+  close(): void {
+    this.#sweeper?.close();
+  }
+
+  /** A Storer for `sid` holding `value` (a save redirected from a renewed ID). */
+  attach(sid: string, value: Value): Storer {
+    return new ProviderStorer(this, sid, value);
   }
 }
 
