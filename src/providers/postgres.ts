@@ -39,7 +39,7 @@ import {
   type SqlOptions,
   type SweepCounts,
 } from './sql/common.js';
-import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, type SqlRecordStore } from './sql/record.js';
+import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, tableIdents, type SqlRecordStore } from './sql/record.js';
 import { ProviderStorer } from './storer.js';
 
 export { DEFAULT_TABLE } from './sql/record.js';
@@ -81,9 +81,7 @@ function mapPgError(err: unknown): SessionError {
 
 /** Named statements, made once per table (the name must fix the text: pg prepares it once per connection). */
 function statements(table: string) {
-  const t = quoteIdent(table);
-  const r = quoteIdent(table + '_revoked');
-  const rec = quoteIdent(table + '_records');
+  const { t, r, rec } = tableIdents(table);
   const live = '(expires_at IS NULL OR expires_at > now())';
   // Not a login's claim (an alias behind CLAIM_MARK): the claimed ID is gone for everything but a login.
   const unclaimed = "(alias IS NULL OR left(alias, 1) <> '!')";
@@ -226,9 +224,7 @@ type Statements = ReturnType<typeof statements>;
 /** The schema (idempotent DDL) for `table`: what `createSchema()` runs and `sql/postgres.sql` holds for the default name. */
 export function postgresSchema(table: string = DEFAULT_TABLE): string {
   checkTableName(table);
-  const t = quoteIdent(table);
-  const r = quoteIdent(table + '_revoked');
-  const rec = quoteIdent(table + '_records');
+  const { t, r, rec } = tableIdents(table);
   return `-- wasm-session PostgresProvider schema (table ${table}); createSchema() runs this.
 CREATE TABLE IF NOT EXISTS ${t} (
   id         text PRIMARY KEY,  -- prefix + hex SHA-256 of the session ID (never the ID itself)

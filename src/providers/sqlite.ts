@@ -35,7 +35,7 @@ import {
   type SqlOptions,
   type SweepCounts,
 } from './sql/common.js';
-import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, type SqlRecordStore } from './sql/record.js';
+import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, tableIdents, type SqlRecordStore } from './sql/record.js';
 import { ProviderStorer } from './storer.js';
 
 export { DEFAULT_TABLE } from './sql/record.js';
@@ -85,9 +85,7 @@ function mapSqliteError(err: unknown): SessionError {
 /** The schema (idempotent DDL) for `table`: what `createSchema()` runs and `sql/sqlite.sql` holds for the default name. */
 export function sqliteSchema(table: string = DEFAULT_TABLE): string {
   checkTableName(table);
-  const t = quoteIdent(table);
-  const r = quoteIdent(table + '_revoked');
-  const rec = quoteIdent(table + '_records');
+  const { t, r, rec } = tableIdents(table);
   return `-- wasm-session SqliteProvider schema (table ${table}); createSchema() runs this (and sets journal_mode=WAL).
 CREATE TABLE IF NOT EXISTS ${t} (
   id         TEXT PRIMARY KEY NOT NULL,  -- prefix + hex SHA-256 of the session ID (never the ID itself)
@@ -117,9 +115,7 @@ CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_records_expires_at')} ON ${rec
 }
 
 function sqlText(table: string) {
-  const t = quoteIdent(table);
-  const r = quoteIdent(table + '_revoked');
-  const rec = quoteIdent(table + '_records');
+  const { t, r, rec } = tableIdents(table);
   // ?NOW is this process's clock in ms, bound per statement.
   const live = '(expires_at IS NULL OR expires_at > @now)';
   const saveExp = 'CASE WHEN @due IS NOT NULL AND expires_at > @due THEN expires_at ELSE @exp END';

@@ -40,6 +40,11 @@ export function quoteIdent(name: string): string {
   return `"${name}"`;
 }
 
+/** The quoted names of `table` (checked), its tombstones' table and its records' table. */
+export function tableIdents(table: string): { t: string; r: string; rec: string } {
+  return { t: quoteIdent(table), r: quoteIdent(table + '_revoked'), rec: quoteIdent(table + '_records') };
+}
+
 /**
  * Decodes a record's `data` into a Value. Throws `CorruptRecordError` for
  * anything this library did not write: not JSON, not an object of strings, a
