@@ -257,6 +257,7 @@ type Row = QueryResultRow;
 
 export class PostgresProvider extends SqlProviderBase implements Provider {
   readonly #pool: Pool;
+  /** The settings the base class holds too (read directly on the hot path). */
   readonly #settings: SqlSettings;
   readonly #sql: Statements;
   /** The user index (`session.login` and friends): the `user_id` column. */

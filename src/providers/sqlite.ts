@@ -181,6 +181,7 @@ interface Row {
 
 export class SqliteProvider extends SqlProviderBase implements Provider {
   readonly #db: SqliteDatabase;
+  /** The settings the base class holds too (read directly on the hot path). */
   readonly #settings: SqlSettings;
   readonly #text: ReturnType<typeof sqlText>;
   /** Prepared on first use (the table may be created after the provider). */
