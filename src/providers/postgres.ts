@@ -12,61 +12,43 @@
  * `pg` is only imported as a type: the app passes its own Pool.
  */
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import {
-  DuplicateIdError,
-  InvalidConfigError,
-  SessionError,
-  SessionMovedError,
-  SessionNotFoundError,
-  StoreUnavailableError,
-} from '../errors.js';
+import { DuplicateIdError, SessionError, SessionNotFoundError, StoreUnavailableError } from '../errors.js';
 import { Value } from '../manager/value.js';
-import { checkTimeout, checkTtl } from './deadline.js';
-import { DEFAULT_PREFIX, storeKey } from './keys.js';
-import { CLAIM_MARK, decodeMeta, encodeMeta, hintOf, isClaim, lost } from './meta.js';
+import { encodeMeta, hintOf } from './meta.js';
 import type {
   IndexOptions,
   IndexedSession,
   MetaStorer,
   Provider,
-  ProviderDefaults,
   RenewOptions,
   RestoreOptions,
   SessionMeta,
   Storer,
   UserIndex,
-  VersionedRecord,
 } from './provider.js';
 import {
-  DEFAULT_TABLE,
-  checkTableName,
-  decodeData,
-  encodeFields,
-  encodeValue,
-  jittered,
-  parseVersion,
-  quoteIdent,
-  recordTtl,
-  type SqlRecordStore,
-} from './sql/record.js';
-import { ProviderStorer, type StorerBackend } from './storer.js';
+  SqlSettings,
+  SqlProviderBase,
+  insertedStorer,
+  loginClaim,
+  lostLogin,
+  renewedAlias,
+  rowStorer,
+  unsaved,
+  type SessionRow,
+  type SqlOptions,
+  type SweepCounts,
+} from './sql/common.js';
+import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, tableIdents, type SqlRecordStore } from './sql/record.js';
+import { ProviderStorer } from './storer.js';
 
 export { DEFAULT_TABLE } from './sql/record.js';
 export type { SqlRecordStore } from './sql/record.js';
 
-/** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
-const FALLBACK_TTL = 1_800;
-
 /** Most restores one read statement carries. */
 const READ_BATCH = 64;
 
-export interface PostgresProviderOptions {
-  /** Table name (a plain identifier; the tombstone table is `<table>_revoked`, the records table `<table>_records`). Default `wasm_sessions`. */
-  table?: string;
-  /** Prefix of the stored key (several apps may share one table). Default `sess:`. */
-  prefix?: string;
-  /** Idle timeout in seconds; 0 = no expiry. Default: the Session's `sessionExpire`. */
-  ttl?: number;
+export interface PostgresProviderOptions extends SqlOptions {
   /**
    * Bound on each operation in milliseconds, pool acquire included; past it
    * the call rejects with `ERR_STORE_UNAVAILABLE` and a connection with the
@@ -82,10 +64,6 @@ export interface PostgresProviderOptions {
    * request. Must be less than the TTL. Default 0: every touch and save moves it.
    */
   touchAfter?: number;
-  /** Seconds between sweeps of expired rows (± 25 % jitter); 0 = never (sweep with `sweep()` yourself). Default 300. */
-  sweepInterval?: number;
-  /** Most rows one sweep statement deletes. Default 1000. */
-  sweepLimit?: number;
 }
 
 /** A `pg` server error's SQLSTATE; `undefined` for anything else (a broken connection: `ECONNREFUSED`, `EPIPE`...). */
@@ -104,9 +82,7 @@ function mapPgError(err: unknown): SessionError {
 
 /** Named statements, made once per table (the name must fix the text: pg prepares it once per connection). */
 function statements(table: string) {
-  const t = quoteIdent(table);
-  const r = quoteIdent(table + '_revoked');
-  const rec = quoteIdent(table + '_records');
+  const { t, r, rec } = tableIdents(table);
   const live = '(expires_at IS NULL OR expires_at > now())';
   // Not a login's claim (an alias behind CLAIM_MARK): the claimed ID is gone for everything but a login.
   const unclaimed = "(alias IS NULL OR left(alias, 1) <> '!')";
@@ -249,9 +225,7 @@ type Statements = ReturnType<typeof statements>;
 /** The schema (idempotent DDL) for `table`: what `createSchema()` runs and `sql/postgres.sql` holds for the default name. */
 export function postgresSchema(table: string = DEFAULT_TABLE): string {
   checkTableName(table);
-  const t = quoteIdent(table);
-  const r = quoteIdent(table + '_revoked');
-  const rec = quoteIdent(table + '_records');
+  const { t, r, rec } = tableIdents(table);
   return `-- wasm-session PostgresProvider schema (table ${table}); createSchema() runs this.
 CREATE TABLE IF NOT EXISTS ${t} (
   id         text PRIMARY KEY,  -- prefix + hex SHA-256 of the session ID (never the ID itself)
@@ -282,45 +256,27 @@ CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_records_expires_at')} ON ${rec
 
 type Row = QueryResultRow;
 
-export class PostgresProvider implements Provider, StorerBackend {
+export class PostgresProvider extends SqlProviderBase implements Provider {
   readonly #pool: Pool;
-  readonly #table: string;
-  readonly #prefix: string;
-  readonly #timeout: number;
-  readonly #touchAfter: number;
+  /** The settings the base class holds too (read directly on the hot path). */
+  readonly #settings: SqlSettings;
   readonly #sql: Statements;
-  readonly #sweepLimit: number;
-  readonly #sweepInterval: number;
-  #sweepTimer: ReturnType<typeof setTimeout> | null = null;
-  #closed = false;
-  #ttl: number;
-  readonly #ttlFixed: boolean;
-  #lifetime = 0;
   /** The user index (`session.login` and friends): the `user_id` column. */
   readonly users: UserIndex;
   /** Small compare-and-set records (remember-me series, device limit): the `<table>_records` table. */
   readonly records: SqlRecordStore;
 
   constructor(pool: Pool, options: PostgresProviderOptions = {}) {
+    const settings = new SqlSettings(options);
+    super(settings);
     this.#pool = pool;
-    this.#table = checkTableName(options.table ?? DEFAULT_TABLE);
-    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
-    if (typeof this.#prefix !== 'string') throw new InvalidConfigError('prefix must be a string');
-    this.#timeout = checkTimeout(options.timeout);
-    this.#ttlFixed = options.ttl !== undefined;
-    this.#ttl = options.ttl === undefined ? FALLBACK_TTL : checkTtl(options.ttl);
-    this.#touchAfter = wholeSeconds(options.touchAfter ?? 0, 'touchAfter');
-    this.#checkTouchAfter();
-    this.#sweepInterval = wholeSeconds(options.sweepInterval ?? 300, 'sweepInterval');
-    this.#sweepLimit = wholeSeconds(options.sweepLimit ?? 1000, 'sweepLimit');
-    if (this.#sweepLimit < 1) throw new InvalidConfigError('sweepLimit must be at least 1');
-    this.#sql = statements(this.#table);
+    this.#settings = settings;
+    this.#sql = statements(settings.table);
     // An idle pooled connection that dies (a PostgreSQL restart) makes the Pool emit 'error': without a
     // listener that would end the process. The next operation reports the outage as ERR_STORE_UNAVAILABLE.
     if (pool.listenerCount('error') === 0) pool.on('error', () => {});
-    if (this.#sweepInterval > 0) this.#scheduleSweep(jittered(this.#sweepInterval));
     this.users = {
-      ref: (sid) => this.#hash(sid),
+      ref: (sid) => settings.ref(sid),
       login: (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
       logout: async (sid) => {
         await this.#query(this.#sql.destroy, [this.keyFor(sid)], 'destroy');
@@ -329,48 +285,16 @@ export class PostgresProvider implements Provider, StorerBackend {
       destroy: (userId, refs) => this.#destroyRefs(userId, refs),
       revoked: async (sid) => (await this.#query(this.#sql.revoked, [this.keyFor(sid)], 'restore')).rowCount === 1,
     };
-    this.records = {
-      keyFor: (name) => storeKey(this.#prefix, name),
-      get: (name) => this.#recordGet(name),
-      put: (name, text, version, ttl) => this.#recordPut(name, text, version, ttl),
-    };
-  }
-
-  /** The table this provider uses. */
-  get table(): string {
-    return this.#table;
-  }
-
-  get prefix(): string {
-    return this.#prefix;
-  }
-
-  /** The TTL in seconds this provider applies (0 = none). */
-  get ttl(): number {
-    return this.#ttl;
-  }
-
-  /** The row id holding `sid` (for inspection and tests; never log it next to the ID). */
-  keyFor(sid: string): string {
-    return storeKey(this.#prefix, sid);
-  }
-
-  #hash(sid: string): string {
-    return this.keyFor(sid).slice(this.#prefix.length);
-  }
-
-  #checkTouchAfter(): void {
-    if (this.#touchAfter > 0 && this.#ttl > 0 && this.#touchAfter >= this.#ttl) {
-      throw new InvalidConfigError(`touchAfter (${this.#touchAfter} s) must be less than the TTL (${this.#ttl} s)`);
-    }
-  }
-
-  useDefaults(defaults: ProviderDefaults): void {
-    if (!this.#ttlFixed) {
-      this.#ttl = checkTtl(defaults.ttl);
-      this.#checkTouchAfter();
-    }
-    if (defaults.lifetime !== undefined) this.#lifetime = defaults.lifetime;
+    this.records = sqlRecordStore(settings.prefix, {
+      get: async (id) => {
+        const row = (await this.#query(this.#sql.recordGet, [id], 'record get')).rows[0];
+        return row === undefined ? null : { text: row.body as string, version: row.version as string };
+      },
+      add: async (id, text, seconds) => (await this.#query(this.#sql.recordAdd, [id, text, seconds], 'record put')).rowCount === 1,
+      set: async (id, text, version, seconds) =>
+        (await this.#query(this.#sql.recordSet, [id, text, String(version), seconds], 'record put')).rowCount === 1,
+    });
+    this.startSweeps();
   }
 
   /**
@@ -385,7 +309,7 @@ export class PostgresProvider implements Provider, StorerBackend {
     try {
       await client.query('BEGIN');
       await client.query("SELECT pg_advisory_xact_lock(hashtext('wasm-session:schema'))");
-      await client.query(postgresSchema(this.#table));
+      await client.query(postgresSchema(this.#settings.table));
       await client.query('COMMIT');
       client.release();
     } catch (err) {
@@ -396,59 +320,35 @@ export class PostgresProvider implements Provider, StorerBackend {
   }
 
   /** Deletes up to `sweepLimit` expired sessions, as many expired tombstones and as many expired records; resolves with the counts. */
-  async sweep(): Promise<{ sessions: number; tombstones: number; records: number }> {
-    const res = await this.#query(this.#sql.sweep, [this.#sweepLimit], 'sweep');
+  async sweep(): Promise<SweepCounts> {
+    const limit = this.#settings.sweepLimit;
+    const res = await this.#query(this.#sql.sweep, [limit], 'sweep');
     const row = res.rows[0] as { sessions: number; tombstones: number };
-    const rec = await this.#query(this.#sql.sweepRecords, [this.#sweepLimit], 'sweep');
+    const rec = await this.#query(this.#sql.sweepRecords, [limit], 'sweep');
     return { sessions: row.sessions, tombstones: row.tombstones, records: (rec.rows[0] as { records: number }).records };
-  }
-
-  /** Stops the sweep timer. The Pool is the app's: it is not ended. */
-  close(): void {
-    this.#closed = true;
-    if (this.#sweepTimer !== null) clearTimeout(this.#sweepTimer);
-    this.#sweepTimer = null;
-  }
-
-  #scheduleSweep(ms: number): void {
-    if (this.#closed) return;
-    this.#sweepTimer = setTimeout(() => {
-      this.#sweepTimer = null;
-      this.sweep().then(
-        // A full batch: more are waiting, go on soon (each statement stays bounded).
-        (n) =>
-          this.#scheduleSweep(
-            n.sessions >= this.#sweepLimit || n.tombstones >= this.#sweepLimit || n.records >= this.#sweepLimit ? 1000 : jittered(this.#sweepInterval),
-          ),
-        // The store is down: the requests report it; try again at the next interval.
-        () => this.#scheduleSweep(jittered(this.#sweepInterval)),
-      );
-    }, ms);
-    this.#sweepTimer.unref();
   }
 
   async new(sid: string, initial?: Value): Promise<Storer> {
     const value = initial ?? new Value();
-    const res = await this.#query(this.#sql.insert, [this.keyFor(sid), encodeValue(value), this.#ttl, null, null, null], 'new');
-    if (res.rowCount !== 1) throw new DuplicateIdError();
-    value.markSaved();
-    return new ProviderStorer(this, sid, value);
+    const res = await this.#query(this.#sql.insert, [this.keyFor(sid), encodeValue(value), this.#settings.ttl, null, null, null], 'new');
+    return insertedStorer(this, sid, value, res.rowCount === 1);
   }
 
   async restore(sid: string, options?: RestoreOptions): Promise<Storer> {
-    const key = this.keyFor(sid);
-    const touch = options?.touch === true && this.#ttl > 0;
-    if (touch && this.#touchAfter === 0) {
+    const s = this.#settings;
+    const key = s.keyFor(sid);
+    const touch = options?.touch === true && s.ttl > 0;
+    if (touch && s.touchAfter === 0) {
       // Every touch writes: the read and the slide in one statement.
-      const row = (await this.#query(this.#sql.restoreTouch, [key, this.#ttl, this.#touchAfter], 'restore')).rows[0];
+      const row = (await this.#query(this.#sql.restoreTouch, [key, s.ttl, s.touchAfter], 'restore')).rows[0];
       if (row === undefined) throw new SessionNotFoundError();
-      return this.#storer(sid, row);
+      return rowStorer(this, sid, row as SessionRow);
     }
     // A plain read (batched with the other requests' reads of this turn); with touchAfter, most need no write.
     const row = await this.#read(key);
     if (row === undefined) throw new SessionNotFoundError();
-    const storer = this.#storer(sid, row);
-    if (touch && row.stale === true) await this.#query(this.#sql.slide, [key, this.#ttl], 'restore');
+    const storer = rowStorer(this, sid, row as SessionRow);
+    if (touch && row.stale === true) await this.#query(this.#sql.slide, [key, s.ttl], 'restore');
     return storer;
   }
 
@@ -478,7 +378,7 @@ export class PostgresProvider implements Provider, StorerBackend {
   #flushReads(batch: Map<string, ((row: Row | undefined, err?: unknown) => void)[]>): void {
     if (this.#reads !== batch) return; // flushed already (full)
     this.#reads = null;
-    this.#query(this.#sql.restoreMany, [[...batch.keys()], this.#ttl, this.#touchAfter], 'restore').then(
+    this.#query(this.#sql.restoreMany, [[...batch.keys()], this.#settings.ttl, this.#settings.touchAfter], 'restore').then(
       (res) => {
         const byId = new Map<string, Row>();
         for (const row of res.rows) byId.set(row.id as string, row);
@@ -493,15 +393,6 @@ export class PostgresProvider implements Provider, StorerBackend {
     );
   }
 
-  #storer(sid: string, row: Row): MetaStorer {
-    // A login's claim: only a concurrent login of the same user reads it (see #login).
-    if (typeof row.alias === 'string' && isClaim(row.alias)) throw new SessionNotFoundError();
-    const value = decodeData(row.data as string);
-    const meta = row.meta === null || row.meta === undefined ? null : decodeMeta(row.meta as string);
-    const alias = (row.alias as string | null | undefined) ?? null;
-    return new ProviderStorer(this, sid, value, meta, alias);
-  }
-
   /**
    * Reads `sid` (a corrupt record is refused before anything moves), then
    * moves it to `newSid` by changing its primary key: one statement, so at no
@@ -511,11 +402,11 @@ export class PostgresProvider implements Provider, StorerBackend {
     const key = this.keyFor(sid);
     const before = (await this.#query(this.#sql.restore, [key], 'refresh')).rows[0];
     if (before === undefined) throw new SessionNotFoundError();
-    this.#storer(sid, before); // a corrupt record is refused before anything moves
-    const res = await this.#query(this.#sql.move, [key, this.keyFor(newSid), hintOf(newSid), this.#ttl], 'refresh', true);
+    rowStorer(this, sid, before as SessionRow); // a corrupt record is refused before anything moves
+    const res = await this.#query(this.#sql.move, [key, this.keyFor(newSid), hintOf(newSid), this.#settings.ttl], 'refresh', true);
     const row = res.rows[0];
     if (row === undefined) throw new SessionNotFoundError();
-    return this.#storer(newSid, { data: row.data, meta: row.meta, alias: null });
+    return rowStorer(this, newSid, { data: row.data as string, meta: row.meta as string | null, alias: null });
   }
 
   async destroy(sid: string): Promise<void> {
@@ -524,23 +415,22 @@ export class PostgresProvider implements Provider, StorerBackend {
 
   /** @internal Writes `v`'s changes (or all of it with `full`) into an existing session. */
   async save(sid: string, v: Value, full: boolean): Promise<void> {
-    const key = this.keyFor(sid);
+    const s = this.#settings;
+    const key = s.keyFor(sid);
     const changes = v.changes();
     const res =
       full || changes.cleared
-        ? await this.#query(this.#sql.replace, [key, encodeValue(v), this.#ttl, this.#touchAfter], 'save')
-        : await this.#query(this.#sql.merge, [key, encodeFields(changes.set), [...changes.deleted], this.#ttl, this.#touchAfter], 'save');
+        ? await this.#query(this.#sql.replace, [key, encodeValue(v), s.ttl, s.touchAfter], 'save')
+        : await this.#query(this.#sql.merge, [key, encodeFields(changes.set), [...changes.deleted], s.ttl, s.touchAfter], 'save');
     if (res.rowCount === 1) return;
-    const alias = (await this.#query(this.#sql.aliasOf, [key], 'save')).rows[0]?.alias as string | null | undefined;
-    // Renewed: redirected to the new ID. Claimed by a login: a save of the pre-login session never reaches the logged-in one.
-    if (typeof alias === 'string' && !isClaim(alias)) throw new SessionMovedError(alias);
-    throw new SessionNotFoundError('session expired or was destroyed before it was saved');
+    throw unsaved((await this.#query(this.#sql.aliasOf, [key], 'save')).rows[0]?.alias as string | null | undefined);
   }
 
   /** @internal */
   async touch(sid: string): Promise<void> {
     const key = this.keyFor(sid);
-    const res = this.#ttl > 0 ? await this.#query(this.#sql.touch, [key, this.#ttl], 'touch') : await this.#query(this.#sql.exists, [key], 'touch');
+    const ttl = this.#settings.ttl;
+    const res = ttl > 0 ? await this.#query(this.#sql.touch, [key, ttl], 'touch') : await this.#query(this.#sql.exists, [key], 'touch');
     if (res.rowCount !== 1) throw new SessionNotFoundError();
   }
 
@@ -548,24 +438,22 @@ export class PostgresProvider implements Provider, StorerBackend {
     const userId = meta.userId as string;
     const metaJson = encodeMeta(meta);
     const newKey = this.keyFor(newSid);
+    const ttl = this.#settings.ttl;
     if (sid === null) {
-      const res = await this.#query(this.#sql.insert, [newKey, encodeValue(value), this.#ttl, userId, metaJson, hintOf(newSid)], 'refresh');
-      if (res.rowCount !== 1) throw new DuplicateIdError();
-      value.markSaved();
-      return new ProviderStorer(this, newSid, value, meta);
+      const res = await this.#query(this.#sql.insert, [newKey, encodeValue(value), ttl, userId, metaJson, hintOf(newSid)], 'refresh');
+      return insertedStorer(this, newSid, value, res.rowCount === 1, meta);
     }
     // The binding, the new ID and the claim in one statement: the old ID is gone (fixation) the moment the new one exists.
     const key = this.keyFor(sid);
-    const claim = options.alias === undefined ? null : CLAIM_MARK + options.alias;
-    const grace = Math.max(1, options.grace ?? 30);
-    const res = await this.#query(this.#sql.login, [key, newKey, hintOf(newSid), this.#ttl, userId, metaJson, claim, grace, encodeMeta({ userId })], 'refresh', true);
+    const claim = loginClaim(options, userId);
+    const res = await this.#query(
+      this.#sql.login,
+      [key, newKey, hintOf(newSid), ttl, userId, metaJson, claim?.alias ?? null, claim?.grace ?? 1, claim?.meta ?? null],
+      'refresh',
+      true,
+    );
     const row = res.rows[0];
-    if (row === undefined) {
-      // Lost: a claim of the same user is joined, anything else is gone (see `lost`).
-      const old = (await this.#query(this.#sql.restore, [key], 'refresh')).rows[0];
-      if (typeof old?.alias !== 'string') throw new SessionNotFoundError();
-      throw lost(old.alias, claimMeta(old.meta as string | null), meta);
-    }
+    if (row === undefined) throw lostLogin((await this.#query(this.#sql.restore, [key], 'refresh')).rows[0], meta);
     return new ProviderStorer(this, newSid, decodeData(row.data as string), meta);
   }
 
@@ -582,7 +470,7 @@ export class PostgresProvider implements Provider, StorerBackend {
         this.keyFor(newSid),
         options.alias,
         Math.max(1, options.grace),
-        this.#ttl,
+        this.#settings.ttl,
         options.meta.userId ?? null,
         encodeMeta(options.meta),
         hintOf(newSid),
@@ -592,59 +480,26 @@ export class PostgresProvider implements Provider, StorerBackend {
     );
     const row = res.rows[0] as { found: number; alias: string | null; data: string | null };
     if (row.found === 0) return null;
-    if (row.alias !== null) return isClaim(row.alias) ? null : { alias: row.alias };
+    if (row.alias !== null) return renewedAlias(row.alias);
     return new ProviderStorer(this, newSid, decodeData(row.data as string), options.meta);
   }
 
-  /** A Storer for `sid` holding `value` (a save redirected from a renewed ID). */
-  attach(sid: string, value: Value): Storer {
-    return new ProviderStorer(this, sid, value);
-  }
-
-  async #recordGet(name: string): Promise<VersionedRecord | null> {
-    const row = (await this.#query(this.#sql.recordGet, [this.records.keyFor(name)], 'record get')).rows[0];
-    return row === undefined ? null : { text: row.body as string, version: row.version as string };
-  }
-
-  async #recordPut(name: string, text: string, version: string | null, ttl: number): Promise<boolean> {
-    const key = this.records.keyFor(name);
-    const seconds = recordTtl(ttl);
-    if (version === null) return (await this.#query(this.#sql.recordAdd, [key, text, seconds], 'record put')).rowCount === 1;
-    const at = parseVersion(version);
-    if (at === null) return false; // not a version `get` handed out: no row is at it
-    return (await this.#query(this.#sql.recordSet, [key, text, String(at), seconds], 'record put')).rowCount === 1;
-  }
-
   async #list(userId: string): Promise<IndexedSession[]> {
-    const res = await this.#query(this.#sql.list, [userId, this.#prefix], 'restore');
+    const s = this.#settings;
+    const res = await this.#query(this.#sql.list, [userId, s.prefix], 'restore');
     const now = Date.now();
     const out: IndexedSession[] = [];
     for (const row of res.rows) {
-      let meta: SessionMeta;
-      try {
-        meta = decodeMeta(row.meta as string);
-      } catch {
-        continue; // a row this library did not write: not listed
-      }
-      const remaining = row.remaining as number | null;
-      const lastSeenAt = this.#ttl > 0 && remaining !== null ? now - Math.max(0, this.#ttl * 1000 - remaining) : null;
-      out.push({
-        ref: (row.id as string).slice(this.#prefix.length),
-        sidHint: (row.hint as string | null) ?? '…',
-        loginAt: meta.loginAt ?? 0,
-        label: meta.label ?? null,
-        lastSeenAt,
-      });
+      const listed = s.listed(row as { id: string; hint: string | null; meta: string | null }, row.remaining as number | null, now);
+      if (listed !== null) out.push(listed); // else a row this library did not write: not listed
     }
     return out;
   }
 
   async #destroyRefs(userId: string, refs: readonly string[]): Promise<number> {
     if (refs.length === 0) return 0;
-    // Tombstones (for reason 'revoked') last as long as an idle session could have lived.
-    const tomb = this.#ttl > 0 ? this.#ttl : this.#lifetime > 0 ? this.#lifetime : 86_400;
-    const ids = [...new Set(refs)].map((ref) => this.#prefix + ref);
-    const res = await this.#query(this.#sql.destroyRefs, [userId, ids, tomb], 'destroy');
+    const ids = [...new Set(refs)].map((ref) => this.#settings.prefix + ref);
+    const res = await this.#query(this.#sql.destroyRefs, [userId, ids, this.#settings.tombstoneSeconds()], 'destroy');
     return (res.rows[0] as { n: number }).n;
   }
 
@@ -657,7 +512,7 @@ export class PostgresProvider implements Provider, StorerBackend {
    */
   #query(stmt: { name: string; text: string }, values: unknown[], what: string, unique = false): Promise<QueryResult> {
     return new Promise<QueryResult>((resolve, reject) => {
-      const op = new PendingQuery(this.#pending, resolve, reject, unique, what, this.#timeout);
+      const op = new PendingQuery(this.#pending, resolve, reject, unique, what, this.#settings.timeout);
       if (op.deadline !== Infinity) this.#watch();
       this.#pool.connect((err, c) => {
         if (err !== undefined || c === undefined) {
@@ -688,7 +543,7 @@ export class PostgresProvider implements Provider, StorerBackend {
   #watch(): void {
     if (this.#ticker !== null) return;
     // A tick of an eighth of the deadline (10 to 250 ms): a late answer is cut off at most that much past it.
-    const tick = Math.max(10, Math.min(250, Math.floor(this.#timeout / 8)));
+    const tick = Math.max(10, Math.min(250, Math.floor(this.#settings.timeout / 8)));
     this.#ticker = setInterval(() => {
       const now = Date.now();
       for (const op of this.#pending) if (op.deadline <= now) op.expire();
@@ -736,21 +591,4 @@ class PendingQuery {
       this.client = null;
     }
   }
-}
-
-/** A claim's metadata (the winner's user), or `null` when it does not parse. */
-function claimMeta(json: string | null): SessionMeta | null {
-  if (json === null) return null;
-  try {
-    return decodeMeta(json);
-  } catch {
-    return null;
-  }
-}
-
-function wholeSeconds(n: number, name: string): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
-    throw new InvalidConfigError(`${name} must be a whole number >= 0, got ${String(n)}`);
-  }
-  return n;
 }

@@ -9,51 +9,37 @@
  * with `expires_at` in ms since the epoch (this process's clock). The module
  * never imports `node:sqlite`: it takes the app's database object.
  */
-import {
-  CorruptRecordError,
-  DuplicateIdError,
-  InvalidConfigError,
-  SessionError,
-  SessionMovedError,
-  SessionNotFoundError,
-  StoreUnavailableError,
-} from '../errors.js';
+import { CorruptRecordError, DuplicateIdError, SessionError, SessionNotFoundError, StoreUnavailableError } from '../errors.js';
 import { Value } from '../manager/value.js';
-import { checkTimeout, checkTtl } from './deadline.js';
-import { DEFAULT_PREFIX, storeKey } from './keys.js';
-import { CLAIM_MARK, decodeMeta, encodeMeta, hintOf, isClaim, lost } from './meta.js';
+import { encodeMeta, hintOf } from './meta.js';
 import type {
   IndexedSession,
   IndexOptions,
   MetaStorer,
   Provider,
-  ProviderDefaults,
   RenewOptions,
   RestoreOptions,
   SessionMeta,
   Storer,
   UserIndex,
-  VersionedRecord,
 } from './provider.js';
 import {
-  DEFAULT_TABLE,
-  checkTableName,
-  decodeData,
-  encodeFields,
-  encodeValue,
-  jittered,
-  parseVersion,
-  quoteIdent,
-  recordTtl,
-  type SqlRecordStore,
-} from './sql/record.js';
-import { ProviderStorer, type StorerBackend } from './storer.js';
+  SqlSettings,
+  SqlProviderBase,
+  insertedStorer,
+  loginClaim,
+  lostLogin,
+  renewedAlias,
+  rowStorer,
+  unsaved,
+  type SqlOptions,
+  type SweepCounts,
+} from './sql/common.js';
+import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, tableIdents, type SqlRecordStore } from './sql/record.js';
+import { ProviderStorer } from './storer.js';
 
 export { DEFAULT_TABLE } from './sql/record.js';
 export type { SqlRecordStore } from './sql/record.js';
-
-/** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
-const FALLBACK_TTL = 1_800;
 
 /** A value SQLite binds. */
 export type SqliteValue = null | number | bigint | string | Uint8Array;
@@ -71,30 +57,13 @@ export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
 }
 
-export interface SqliteProviderOptions {
-  /** Table name (a plain identifier; the tombstone table is `<table>_revoked`, the records table `<table>_records`). Default `wasm_sessions`. */
-  table?: string;
-  /** Prefix of the stored key. Default `sess:`. */
-  prefix?: string;
-  /** Idle timeout in seconds; 0 = no expiry. Default: the Session's `sessionExpire`. */
-  ttl?: number;
+export interface SqliteProviderOptions extends SqlOptions {
   /**
    * How long a statement waits for another connection's write lock, in ms
    * (SQLite's busy timeout, set on the database when it has none); past it the
    * call throws `ERR_STORE_UNAVAILABLE`. Default 2000.
    */
   timeout?: number;
-  /**
-   * Seconds: a restore with touch, or a save, moves `expires_at` only when it
-   * was set at least this long ago, so most reads write nothing. An idle
-   * session may then expire up to this much earlier than `ttl` after its last
-   * request. Must be less than the TTL. Default 0: every touch and save moves it.
-   */
-  touchAfter?: number;
-  /** Seconds between sweeps of expired rows (± 25 % jitter); 0 = never. Default 300. */
-  sweepInterval?: number;
-  /** Most rows one sweep deletes. Default 1000. */
-  sweepLimit?: number;
 }
 
 /** A node:sqlite error's SQLite result code (the primary code, low byte), if any. */
@@ -117,9 +86,7 @@ function mapSqliteError(err: unknown): SessionError {
 /** The schema (idempotent DDL) for `table`: what `createSchema()` runs and `sql/sqlite.sql` holds for the default name. */
 export function sqliteSchema(table: string = DEFAULT_TABLE): string {
   checkTableName(table);
-  const t = quoteIdent(table);
-  const r = quoteIdent(table + '_revoked');
-  const rec = quoteIdent(table + '_records');
+  const { t, r, rec } = tableIdents(table);
   return `-- wasm-session SqliteProvider schema (table ${table}); createSchema() runs this (and sets journal_mode=WAL).
 CREATE TABLE IF NOT EXISTS ${t} (
   id         TEXT PRIMARY KEY NOT NULL,  -- prefix + hex SHA-256 of the session ID (never the ID itself)
@@ -149,9 +116,7 @@ CREATE INDEX IF NOT EXISTS ${quoteIdent(table + '_records_expires_at')} ON ${rec
 }
 
 function sqlText(table: string) {
-  const t = quoteIdent(table);
-  const r = quoteIdent(table + '_revoked');
-  const rec = quoteIdent(table + '_records');
+  const { t, r, rec } = tableIdents(table);
   // ?NOW is this process's clock in ms, bound per statement.
   const live = '(expires_at IS NULL OR expires_at > @now)';
   const saveExp = 'CASE WHEN @due IS NOT NULL AND expires_at > @due THEN expires_at ELSE @exp END';
@@ -215,21 +180,13 @@ interface Row {
   expires_at: number | null;
 }
 
-export class SqliteProvider implements Provider, StorerBackend {
+export class SqliteProvider extends SqlProviderBase implements Provider {
   readonly #db: SqliteDatabase;
-  readonly #table: string;
-  readonly #prefix: string;
-  readonly #touchAfter: number;
+  /** The settings the base class holds too (read directly on the hot path). */
+  readonly #settings: SqlSettings;
   readonly #text: ReturnType<typeof sqlText>;
   /** Prepared on first use (the table may be created after the provider). */
   readonly #stmts = new Map<SqlName, NamedStatement>();
-  readonly #sweepLimit: number;
-  readonly #sweepInterval: number;
-  #sweepTimer: ReturnType<typeof setTimeout> | null = null;
-  #closed = false;
-  #ttl: number;
-  readonly #ttlFixed: boolean;
-  #lifetime = 0;
   #savepoint = 0;
   /** Saves and touches are done when they return: a changed session does not delay its response. */
   readonly synchronous = true;
@@ -239,27 +196,19 @@ export class SqliteProvider implements Provider, StorerBackend {
   readonly records: SqlRecordStore;
 
   constructor(db: SqliteDatabase, options: SqliteProviderOptions = {}) {
+    const settings = new SqlSettings(options);
+    super(settings);
     this.#db = db;
-    this.#table = checkTableName(options.table ?? DEFAULT_TABLE);
-    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
-    if (typeof this.#prefix !== 'string') throw new InvalidConfigError('prefix must be a string');
-    const timeout = checkTimeout(options.timeout);
-    this.#ttlFixed = options.ttl !== undefined;
-    this.#ttl = options.ttl === undefined ? FALLBACK_TTL : checkTtl(options.ttl);
-    this.#touchAfter = wholeSeconds(options.touchAfter ?? 0, 'touchAfter');
-    this.#checkTouchAfter();
-    this.#sweepInterval = wholeSeconds(options.sweepInterval ?? 300, 'sweepInterval');
-    this.#sweepLimit = wholeSeconds(options.sweepLimit ?? 1000, 'sweepLimit');
-    if (this.#sweepLimit < 1) throw new InvalidConfigError('sweepLimit must be at least 1');
-    this.#text = sqlText(this.#table);
+    this.#settings = settings;
+    const timeout = settings.timeout;
+    this.#text = sqlText(settings.table);
     // The per-operation deadline: how long a statement waits on another connection's lock. The app's own setting wins.
     this.#run(() => {
       const current = db.prepare('PRAGMA busy_timeout').get() as { timeout?: number } | undefined;
       if ((current?.timeout ?? 0) === 0 && timeout > 0) db.exec(`PRAGMA busy_timeout = ${Math.min(Math.floor(timeout), 0x7fffffff)}`);
     });
-    if (this.#sweepInterval > 0) this.#scheduleSweep(jittered(this.#sweepInterval));
     this.users = {
-      ref: (sid) => this.#hash(sid),
+      ref: (sid) => settings.ref(sid),
       login: async (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
       logout: async (sid) => {
         this.#run(() => this.#stmt('destroy').run({ id: this.keyFor(sid) }));
@@ -268,46 +217,22 @@ export class SqliteProvider implements Provider, StorerBackend {
       destroy: async (userId, refs) => this.#destroyRefs(userId, refs),
       revoked: async (sid) => this.#run(() => this.#stmt('revoked').get({ id: this.keyFor(sid), now: Date.now() }) !== undefined),
     };
-    this.records = {
-      keyFor: (name) => storeKey(this.#prefix, name),
-      get: async (name) => this.#recordGet(name),
-      put: async (name, text, version, ttl) => this.#recordPut(name, text, version, ttl),
-    };
-  }
-
-  get table(): string {
-    return this.#table;
-  }
-
-  get prefix(): string {
-    return this.#prefix;
-  }
-
-  get ttl(): number {
-    return this.#ttl;
-  }
-
-  /** The row id holding `sid` (for inspection and tests; never log it next to the ID). */
-  keyFor(sid: string): string {
-    return storeKey(this.#prefix, sid);
-  }
-
-  #hash(sid: string): string {
-    return this.keyFor(sid).slice(this.#prefix.length);
-  }
-
-  #checkTouchAfter(): void {
-    if (this.#touchAfter > 0 && this.#ttl > 0 && this.#touchAfter >= this.#ttl) {
-      throw new InvalidConfigError(`touchAfter (${this.#touchAfter} s) must be less than the TTL (${this.#ttl} s)`);
-    }
-  }
-
-  useDefaults(defaults: ProviderDefaults): void {
-    if (!this.#ttlFixed) {
-      this.#ttl = checkTtl(defaults.ttl);
-      this.#checkTouchAfter();
-    }
-    if (defaults.lifetime !== undefined) this.#lifetime = defaults.lifetime;
+    this.records = sqlRecordStore(settings.prefix, {
+      get: (id) => {
+        const row = this.#run(() => this.#stmt('recordGet').get({ id, now: Date.now() })) as { body: string; version: number | bigint } | undefined;
+        return row === undefined ? null : { text: row.body, version: String(row.version) };
+      },
+      add: (id, text, seconds) => {
+        const now = Date.now();
+        return Number(this.#run(() => this.#stmt('recordAdd').run({ id, body: text, exp: seconds > 0 ? now + seconds * 1000 : null, now })).changes) === 1;
+      },
+      set: (id, text, version, seconds) => {
+        const now = Date.now();
+        const exp = seconds > 0 ? now + seconds * 1000 : null;
+        return Number(this.#run(() => this.#stmt('recordSet').run({ id, body: text, exp, version, now })).changes) === 1;
+      },
+    });
+    this.startSweeps();
   }
 
   /**
@@ -318,43 +243,21 @@ export class SqliteProvider implements Provider, StorerBackend {
   createSchema(): void {
     this.#run(() => {
       this.#db.exec('PRAGMA journal_mode = WAL');
-      this.#db.exec(sqliteSchema(this.#table));
+      this.#db.exec(sqliteSchema(this.#settings.table));
     });
   }
 
   /** Deletes up to `sweepLimit` expired sessions, as many expired tombstones and as many expired records. */
-  sweep(): { sessions: number; tombstones: number; records: number } {
-    const p = { now: Date.now(), limit: this.#sweepLimit };
+  sweep(): SweepCounts {
+    const p = { now: Date.now(), limit: this.#settings.sweepLimit };
     const done = this.#run(() => ({ sessions: Number(this.#stmt('sweep').run(p).changes), tombstones: Number(this.#stmt('sweepRevoked').run(p).changes) }));
     // After the sessions: a records table missing after an upgrade (createSchema() not re-run) cannot stop their sweep.
     return { ...done, records: this.#run(() => Number(this.#stmt('sweepRecords').run(p).changes)) };
   }
 
-  /** Stops the sweep timer. The database is the app's: it is not closed. */
-  close(): void {
-    this.#closed = true;
-    if (this.#sweepTimer !== null) clearTimeout(this.#sweepTimer);
-    this.#sweepTimer = null;
-  }
-
-  #scheduleSweep(ms: number): void {
-    if (this.#closed) return;
-    this.#sweepTimer = setTimeout(() => {
-      this.#sweepTimer = null;
-      let next = jittered(this.#sweepInterval);
-      try {
-        const n = this.sweep();
-        if (n.sessions >= this.#sweepLimit || n.tombstones >= this.#sweepLimit || n.records >= this.#sweepLimit) next = 1000;
-      } catch {
-        // Busy or closed: the requests report it; try again at the next interval.
-      }
-      this.#scheduleSweep(next);
-    }, ms);
-    this.#sweepTimer.unref();
-  }
-
   #exp(now: number): number | null {
-    return this.#ttl > 0 ? now + this.#ttl * 1000 : null;
+    const ttl = this.#settings.ttl;
+    return ttl > 0 ? now + ttl * 1000 : null;
   }
 
   async new(sid: string, initial?: Value): Promise<Storer> {
@@ -363,9 +266,7 @@ export class SqliteProvider implements Provider, StorerBackend {
     const { changes } = this.#run(() =>
       this.#stmt('insert').run({ id: this.keyFor(sid), data: encodeValue(value), exp: this.#exp(now), user: null, meta: null, hint: null, now }),
     );
-    if (Number(changes) !== 1) throw new DuplicateIdError();
-    value.markSaved();
-    return new ProviderStorer(this, sid, value);
+    return insertedStorer(this, sid, value, Number(changes) === 1);
   }
 
   async restore(sid: string, options?: RestoreOptions): Promise<Storer> {
@@ -374,24 +275,17 @@ export class SqliteProvider implements Provider, StorerBackend {
 
   /** `restore`, synchronous (the manager's returning requests use it). */
   restoreSync(sid: string, options?: RestoreOptions): Storer {
-    const id = this.keyFor(sid);
+    const s = this.#settings;
+    const id = s.keyFor(sid);
     const now = Date.now();
     const row = this.#run(() => this.#stmt('restore').get({ id, now })) as Row | undefined;
     if (row === undefined) throw new SessionNotFoundError();
-    const storer = this.#storer(sid, row);
+    const storer = rowStorer(this, sid, row);
     // Slide only when expires_at was set touchAfter ago or more: most reads write nothing.
-    if (options?.touch === true && this.#ttl > 0 && row.alias === null && row.expires_at !== null && row.expires_at <= now + (this.#ttl - this.#touchAfter) * 1000) {
-      this.#run(() => this.#stmt('slide').run({ id, exp: now + this.#ttl * 1000, now }));
+    if (options?.touch === true && s.ttl > 0 && row.alias === null && row.expires_at !== null && row.expires_at <= now + (s.ttl - s.touchAfter) * 1000) {
+      this.#run(() => this.#stmt('slide').run({ id, exp: now + s.ttl * 1000, now }));
     }
     return storer;
-  }
-
-  #storer(sid: string, row: { data: string; meta: string | null; alias: string | null }): MetaStorer {
-    // A login's claim: only a concurrent login of the same user reads it (see #login).
-    if (row.alias !== null && isClaim(row.alias)) throw new SessionNotFoundError();
-    const value = decodeData(row.data);
-    const meta = row.meta === null ? null : decodeMeta(row.meta);
-    return new ProviderStorer(this, sid, value, meta, row.alias);
   }
 
   async refresh(sid: string, newSid: string): Promise<Storer> {
@@ -399,13 +293,13 @@ export class SqliteProvider implements Provider, StorerBackend {
     const now = Date.now();
     const before = this.#run(() => this.#stmt('restore').get({ id, now })) as Row | undefined;
     if (before === undefined) throw new SessionNotFoundError();
-    this.#storer(sid, before); // a corrupt record is refused before anything moves
+    rowStorer(this, sid, before); // a corrupt record is refused before anything moves
     const row = this.#run(
       () => this.#stmt('move').get({ id, next: this.keyFor(newSid), hint: hintOf(newSid), exp: this.#exp(now), now }),
       true,
     ) as Row | undefined;
     if (row === undefined) throw new SessionNotFoundError();
-    return this.#storer(newSid, { data: row.data, meta: row.meta, alias: null });
+    return rowStorer(this, newSid, { data: row.data, meta: row.meta, alias: null });
   }
 
   async destroy(sid: string): Promise<void> {
@@ -414,21 +308,19 @@ export class SqliteProvider implements Provider, StorerBackend {
 
   /** @internal Writes `v`'s changes (or all of it with `full`) into an existing session; done when it returns. */
   save(sid: string, v: Value, full: boolean): void {
-    const id = this.keyFor(sid);
+    const s = this.#settings;
+    const id = s.keyFor(sid);
     const now = Date.now();
     const changes = v.changes();
     const exp = this.#exp(now);
-    const due = this.#touchAfter > 0 && this.#ttl > 0 ? now + (this.#ttl - this.#touchAfter) * 1000 : null;
+    const due = s.touchAfter > 0 && s.ttl > 0 ? now + (s.ttl - s.touchAfter) * 1000 : null;
     const { changes: n } = this.#run(() =>
       full || changes.cleared
         ? this.#stmt('replace').run({ id, data: encodeValue(v), exp, due, now })
         : this.#stmt('merge').run({ id, patch: patchOf(changes.set, changes.deleted), exp, due, now }),
     );
     if (Number(n) === 1) return;
-    const row = this.#run(() => this.#stmt('aliasOf').get({ id, now })) as { alias: string | null } | undefined;
-    // Renewed: redirected to the new ID. Claimed by a login: a save of the pre-login session never reaches the logged-in one.
-    if (row !== undefined && row.alias !== null && !isClaim(row.alias)) throw new SessionMovedError(row.alias);
-    throw new SessionNotFoundError('session expired or was destroyed before it was saved');
+    throw unsaved((this.#run(() => this.#stmt('aliasOf').get({ id, now })) as { alias: string | null } | undefined)?.alias);
   }
 
   /** @internal */
@@ -436,7 +328,7 @@ export class SqliteProvider implements Provider, StorerBackend {
     const id = this.keyFor(sid);
     const now = Date.now();
     const found = this.#run(() =>
-      this.#ttl > 0 ? Number(this.#stmt('touch').run({ id, exp: this.#exp(now), now }).changes) === 1 : this.#stmt('exists').get({ id, now }) !== undefined,
+      this.#settings.ttl > 0 ? Number(this.#stmt('touch').run({ id, exp: this.#exp(now), now }).changes) === 1 : this.#stmt('exists').get({ id, now }) !== undefined,
     );
     if (!found) throw new SessionNotFoundError();
   }
@@ -456,9 +348,7 @@ export class SqliteProvider implements Provider, StorerBackend {
       const { changes } = this.#run(() =>
         this.#stmt('insert').run({ id: next, data: encodeValue(value), exp: this.#exp(now), user: userId, meta: metaJson, hint: hintOf(newSid), now }),
       );
-      if (Number(changes) !== 1) throw new DuplicateIdError();
-      value.markSaved();
-      return new ProviderStorer(this, newSid, value, meta);
+      return insertedStorer(this, newSid, value, Number(changes) === 1, meta);
     }
     const id = this.keyFor(sid);
     const data = this.#transaction(() => {
@@ -469,20 +359,9 @@ export class SqliteProvider implements Provider, StorerBackend {
         if (sqliteCode(err) === SQLITE_CONSTRAINT) throw new DuplicateIdError();
         throw err;
       }
-      if (row === undefined) {
-        const old = this.#stmt('restore').get({ id, now }) as Row | undefined;
-        if (old === undefined || old.alias === null) throw new SessionNotFoundError();
-        throw lost(old.alias, claimMeta(old.meta), meta);
-      }
-      if (options.alias !== undefined) {
-        this.#stmt('claim').run({
-          id,
-          next,
-          grace: now + Math.max(1, options.grace ?? 30) * 1000,
-          meta: encodeMeta({ userId }),
-          alias: CLAIM_MARK + options.alias,
-        });
-      }
+      if (row === undefined) throw lostLogin(this.#stmt('restore').get({ id, now }) as Row | undefined, meta);
+      const claim = loginClaim(options, userId);
+      if (claim !== null) this.#stmt('claim').run({ id, next, grace: now + claim.grace * 1000, meta: claim.meta, alias: claim.alias });
       return row.data;
     });
     return new ProviderStorer(this, newSid, decodeData(data), meta);
@@ -496,7 +375,7 @@ export class SqliteProvider implements Provider, StorerBackend {
     return this.#transaction(() => {
       const row = this.#stmt('restore').get({ id, now }) as Row | undefined;
       if (row === undefined) return null;
-      if (row.alias !== null) return isClaim(row.alias) ? null : { alias: row.alias };
+      if (row.alias !== null) return renewedAlias(row.alias);
       let copied: { data: string } | undefined;
       try {
         copied = this.#stmt('copy').get({
@@ -516,54 +395,28 @@ export class SqliteProvider implements Provider, StorerBackend {
     });
   }
 
-  /** A Storer for `sid` holding `value` (a save redirected from a renewed ID). */
-  attach(sid: string, value: Value): Storer {
-    return new ProviderStorer(this, sid, value);
-  }
-
-  #recordGet(name: string): VersionedRecord | null {
-    const row = this.#run(() => this.#stmt('recordGet').get({ id: this.records.keyFor(name), now: Date.now() })) as { body: string; version: number | bigint } | undefined;
-    return row === undefined ? null : { text: row.body, version: String(row.version) };
-  }
-
-  #recordPut(name: string, text: string, version: string | null, ttl: number): boolean {
-    const id = this.records.keyFor(name);
-    const seconds = recordTtl(ttl);
-    const now = Date.now();
-    const exp = seconds > 0 ? now + seconds * 1000 : null;
-    if (version === null) return Number(this.#run(() => this.#stmt('recordAdd').run({ id, body: text, exp, now })).changes) === 1;
-    const at = parseVersion(version);
-    if (at === null) return false; // not a version `get` handed out: no row is at it
-    return Number(this.#run(() => this.#stmt('recordSet').run({ id, body: text, exp, version: at, now })).changes) === 1;
-  }
-
   #list(userId: string): IndexedSession[] {
+    const s = this.#settings;
     const now = Date.now();
     const rows = this.#run(() => {
-      this.#stmt('prune').run({ user: userId, prefix: this.#prefix, now });
-      return this.#stmt('list').all({ user: userId, prefix: this.#prefix, now }) as { id: string; hint: string | null; meta: string | null; expires_at: number | null }[];
+      this.#stmt('prune').run({ user: userId, prefix: s.prefix, now });
+      return this.#stmt('list').all({ user: userId, prefix: s.prefix, now }) as { id: string; hint: string | null; meta: string | null; expires_at: number | null }[];
     });
     const out: IndexedSession[] = [];
     for (const row of rows) {
-      let meta: SessionMeta;
-      try {
-        meta = decodeMeta(row.meta ?? '');
-      } catch {
-        continue; // a row this library did not write: not listed
-      }
-      const lastSeenAt = this.#ttl > 0 && row.expires_at !== null ? now - Math.max(0, this.#ttl * 1000 - (row.expires_at - now)) : null;
-      out.push({ ref: row.id.slice(this.#prefix.length), sidHint: row.hint ?? '…', loginAt: meta.loginAt ?? 0, label: meta.label ?? null, lastSeenAt });
+      const listed = s.listed(row, row.expires_at === null ? null : row.expires_at - now, now);
+      if (listed !== null) out.push(listed); // else a row this library did not write: not listed
     }
     return out;
   }
 
   #destroyRefs(userId: string, refs: readonly string[]): number {
     const now = Date.now();
-    const tomb = now + (this.#ttl > 0 ? this.#ttl : this.#lifetime > 0 ? this.#lifetime : 86_400) * 1000;
+    const tomb = now + this.#settings.tombstoneSeconds() * 1000;
     return this.#transaction(() => {
       let n = 0;
       for (const ref of new Set(refs)) {
-        const id = this.#prefix + ref;
+        const id = this.#settings.prefix + ref;
         this.#stmt('tomb').run({ id, exp: tomb });
         const row = this.#stmt('take').get({ id, user: userId, now }) as { alias: string | null; alias_ref: string | null; alive: number } | undefined;
         if (row === undefined) continue;
@@ -616,16 +469,6 @@ export class SqliteProvider implements Provider, StorerBackend {
   }
 }
 
-/** A claim's metadata (the winner's user), or `null` when it does not parse. */
-function claimMeta(json: string | null): SessionMeta | null {
-  if (json === null) return null;
-  try {
-    return decodeMeta(json);
-  } catch {
-    return null;
-  }
-}
-
 /** A merge patch: set keys to their JSON text, deleted keys to null. */
 function patchOf(set: ReadonlyMap<string, string>, deleted: ReadonlySet<string>): string {
   if (deleted.size === 0) return encodeFields(set);
@@ -636,11 +479,4 @@ function patchOf(set: ReadonlyMap<string, string>, deleted: ReadonlySet<string>)
     first = false;
   }
   return out + '}';
-}
-
-function wholeSeconds(n: number, name: string): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
-    throw new InvalidConfigError(`${name} must be a whole number >= 0, got ${String(n)}`);
-  }
-  return n;
 }

@@ -9,9 +9,11 @@ import type { SessionConfig } from '../../src/manager/config.js';
 import type { RememberTheftEvent } from '../../src/manager/events.js';
 import { Session } from '../../src/manager/session.js';
 import type { Provider } from '../../src/providers/provider.js';
+import type { SqlRecordStore } from '../../src/providers/sql/record.js';
 import type { UserSessionInfo } from '../../src/users/sessions.js';
 import { Client, json, listen, type TestResponse, type TestServer } from '../helpers/http.js';
 import { dropCookie, manageApp, type ManageBody } from './manage-app.js';
+import { fakeRes } from './suite.js';
 
 export const SECRET = 'manage-suite-secret-0123456789-abcdefghij';
 
@@ -319,6 +321,44 @@ export function manageSuite(label: string, opts: ManageSuiteOptions): void {
       expect(await c.cookie('sid_remember')).toBeUndefined();
       await copy.setCookie('sid_remember', third);
       expect(ok<Resumed>(await copy.get('/resume'))).toMatchObject({ resumed: false, reason: 'revoked' });
+    });
+  });
+}
+
+export interface RecordsLayoutOptions {
+  /** A provider over the SQL store, under `prefix`. */
+  provider(prefix: string): Provider & { records: SqlRecordStore };
+  /** The records table's row `id`: its body and the ms left before it expires. */
+  row(id: string): Promise<{ body: string; remainingMs: number }>;
+  /** How many records-table rows have `text` in their id. */
+  idsContaining(text: string): Promise<number>;
+}
+
+/** What a SQL records table holds of a remember-me series: the same layout on every SQL provider. */
+export function recordsLayoutSuite(label: string, opts: RecordsLayoutOptions): void {
+  describe(`${label}: what the records table holds of a remember-me series`, () => {
+    it('one row per user record under a hash of its name, holding the token hash and never the token or a session ID', async () => {
+      const p = opts.provider('layout-m:');
+      const s = new Session(p, { cookieSecret: SECRET, backend: 'node' });
+      const res = fakeRes();
+      const store = await s.login({ headers: {} }, res, 'user-r', { remember: true, label: 'Firefox' });
+      const remember = res
+        .getHeader('set-cookie')!
+        .find((l) => l.startsWith('sid_remember='))!
+        .split(';')[0]!
+        .slice('sid_remember='.length);
+      const id = p.records.keyFor('u\u0000user-r');
+      expect(id).toMatch(/^layout-m:[0-9a-f]{64}$/);
+      const row = await opts.row(id);
+      const doc = JSON.parse(row.body) as { s: Record<string, { h: string; l: string }> };
+      const [series] = Object.values(doc.s);
+      expect(series).toMatchObject({ l: 'Firefox' });
+      expect(series!.h).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(row.body).not.toContain(store.sessionID());
+      expect(row.body).not.toContain(remember);
+      expect(row.remainingMs).toBeGreaterThan(2_500_000_000);
+      // The user ID is only in the body (the row id is a hash).
+      expect(await opts.idsContaining('user-r')).toBe(0);
     });
   });
 }

@@ -1,6 +1,8 @@
 /**
  * What the SQL providers (PostgreSQL, SQLite) share: the table-name check,
- * the record encoding and its decoding (fields depth-bounded by ../record.ts).
+ * the record encoding and its decoding (fields depth-bounded by ../record.ts),
+ * and the RecordStore's checks around its statements (what they decide
+ * alike beyond that: ./common.ts).
  *
  * A record's `data` is one JSON object: each session key maps to that key's
  * JSON text, as a JSON string (as a Redis hash keeps a field per key). So a
@@ -10,7 +12,8 @@
  */
 import { CorruptRecordError, InvalidConfigError } from '../../errors.js';
 import type { Value } from '../../manager/value.js';
-import type { RecordStore } from '../provider.js';
+import { storeKey } from '../keys.js';
+import type { RecordStore, VersionedRecord } from '../provider.js';
 import { valueFromFields } from '../record.js';
 
 /** The default table name of both SQL providers. */
@@ -35,6 +38,11 @@ export function checkTableName(name: unknown): string {
 /** `name` as a quoted identifier (already checked: no quote can be in it). */
 export function quoteIdent(name: string): string {
   return `"${name}"`;
+}
+
+/** The quoted names of `table` (checked), its tombstones' table and its records' table. */
+export function tableIdents(table: string): { t: string; r: string; rec: string } {
+  return { t: quoteIdent(table), r: quoteIdent(table + '_revoked'), rec: quoteIdent(table + '_records') };
 }
 
 /**
@@ -94,14 +102,39 @@ export interface SqlRecordStore extends RecordStore {
  * counter in decimal (at most 15 digits: exact as a JS number). Anything else
  * was not handed out by `get`, so it matches no row: `null` (the put loses).
  */
-export function parseVersion(version: string): number | null {
+function parseVersion(version: string): number | null {
   return /^[1-9][0-9]{0,14}$/.test(version) ? Number(version) : null;
 }
 
 /** A record's TTL in whole seconds (a fraction rounds up: a record never expires early); 0 = none. */
-export function recordTtl(ttl: number): number {
+function recordTtl(ttl: number): number {
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0 || ttl > 0x7fffffff) {
     throw new InvalidConfigError(`record ttl must be a number of seconds >= 0, got ${String(ttl)}`);
   }
   return Math.ceil(ttl);
+}
+
+/** The statements behind a SQL {@link RecordStore}, on row ids (sync for SQLite, async for PostgreSQL). */
+export interface SqlRecordOps {
+  get(id: string): VersionedRecord | null | Promise<VersionedRecord | null>;
+  /** Create-if-absent (a row past its expiry counts as absent); true when it wrote. */
+  add(id: string, text: string, seconds: number): boolean | Promise<boolean>;
+  /** Compare-and-set at `version`; true when it wrote. */
+  set(id: string, text: string, version: number, seconds: number): boolean | Promise<boolean>;
+}
+
+/** A SQL provider's RecordStore under `prefix`: names hashed to row ids, TTL and version checked before a statement runs. */
+export function sqlRecordStore(prefix: string, ops: SqlRecordOps): SqlRecordStore {
+  const keyFor = (name: string): string => storeKey(prefix, name);
+  return {
+    keyFor,
+    get: async (name) => ops.get(keyFor(name)),
+    put: async (name, text, version, ttl) => {
+      const id = keyFor(name);
+      const seconds = recordTtl(ttl);
+      if (version === null) return ops.add(id, text, seconds);
+      const at = parseVersion(version);
+      return at === null ? false : ops.set(id, text, at, seconds); // null: not a version `get` handed out, no row is at it
+    },
+  };
 }
