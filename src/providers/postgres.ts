@@ -44,6 +44,7 @@ import { ProviderStorer } from './storer.js';
 
 export { DEFAULT_TABLE } from './sql/record.js';
 export type { SqlRecordStore } from './sql/record.js';
+export type { SweepCounts } from './sql/common.js';
 
 /** Most restores one read statement carries. */
 const READ_BATCH = 64;

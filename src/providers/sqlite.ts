@@ -40,6 +40,7 @@ import { ProviderStorer } from './storer.js';
 
 export { DEFAULT_TABLE } from './sql/record.js';
 export type { SqlRecordStore } from './sql/record.js';
+export type { SweepCounts } from './sql/common.js';
 
 /** A value SQLite binds. */
 export type SqliteValue = null | number | bigint | string | Uint8Array;
