@@ -3,20 +3,10 @@
 import { MemoryProvider, Session } from '../../dist/index.js';
 import { createCodec } from '../../dist/crypto/index.js';
 import { TokenCache } from '../../dist/crypto/token-cache.js';
+import { FakeRes } from './fake-res.js';
 
 const SECRET = 'benchmark secret, at least 32 characters long';
 
-class FakeRes {
-  headers = new Map();
-  headersSent = false;
-  statusCode = 200;
-  done = null;
-  getHeader(n) { return this.headers.get(n.toLowerCase()); }
-  setHeader(n, v) { this.headers.set(n.toLowerCase(), v); return this; }
-  removeHeader(n) { this.headers.delete(n.toLowerCase()); }
-  writeHead(status) { this.statusCode = status; this.headersSent = true; return this; }
-  end() { if (!this.headersSent) this.writeHead(this.statusCode); this.done?.(); return this; }
-}
 
 async function handle(session, cookie) {
   const req = { headers: cookie ? { cookie } : {} };

@@ -17,6 +17,7 @@ import { Session } from '../../dist/index.js';
 import { RedisProvider } from '../../dist/providers/redis.js';
 import { command } from './redis.js';
 import { bulkDone } from '../../test/helpers/loopback.js';
+import { FakeRes } from './fake-res.js';
 
 const SECRET = 'benchmark secret, at least 32 characters long';
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -42,17 +43,6 @@ function delta(a, b) {
   return out;
 }
 
-class FakeRes {
-  headers = new Map();
-  headersSent = false;
-  statusCode = 200;
-  done = null;
-  getHeader(n) { return this.headers.get(n.toLowerCase()); }
-  setHeader(n, v) { this.headers.set(n.toLowerCase(), v); return this; }
-  removeHeader(n) { this.headers.delete(n.toLowerCase()); }
-  writeHead(status) { this.statusCode = status; this.headersSent = true; return this; }
-  end() { if (!this.headersSent) this.writeHead(this.statusCode); this.done?.(); return this; }
-}
 
 /** wasm-session: one request through the manager (start, read `n`, maybe change it, end). */
 async function wsRequest(session, cookie, change, data) {

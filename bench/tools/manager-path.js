@@ -5,22 +5,12 @@
 // `node --cpu-prof bench/tools/manager-path.js wasm` to profile it (ONLY=returning
 // skips the new-session path).
 import { MemoryProvider, Session } from '../../dist/index.js';
+import { FakeRes } from '../lib/fake-res.js';
 
 const SECRET = 'benchmark secret, at least 32 characters long';
 const N = Number(process.env.N ?? 200_000);
 const backends = process.argv.slice(2).length ? process.argv.slice(2) : ['wasm', 'js', 'node'];
 
-class FakeRes {
-  headers = new Map();
-  headersSent = false;
-  statusCode = 200;
-  done = null;
-  getHeader(n) { return this.headers.get(n.toLowerCase()); }
-  setHeader(n, v) { this.headers.set(n.toLowerCase(), v); return this; }
-  removeHeader(n) { this.headers.delete(n.toLowerCase()); }
-  writeHead(status) { this.statusCode = status; this.headersSent = true; return this; }
-  end() { if (!this.headersSent) this.writeHead(this.statusCode); this.done?.(); return this; }
-}
 
 async function handle(session, cookie) {
   const req = { headers: cookie ? { cookie } : {} };
