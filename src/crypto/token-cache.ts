@@ -54,7 +54,7 @@ const WINDOW = 1024;
 const SAMPLE = 64;
 
 export class TokenCache {
-  readonly #codec: Codec;
+  readonly #codec: Pick<Codec, 'openText'>;
   readonly #max: number;
   readonly #skew: number;
   /** Entries per generation: the young Map turns old at this size (both together hold at most `max`). */
@@ -68,7 +68,7 @@ export class TokenCache {
   #on = true;
   #passed = 0;
 
-  constructor(codec: Codec, options: { max?: number; clockSkewMs?: number } = {}) {
+  constructor(codec: Pick<Codec, 'openText'>, options: { max?: number; clockSkewMs?: number } = {}) {
     this.#codec = codec;
     this.#max = options.max ?? TOKEN_CACHE_MAX;
     this.#half = Math.max(1, Math.floor(this.#max / 2));

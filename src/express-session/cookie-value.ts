@@ -1,12 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Codec } from '../crypto/types.js';
+import type { Codec, OpenOptions, OpenTextResult } from '../crypto/types.js';
 import { cookieValues } from '../manager/http.js';
 import type { Secret } from './secrets.js';
 
 /**
  * The session cookie's value: `sealed` (default), wasm-session's token (the ID
- * encrypted and authenticated), or `signed`, express-session's own
+ * encrypted and authenticated, written `<header>.<sealed>`: see `dotSealed`), or `signed`, express-session's own
  * `s:<id>.<HMAC-SHA256>` (cookie-signature), written exactly as express-session
  * writes it so a team can go back to express-session without logging anyone out.
  */
@@ -30,7 +30,10 @@ interface ParsedCookies {
 
 export interface CookieReader {
   readonly name: string;
+  /** Opens sealed cookies as this middleware writes them (`<header>.<sealed>`), through the verified-token cache. */
   readonly opener: Pick<Codec, 'openText'>;
+  /** Opens the undotted token earlier versions wrote (rare: such a cookie is replaced at once). */
+  readonly plain: Pick<Codec, 'openText'>;
   readonly signed: boolean;
   /** Accept `s:` cookies in the sealed format (`legacyCookies`). */
   readonly legacy: boolean;
@@ -107,6 +110,15 @@ function readValues(t: CookieTarget, values: readonly string[], r: CookieReader,
       return true;
     }
   }
+  for (const v of values) {
+    if (v.includes('.')) continue;
+    const o = r.plain.openText(v);
+    if (o.ok && o.value.length > 0) {
+      t.cookieId = o.value;
+      t.replaceCookie = true;
+      return true;
+    }
+  }
   if (!r.signed && !r.legacy) return false;
   for (const v of values) {
     if (!v.startsWith('s:')) continue;
@@ -118,6 +130,37 @@ function readValues(t: CookieTarget, values: readonly string[], r: CookieReader,
     return true;
   }
   return false;
+}
+
+/**
+ * Characters of a sealed token before its ciphertext: the version, key-id
+ * and IV bytes (18), which base64url writes as exactly 24 characters.
+ */
+const SEALED_HEAD = 24;
+const DOT = 0x2e;
+const NOT_DOTTED: OpenTextResult = { ok: false, reason: 'malformed' };
+
+/**
+ * The drop-in's sealed cookie: the token with a `.` between its header
+ * (version, key id, random IV) and its ciphertext and tag — the shape of
+ * express-session's `s:<id>.<signature>`. Code written against that cookie
+ * (express-session's own tests, log scrubbers, tamper checks) splits at the
+ * first `.`: it then finds a value that differs per cookie, and cutting
+ * characters before the dot fails authentication as a bad signature does.
+ * The bytes are the token's; only the separator is added.
+ */
+export function dotSealed(token: string): string {
+  return token.slice(0, SEALED_HEAD) + '.' + token.slice(SEALED_HEAD);
+}
+
+/** `codec.openText` over dotted cookie values (`dotSealed`); anything else is malformed. */
+export function dottedOpener(codec: Pick<Codec, 'openText'>): Pick<Codec, 'openText'> {
+  return {
+    openText(value: string, options?: OpenOptions): OpenTextResult {
+      if (value.length <= SEALED_HEAD + 1 || value.charCodeAt(SEALED_HEAD) !== DOT) return NOT_DOTTED;
+      return codec.openText(value.slice(0, SEALED_HEAD) + value.slice(SEALED_HEAD + 1), options);
+    },
+  };
 }
 
 /** cookie-signature's `sign`: `<value>.<base64 HMAC-SHA256, no padding>`. */

@@ -4,7 +4,7 @@ import { TokenCache } from '../crypto/token-cache.js';
 import type { BackendChoice, Codec } from '../crypto/types.js';
 import { checkTimeout } from '../providers/deadline.js';
 import { Cookie, type CookieOptions } from './cookie.js';
-import { readCookie, type CookieFormat, type CookieReader } from './cookie-value.js';
+import { dottedOpener, readCookie, type CookieFormat, type CookieReader } from './cookie-value.js';
 import { RequestState, issecure, type AnyFn, type Req, type Shared } from './request.js';
 import { codecSecrets, type Secret } from './secrets.js';
 import { Session, contexts, type SessionOwner } from './session.js';
@@ -120,7 +120,8 @@ export function session(options?: SessionOptions): SessionMiddleware {
   // A codec and its cache of cookies that verified before (they open with a lookup: see TokenCache).
   const keysOf = (list: Secret[]): Keys => {
     const codec = createCodec({ secrets: codecSecrets(list), name, backend });
-    return { codec, reader: { name, opener: new TokenCache(codec), signed, legacy, verified: new Map() } };
+    // The cache is keyed by the cookie as sent (dotted): a returning cookie opens without being rebuilt.
+    return { codec, reader: { name, opener: new TokenCache(dottedOpener(codec)), plain: codec, signed, legacy, verified: new Map() } };
   };
   const mainKeys: Keys | null = secrets ? keysOf(secrets) : null;
   // Without a `secret` option, express-session signs with cookie-parser's req.secret: keys per such secret.

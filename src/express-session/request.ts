@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Codec } from '../crypto/types.js';
 import { serializeData } from './cookie.js';
-import { sign, type CookieTarget } from './cookie-value.js';
+import { dotSealed, sign, type CookieTarget } from './cookie-value.js';
 import type { Secret } from './secrets.js';
 import { Session, createSession, type Callback, type RequestContext, type SessionOwner } from './session.js';
 import type { StoreAccess } from './store-access.js';
@@ -192,7 +192,7 @@ export class RequestState implements RequestContext, CookieTarget {
       // ID sealed again would be just as valid (express-session re-sends its same signed value too).
       const signed = this.m.signed;
       const token =
-        this.cookieToken !== undefined && sid === this.cookieId ? this.cookieToken : signed ? 's:' + sign(sid, this.secret) : this.codec.seal(sid);
+        this.cookieToken !== undefined && sid === this.cookieId ? this.cookieToken : signed ? 's:' + sign(sid, this.secret) : dotSealed(this.codec.seal(sid));
       // The signed cookie is URI-encoded as express-session's; a sealed token is base64url already.
       const line = serializeData(this.m.name, token, sess.cookie.data, signed);
       const res = this.res;

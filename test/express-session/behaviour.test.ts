@@ -89,7 +89,39 @@ describe('defaults', () => {
     const id = json<Snapshot>(r).sessionID as string;
     expect(value.startsWith('s:')).toBe(false);
     expect(value).not.toContain(id);
-    expect(value).toMatch(/^[A-Za-z0-9_-]+$/);
+    // The token's header (version, key id, IV: 24 characters), a dot, its ciphertext and tag.
+    expect(value).toMatch(/^[A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]+$/);
+  });
+
+  it('a sealed cookie cut before its dot opens nothing: a new session, and the store is not asked', async () => {
+    const store = new CountingStore();
+    const { client } = await start({ ...base, store, saveUninitialized: true });
+    const r = await client.get('/get');
+    const value = cookieNamed(r, 'connect.sid')?.value ?? '';
+    const id = json<Snapshot>(r).sessionID as string;
+    const dot = value.indexOf('.');
+    const flipped = value[dot + 1] === 'A' ? 'B' : 'A';
+    for (const bad of [value.slice(0, dot - 3) + value.slice(dot), value.slice(0, dot), value.slice(0, dot + 1) + flipped + value.slice(dot + 2)]) {
+      store.calls.length = 0;
+      const r2 = await client.get('/get', { headers: { cookie: `connect.sid=${bad}` } });
+      expect(json<Snapshot>(r2).sessionID).not.toBe(id);
+      expect(store.calls).not.toContain('get');
+    }
+  });
+
+  it('an undotted token (what versions before the dot wrote) still opens, and is replaced by the dotted cookie', async () => {
+    const { client } = await start({ ...base, saveUninitialized: true });
+    const r = await client.get('/set?a=1');
+    const value = cookieNamed(r, 'connect.sid')?.value ?? '';
+    const id = json<Snapshot>(r).sessionID as string;
+    const r2 = await client.get('/get', { headers: { cookie: `connect.sid=${value.replace('.', '')}` } });
+    expect(json<Snapshot>(r2).sessionID).toBe(id);
+    expect(json<Snapshot>(r2).data.a).toBe('1');
+    const replaced = cookieNamed(r2, 'connect.sid')?.value ?? '';
+    expect(replaced).toMatch(/^[A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]+$/);
+    // The dotted cookie as sent is sent back unchanged (no new cookie unless something asks for one).
+    const r3 = await client.get('/get', { headers: { cookie: `connect.sid=${replaced}` } });
+    expect(json<Snapshot>(r3).sessionID).toBe(id);
   });
 
   it('name sets the cookie name', async () => {

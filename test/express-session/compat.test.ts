@@ -221,6 +221,54 @@ describe("cookie-parser mounted first: req.signedCookies and req.cookies, as exp
   });
 });
 
+// The three tests of the suite that only the signed format passes for want of the ID in the cookie
+// (its `sid(res)` helper), with the ID taken from req.sessionID instead, in both formats.
+describe("the suite's store-lookup tests, with the ID from req.sessionID", () => {
+  for (const [name, options] of [
+    ['express-session', {}],
+    ['ours (sealed)', {}],
+    ['ours signed', { cookieFormat: 'signed' }],
+  ] as const) {
+    const factory = (): Factory => (name === 'express-session' ? real : (ours as unknown as Factory));
+    type Records = { get(sid: string, cb: (err: unknown, s?: { cookie?: { expires?: string } } | null) => void): void; set(sid: string, s: object, cb: (err?: unknown) => void): void };
+    const stored = (store: Records, sid: string) =>
+      new Promise<{ cookie?: { expires?: string } } | null | undefined>((resolve, reject) => store.get(sid, (err, s) => (err ? reject(err) : resolve(s))));
+
+    it(`${name}: should persist (the record is in the store under the session's ID)`, async () => {
+      const store = new (factory().MemoryStore)() as unknown as Records;
+      const c = await app(factory(), { store, ...options });
+      expect((await c.get('/incr')).body).toBe('1');
+      const id = json<Snapshot>(await c.get('/get')).sessionID as string;
+      expect(await stored(store, id)).toMatchObject({ n: 1 });
+      expect((await c.get('/incr')).body).toBe('2');
+    });
+
+    it(`${name}: a record without cookie property errors from inflate (500)`, async () => {
+      const store = new (factory().MemoryStore)() as unknown as Records;
+      const c = await app(factory(), { store, ...options });
+      const id = json<Snapshot>(await c.get('/set?a=1')).sessionID as string;
+      await new Promise<void>((resolve, reject) => store.set(id, { foo: 'bar' }, (err) => (err ? reject(err) : resolve())));
+      const r = await c.get('/get');
+      expect(r.status).toBe(500);
+      expect(r.body).toMatch(/Cannot read prop/);
+    });
+
+    it(`${name}: touch() moves the stored expiry`, async () => {
+      const store = new (factory().MemoryStore)() as unknown as Records;
+      const c = await app(factory(), { store, cookie: { maxAge: 60_000 }, ...options });
+      const id = json<Snapshot>(await c.get('/set?a=1')).sessionID as string;
+      const first = (await stored(store, id))?.cookie?.expires;
+      // Wait for the clock to move on (no timing assert: only that the expiry is a later one).
+      const t = Date.now();
+      while (Date.now() <= t + 2) await new Promise((r) => setTimeout(r, 5));
+      await c.get('/touch');
+      const second = (await stored(store, id))?.cookie?.expires;
+      expect(typeof first).toBe('string');
+      expect(new Date(second as string).getTime()).toBeGreaterThan(new Date(first as string).getTime());
+    });
+  }
+});
+
 describe("cookieFormat: 'signed'", () => {
   it("writes express-session's exact cookie: s:<id>.<cookie-signature HMAC>, URI-encoded", async () => {
     const c = await app(ours as unknown as Factory, { cookieFormat: 'signed', genid: () => 'apple/pie' });
