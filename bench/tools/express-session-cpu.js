@@ -1,55 +1,57 @@
-// CPU per returning request of the same Express app without sessions, with
-// express-session and with wasm-session/express-session (MemoryStore), in
-// process through light-my-request: no sockets and no load generator
-// competing for the cores, so steadier than the HTTP rows on a busy machine.
-// Interleaved rounds; medians and per-round ratios printed. No asserts.
-//   npm run build && node bench/tools/express-session-cpu.js [rounds=5] [requests=10000]
+// CPU per returning request (read the counter, change it, save, re-send the
+// cookie) of the same Express app with no sessions, express-session, and the
+// drop-in in both cookie formats, in process (light-my-request: no sockets,
+// no load generator on the same cores), in interleaved rounds. Medians.
+//
+//   node bench/tools/express-session-cpu.js [requests per round, default 10000] [rounds, default 5]
+//
+// `npm run build` first (the drop-in is loaded as `wasm-session/express-session`).
 import express from 'express';
-import realSession from 'express-session';
 import inject from 'light-my-request';
-import compat from 'wasm-session/express-session';
+import expressSession from 'express-session';
+import dropIn from 'wasm-session/express-session';
 
-const rounds = Number(process.argv[2] ?? 5);
-const N = Number(process.argv[3] ?? 10_000);
-const SECRET = 'benchmark secret, at least 32 characters long';
+const N = Number(process.argv[2] ?? 10_000);
+const ROUNDS = Number(process.argv[3] ?? 5);
+const SECRET = 'a bench secret that is at least 32 characters long';
+const options = { secret: SECRET, resave: false, saveUninitialized: false, cookie: { maxAge: 86_400_000 } };
 
-function app(factory) {
-  const a = express();
-  if (factory) a.use(factory({ secret: SECRET, resave: false, saveUninitialized: false, cookie: { maxAge: 86_400_000 } }));
+const apps = {
+  'express, no sessions': null,
+  'express + express-session (MemoryStore)': expressSession(options),
+  'express + wasm-session/express-session (MemoryStore)': dropIn(options),
+  "express + wasm-session/express-session (MemoryStore), cookieFormat 'signed'": dropIn({ ...options, cookieFormat: 'signed' }),
+};
+
+const made = {};
+for (const [label, mw] of Object.entries(apps)) {
+  const app = express();
+  if (mw) app.use(mw);
   let plain = 0;
-  a.get('/', (req, res) => {
-    if (!req.session) return res.type('text/plain').send(String(++plain));
-    const n = (req.session.n ?? 0) + 1;
-    req.session.n = n;
+  app.get('/', (req, res) => {
+    const n = mw ? (req.session.n = (req.session.n ?? 0) + 1) : ++plain;
     res.type('text/plain').send(String(n));
   });
-  return a;
+  const first = await inject(app, { url: '/' });
+  const cookie = mw ? String(first.headers['set-cookie']).split(';')[0] : '';
+  made[label] = { app, headers: cookie ? { cookie } : {} };
 }
 
-const rows = [
-  { name: 'express, no sessions', app: app(null) },
-  { name: 'express + express-session', app: app(realSession) },
-  { name: 'express + wasm-session/express-session', app: app(compat) },
-];
-for (const r of rows) {
-  const first = await inject(r.app, { url: '/' });
-  const sc = first.headers['set-cookie'];
-  r.cookie = sc ? [].concat(sc)[0].split(';')[0] : '';
-  r.samples = [];
-  for (let i = 0; i < 2000; i++) await inject(r.app, { url: '/', headers: { cookie: r.cookie } });
-}
-for (let round = 0; round < rounds; round++) {
-  for (const r of rows) {
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < N; i++) await inject(r.app, { url: '/', headers: { cookie: r.cookie } });
-    const c = process.cpuUsage(c0);
-    r.samples.push((c.user + c.system) / N);
+const samples = Object.fromEntries(Object.keys(made).map((k) => [k, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [label, { app, headers }] of Object.entries(made)) {
+    const t = process.cpuUsage();
+    for (let i = 0; i < N; i++) {
+      const r = await inject(app, { url: '/', headers });
+      if (r.statusCode !== 200) throw new Error(`${label}: ${r.statusCode}`);
+    }
+    const d = process.cpuUsage(t);
+    samples[label].push((d.user + d.system) / N);
   }
-  const [bare, es, ws] = rows.map((r) => r.samples[round]);
-  console.log(`round ${round + 1}: ${rows.map((r) => `${r.samples[round].toFixed(1)}`).join(' / ')} µs/req; express-session / ours ${(es / ws).toFixed(2)}×; session part ${(es - bare).toFixed(1)} vs ${(ws - bare).toFixed(1)} µs`);
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log('\nmedian CPU µs per returning request:');
-for (const r of rows) console.log(`  ${r.name.padEnd(42)} ${median(r.samples).toFixed(1)}`);
-const ratios = rows[1].samples.map((es, i) => es / rows[2].samples[i]);
-console.log(`  express-session / wasm-session/express-session: median ${median(ratios).toFixed(2)}× (rounds ${ratios.map((x) => x.toFixed(2)).join(', ')})`);
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+console.log(`| | CPU µs/request (median of ${ROUNDS} × ${N}) | rounds |\n|---|---:|---|`);
+for (const [label, v] of Object.entries(samples)) console.log(`| ${label} | ${median(v).toFixed(0)} | ${v.map((x) => x.toFixed(0)).join(' ')} |`);
+const [es, ours] = [samples['express + express-session (MemoryStore)'], samples['express + wasm-session/express-session (MemoryStore)']];
+const ratios = es.map((x, i) => x / ours[i]);
+console.log(`\nexpress-session / wasm-session/express-session (sealed), per round: median ${median(ratios).toFixed(2)}× (${ratios.map((x) => x.toFixed(2)).join(', ')})`);
