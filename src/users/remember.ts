@@ -228,7 +228,9 @@ async function adopt(host: UsersHost, state: RequestState, alias: string, userId
   try {
     storer = (await state.provider.restore(sid, { touch: core.config.rolling })) as MetaStorer;
   } catch (err) {
-    if (errorCode(err) === 'ERR_SESSION_NOT_FOUND') return null;
+    // ERR_INVALID_COOKIE: a CookieProvider session lives in the winner's response cookies, not this request's.
+    const code = errorCode(err);
+    if (code === 'ERR_SESSION_NOT_FOUND' || code === 'ERR_INVALID_COOKIE') return null;
     throw err;
   }
   const meta = storer.meta?.() ?? null;
