@@ -1,0 +1,148 @@
+/**
+ * User sessions on CookieProvider with a revocation store (memory, and a real
+ * Redis): the binding travels sealed in the value cookies, the per-user index
+ * and the revocations live in the store. Plus what is refused without one.
+ */
+import { describe, expect, it } from 'vitest';
+import { Session } from '../../src/manager/session.js';
+import { CookieProvider } from '../../src/providers/cookie.js';
+import { MemoryProvider } from '../../src/providers/memory.js';
+import type { Provider, RecordStore } from '../../src/providers/provider.js';
+import { RedisProvider } from '../../src/providers/redis.js';
+import { redisPerFile } from '../providers/fixtures.js';
+import { SECRET, fakeRes, usersSuite } from './suite.js';
+
+const redis = redisPerFile();
+let n = 0;
+
+/** Entries the user's cookie index holds (raw, as the revocation store keeps it). */
+async function indexSize(p: Provider, userId: string): Promise<number> {
+  const got = await (p.records as RecordStore).get('c\u0000' + userId);
+  return got === null ? 0 : Object.keys(JSON.parse(got.text) as object).length;
+}
+
+const cookieOptions = {
+  renews: false,
+  seesUse: false,
+  perKeyMerge: false,
+  // A cookie session's lifetime is absolute (cookieExpire): it is what ends it on its own.
+  expiry: (ttl: number) => ({ cookieExpire: ttl }),
+  pruneCount: 300,
+  indexSize,
+};
+
+usersSuite('cookie + memory revocation store', { ...cookieOptions, provider: () => new CookieProvider({ revocation: new MemoryProvider() }), shortTtl: 2 });
+
+usersSuite('cookie + redis revocation store', {
+  ...cookieOptions,
+  provider: () => new CookieProvider({ revocation: new RedisProvider(redis.client, { prefix: `cr${++n}:` }) }),
+  shortTtl: 5,
+});
+
+const cookieOf = (res: ReturnType<typeof fakeRes>): string =>
+  (res.getHeader('set-cookie') ?? [])
+    .map((l) => l.split(';')[0]!)
+    .filter((c) => !c.endsWith('='))
+    .join('; ');
+
+describe('CookieProvider without a revocation store that has records', () => {
+  const cases: [string, () => CookieProvider][] = [
+    ['no revocation store', () => new CookieProvider()],
+    [
+      'a revocation store without records',
+      () => {
+        const m = new MemoryProvider();
+        // A custom store: the Provider methods only.
+        const bare: Provider = { new: (s, v) => m.new(s, v), restore: (s, o) => m.restore(s, o), refresh: (s, t) => m.refresh(s, t), destroy: (s) => m.destroy(s) };
+        return new CookieProvider({ revocation: bare });
+      },
+    ],
+  ];
+  for (const [what, make] of cases) {
+    it(`${what}: login, userSessions and destroyUserSessions are a typed UnsupportedError naming the revocation store`, async () => {
+      const p = make();
+      expect(p.users).toBeUndefined();
+      expect(p.records).toBeUndefined();
+      const s = new Session(p, { cookieSecret: SECRET, backend: 'node' });
+      s.on('error', () => {});
+      for (const attempt of [s.login({ headers: {} }, fakeRes(), 'u'), s.userSessions('u'), s.destroyUserSessions('u')]) {
+        const err = await attempt.then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toMatchObject({ code: 'ERR_UNSUPPORTED', name: 'UnsupportedError' });
+        expect((err as Error).message).toMatch(/CookieProvider: give it a revocation store with a user index/);
+      }
+      // The session itself still works.
+      const res = fakeRes();
+      const store = await s.start({ headers: {} }, res);
+      store.getValue().set('k', 1);
+      await store.save();
+      expect((await s.start({ headers: { cookie: cookieOf(res) } }, fakeRes())).getValue().get('k')).toBe(1);
+    });
+  }
+});
+
+describe('CookieProvider + Redis: what the store holds, what a request costs', () => {
+  it('the index is one record per user under a hash of its name, holding no session ID; the binding is in the sealed cookie, not the store', async () => {
+    const rev = new RedisProvider(redis.client, { prefix: 'clayout:' });
+    const s = new Session(new CookieProvider({ revocation: rev }), { cookieSecret: SECRET, backend: 'node', cookieExpire: 3600 });
+    const res = fakeRes();
+    const store = await s.login({ headers: {} }, res, 'user-c', { label: 'Firefox' });
+    const key = rev.records.keyFor('c\u0000user-c');
+    expect(key).toMatch(/^clayout:rec:[0-9a-f]{64}$/);
+    const raw = (await redis.client.get(key))!;
+    const entries = Object.values(JSON.parse(raw) as Record<string, { l: string }>);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ l: 'Firefox' });
+    expect(raw).not.toContain(store.sessionID());
+    const ttl = await redis.client.ttl(key);
+    expect(ttl).toBeGreaterThan(3500);
+    expect(ttl).toBeLessThanOrEqual(3600);
+    // Nothing under the session's own key: the store holds only revocations.
+    expect(await redis.client.exists(rev.keyFor(store.sessionID()))).toBe(0);
+    // The value cookie carries the binding: a returning request knows its user.
+    const back = await s.start({ headers: { cookie: cookieOf(res) } }, fakeRes());
+    expect(back.userId()).toBe('user-c');
+  });
+
+  it('a returning request of a user-bound cookie session costs what an anonymous one does: the one revocation lookup', async () => {
+    const rev = new RedisProvider(redis.client, { prefix: 'ccost:' });
+    const s = new Session(new CookieProvider({ revocation: rev }), { cookieSecret: SECRET, backend: 'node' });
+    const bound = fakeRes();
+    await s.login({ headers: {} }, bound, 'cost-user');
+    const anon = fakeRes();
+    const a = await s.start({ headers: {} }, anon);
+    a.getValue().set('x', 1);
+    await a.save();
+    const client = redis.client as unknown as { sendCommand: (...a: unknown[]) => unknown };
+    const send = client.sendCommand.bind(client);
+    let commands = 0;
+    client.sendCommand = (...args: unknown[]) => {
+      commands++;
+      return send(...args);
+    };
+    try {
+      for (const [res, userId] of [[anon, null], [bound, 'cost-user']] as const) {
+        commands = 0;
+        const store = await s.start({ headers: { cookie: cookieOf(res) } }, fakeRes());
+        expect(store.isNew()).toBe(false);
+        expect(store.userId()).toBe(userId);
+        expect(commands).toBe(1);
+      }
+    } finally {
+      client.sendCommand = send;
+    }
+  });
+
+  it('a tampered binding does not open: the value cookie is sealed with the data', async () => {
+    const s = new Session(new CookieProvider({ revocation: new MemoryProvider() }), { cookieSecret: SECRET, backend: 'node' });
+    s.on('error', () => {});
+    const res = fakeRes();
+    await s.login({ headers: {} }, res, 'mallory-target');
+    const cookie = cookieOf(res).replace(/(sid\.data=[^;]{20})(.)/, (_m, a: string, c: string) => a + (c === 'A' ? 'B' : 'A'));
+    const store = await s.start({ headers: { cookie } }, fakeRes());
+    expect(store.isNew()).toBe(true);
+    expect(store.userId()).toBe(null);
+  });
+});
