@@ -142,7 +142,7 @@ export function manageSuite(label: string, opts: ManageSuiteOptions): void {
       expect(ok(await owner.get('/state'))).toMatchObject({ userId: null, reason: 'revoked' });
     });
 
-    it('rotation race: two tabs resume with the same token at once; both get the same session, no theft, the next resume works', async () => {
+    it(`rotation race: two tabs resume with the same token at once; ${opts.joinsRace === false ? 'one resumes, the other gets nothing' : 'both get the same session'}, no theft, the next resume works`, async () => {
       const { urls, thefts } = await serve();
       const u = user('dave');
       const c = new Client(urls[0]);
