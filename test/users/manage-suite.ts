@@ -160,6 +160,9 @@ export function manageSuite(label: string, opts: ManageSuiteOptions): void {
         const bodies = [b1, b2];
         expect(bodies.filter((b) => b.resumed && b.userId === u)).toHaveLength(1);
         expect(bodies.filter((b) => !b.resumed && b.userId === null)).toHaveLength(1);
+        // The loser's response sets no session cookie: in one browser's jar it must not replace the winner's.
+        const loser = b1.resumed ? r2 : r1;
+        expect(loser.setCookies.filter((l) => /^sid(\.data(\.\d+)?)?=/.test(l))).toEqual([]);
       } else {
         expect(b1).toMatchObject({ resumed: true, userId: u });
         expect(b2).toMatchObject({ resumed: true, userId: u });
@@ -169,9 +172,10 @@ export function manageSuite(label: string, opts: ManageSuiteOptions): void {
       // Exactly one response rotated the token.
       const rotated = [r1, r2].filter((r) => r.setCookies.some((l) => l.startsWith('sid_remember=') && !l.startsWith('sid_remember=;')));
       expect(rotated).toHaveLength(1);
-      expect(ok<UserSessionInfo[]>(await c.get('/list'))).toHaveLength(1);
-      // The browser keeps the rotated token: the next resume is a plain rotation, not theft.
+      // The browser keeps the rotated token (and, on CookieProvider, the only cookies that hold the session).
       const jar = rotated[0] === r1 ? c : tab2;
+      expect(ok<UserSessionInfo[]>(await jar.get('/list'))).toHaveLength(1);
+      // The next resume is a plain rotation, not theft.
       await dropCookie(jar, 'sid');
       expect(ok<Resumed>(await jar.get('/resume'))).toMatchObject({ resumed: true, userId: u });
       expect(thefts).toHaveLength(0);
