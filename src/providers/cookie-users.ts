@@ -106,9 +106,12 @@ export interface CookieUsersContext {
  */
 export class CookieUsers implements UserIndex {
   readonly #ctx: CookieUsersContext;
+  readonly #maxEntries: number;
 
-  constructor(ctx: CookieUsersContext) {
+  /** `maxEntries`: sessions one user's index keeps (a parameter for tests). */
+  constructor(ctx: CookieUsersContext, maxEntries = MAX_ENTRIES) {
     this.#ctx = ctx;
+    this.#maxEntries = maxEntries;
   }
 
   ref(sid: string): string {
@@ -250,7 +253,7 @@ export class CookieUsers implements UserIndex {
   /**
    * Read, change, write back only if nobody wrote in between (else again);
    * `change` returns false for no write. Resolves with the live entries
-   * dropped past {@link MAX_ENTRIES} (the caller ends them).
+   * dropped past the bound (the caller ends them).
    */
   async #update(userId: string, change: (doc: IndexDoc) => boolean): Promise<Entry[]> {
     const records = this.#ctx.records;
@@ -266,9 +269,9 @@ export class CookieUsers implements UserIndex {
       const dropped: Entry[] = [];
       for (const [ref, e] of Object.entries(doc)) if (e.e > 0 && e.e <= now) delete doc[ref];
       const entries = Object.entries(doc);
-      if (entries.length > MAX_ENTRIES) {
+      if (entries.length > this.#maxEntries) {
         entries.sort((a, b) => a[1].c - b[1].c);
-        for (const [ref, e] of entries.slice(0, entries.length - MAX_ENTRIES)) {
+        for (const [ref, e] of entries.slice(0, entries.length - this.#maxEntries)) {
           delete doc[ref];
           dropped.push(e);
         }

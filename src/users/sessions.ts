@@ -175,7 +175,8 @@ export async function login(host: UsersHost, req: SessionRequest, res: SessionRe
     state.store = null;
     state.ignoreCookie = true;
     host.putLine(state, core.config.cookieName, setCookieLine(core.config.cookieName, '', core.attrs, 0, EPOCH));
-    await users.logout(newSid, userId).catch(() => undefined);
+    // The request's view (CookieProvider) also takes back the session's cookies.
+    await (state.provider.users ?? users).logout(newSid, userId).catch(() => undefined);
     throw reportError(core, req, 'refresh', err, newSid);
   }
   try {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Session } from '../../src/manager/session.js';
 import { CookieProvider } from '../../src/providers/cookie.js';
+import { CookieUsers, cookieRef } from '../../src/providers/cookie-users.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
 import type { Provider, RecordStore } from '../../src/providers/provider.js';
 import { RedisProvider } from '../../src/providers/redis.js';
@@ -144,5 +145,27 @@ describe('CookieProvider + Redis: what the store holds, what a request costs', (
     const store = await s.start({ headers: { cookie } }, fakeRes());
     expect(store.isNew()).toBe(true);
     expect(store.userId()).toBe(null);
+  });
+});
+
+describe('CookieProvider user index bound', () => {
+  it('past the most sessions one user may keep, the oldest logins are ended (revoked), not silently unindexed', async () => {
+    const revocation = new MemoryProvider();
+    const { createCodec } = await import('../../src/crypto/index.js');
+    const codec = createCodec({ secrets: [SECRET], name: 'index-test', backend: 'node' });
+    const index = new CookieUsers({ revocation, records: revocation.records, codec: () => codec, lifetime: () => 3600 }, 3);
+    const sids = ['a', 'b', 'c', 'd', 'e'].map((c) => c.repeat(22));
+    for (let i = 0; i < sids.length; i++) await index.index(sids[i]!, { userId: 'u', loginAt: 1000 + i }, Date.now(), null);
+    const listed = await index.list('u');
+    expect(listed.map((e) => e.ref).sort()).toEqual(sids.slice(2).map(cookieRef).sort());
+    expect(listed.every((e) => e.lastSeenAt === null)).toBe(true);
+    // The two oldest are revoked, marked so their cookies say 'revoked'.
+    for (const sid of sids.slice(0, 2)) expect(await index.revoked(sid)).toBe(true);
+    for (const sid of sids.slice(2)) expect(await index.revoked(sid)).toBe(false);
+    // destroy counts what it ended; a second time nothing.
+    expect(await index.destroy('u', [cookieRef(sids[2]!)])).toBe(1);
+    expect(await index.destroy('u', [cookieRef(sids[2]!)])).toBe(0);
+    expect(await index.revoked(sids[2]!)).toBe(true);
+    expect((await index.list('u')).map((e) => e.ref).sort()).toEqual(sids.slice(3).map(cookieRef).sort());
   });
 });
