@@ -17,7 +17,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { encodeBase64Url } from '../crypto/format.js';
 import type { Codec } from '../crypto/types.js';
-import { CorruptRecordError, InvalidConfigError, StoreUnavailableError, isSessionError } from '../errors.js';
+import { CorruptRecordError, InvalidConfigError, SessionNotFoundError, StoreUnavailableError, isSessionError } from '../errors.js';
 import { Value } from '../manager/value.js';
 import { decodeMeta, encodeMeta, hintOf } from './meta.js';
 import type { IndexedSession, MetaStorer, Provider, RecordStore, SessionMeta, UserIndex } from './provider.js';
@@ -281,4 +281,53 @@ export class CookieUsers implements UserIndex {
     }
     throw new StoreUnavailableError(`the user's cookie session index kept changing (${CAS_ATTEMPTS} check-and-set attempts)`);
   }
+}
+
+/** What the per-request user index needs from a CookieProvider's view of one request. */
+export interface CookieRequestView {
+  /** The binding of `sid` when it is the session this request holds, else `null`. */
+  metaOf(sid: string): SessionMeta | null;
+  /** Queues `sid`'s cookies with `meta` (throwing before any is queued: too large, headers out); it becomes the request's session. */
+  bind(sid: string, value: Value, createdAt: number, meta: SessionMeta): MetaStorer;
+  /** Clears the request's cookies of `sid`, revokes it, and removes it from `userId`'s index. */
+  end(sid: string, userId: string | undefined): Promise<void>;
+}
+
+/** The user index as one request sees it: `login` seals the binding into its cookies, `logout` clears them. */
+export function requestUsers(index: CookieUsers, view: CookieRequestView): UserIndex {
+  return {
+    ref: (sid) => index.ref(sid),
+    list: (userId) => index.list(userId),
+    destroy: (userId, refs) => index.destroy(userId, refs),
+    revoked: (sid) => index.revoked(sid),
+    login: (sid, newSid, value, meta) => login(index, view, sid, newSid, value, meta),
+    logout: (sid, userId) => view.end(sid, userId),
+  };
+}
+
+/**
+ * Binds the session to `meta.userId` under `newSid`. The old ID is revoked
+ * first (create-if-absent: of concurrent logins of one ID exactly one wins,
+ * the others find it gone and log in fresh), then the new one is indexed,
+ * then its cookies are queued.
+ */
+async function login(index: CookieUsers, view: CookieRequestView, sid: string | null, newSid: string, value: Value, meta: SessionMeta): Promise<MetaStorer> {
+  const before = sid === null ? null : view.metaOf(sid);
+  const userId = meta.userId as string;
+  if (sid !== null) {
+    if (!(await index.revoke(sid, false))) throw new SessionNotFoundError();
+    if (before?.userId !== undefined && before.userId !== userId) await index.unindex(before.userId, [cookieRef(sid)]);
+  }
+  const createdAt = Date.now();
+  await index.index(newSid, meta, createdAt, sid !== null && before?.userId === userId ? cookieRef(sid) : null);
+  let storer: MetaStorer;
+  try {
+    storer = view.bind(newSid, value, createdAt, meta);
+  } catch (err) {
+    // Too large, or the headers are out: no session to list.
+    await index.unindex(userId, [cookieRef(newSid)]).catch(() => undefined);
+    throw err;
+  }
+  if (sid === null) value.markSaved();
+  return storer;
 }

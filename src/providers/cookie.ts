@@ -19,8 +19,8 @@ import { Value } from '../manager/value.js';
 import { SET_TOKEN, type TokenCookies } from '../manager/request-cookies.js';
 import { valueFromRecord } from './record.js';
 import { CHUNK_HEADER, checkChunk, chunkCapacity, chunkName, encodeChunk, newSealId } from './cookie-chunks.js';
-import { CookieUsers, INDEX_CODEC_LABEL, cookieRef, encodePayload, splitPayload } from './cookie-users.js';
-import type { CookieCapableProvider, CookieSetup, IndexOptions, MetaStorer, Provider, RecordStore, RequestCookies, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
+import { CookieUsers, INDEX_CODEC_LABEL, cookieRef, encodePayload, requestUsers, splitPayload } from './cookie-users.js';
+import type { CookieCapableProvider, CookieSetup, MetaStorer, Provider, RecordStore, RequestCookies, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 
 export interface CookieProviderOptions {
   /** Base name of the value cookies: `<name>`, `<name>.1`, … Default `<cookieName>.data` (`sid.data`). */
@@ -280,40 +280,19 @@ class RequestCookieProvider implements Provider {
 
   /** The user index with this request's cookies: `login` seals the binding into them, `logout` clears them. Made when first asked. */
   get users(): UserIndex | undefined {
-    const index = this.#index;
-    if (index === null) return undefined;
-    return (this.#users ??= {
-      ref: (sid) => index.ref(sid),
-      list: (userId) => index.list(userId),
-      destroy: (userId, refs) => index.destroy(userId, refs),
-      revoked: (sid) => index.revoked(sid),
-      login: (sid, newSid, value, meta, options) => this.#login(index, sid, newSid, value, meta, options),
-      logout: (sid, userId) => this.#end(sid, userId),
-    });
+    if (this.#index === null) return undefined;
+    return (this.#users ??= requestUsers(this.#index, this));
   }
 
-  /**
-   * Binds the session to `meta.userId` under `newSid`. The old ID is revoked
-   * first (create-if-absent: of concurrent logins of one ID exactly one wins,
-   * the others find it gone), then indexed, then the cookies are queued.
-   */
-  async #login(index: CookieUsers, sid: string | null, newSid: string, value: Value, meta: SessionMeta, _options: IndexOptions): Promise<MetaStorer> {
-    const before = sid !== null && this.#current?.sid === sid ? this.#current.metadata : null;
-    if (sid !== null) {
-      if (!(await index.revoke(sid, false))) throw new SessionNotFoundError();
-      if (before?.userId !== undefined && before.userId !== meta.userId) await index.unindex(before.userId, [cookieRef(sid)]);
-    }
-    const createdAt = Date.now();
-    await index.index(newSid, meta, createdAt, sid !== null && before?.userId === meta.userId ? cookieRef(sid) : null);
-    try {
-      this.write(newSid, value, createdAt, meta);
-    } catch (err) {
-      // Too large, or headers out: no session to list.
-      await index.unindex(meta.userId as string, [cookieRef(newSid)]).catch(() => undefined);
-      throw err;
-    }
-    if (sid === null) value.markSaved();
-    return (this.#current = new CookieStorer(this, newSid, value, createdAt, meta));
+  /** {@link CookieRequestView}: the binding of `sid` when it is this request's session. */
+  metaOf(sid: string): SessionMeta | null {
+    return this.#current?.sid === sid ? this.#current.metadata : null;
+  }
+
+  /** {@link CookieRequestView}: queues `sid`'s cookies with its binding; it becomes the request's session. */
+  bind(sid: string, value: Value, createdAt: number, meta: SessionMeta): MetaStorer {
+    this.write(sid, value, createdAt, meta);
+    return (this.#current = new CookieStorer(this, sid, value, createdAt, meta));
   }
 
   async new(sid: string, initial?: Value): Promise<Storer> {
@@ -355,12 +334,11 @@ class RequestCookieProvider implements Provider {
 
   async destroy(sid: string): Promise<void> {
     // A bound session also leaves its user's index.
-    const userId = this.#current?.sid === sid ? this.#current.metadata?.userId : undefined;
-    await this.#end(sid, userId);
+    await this.end(sid, this.metaOf(sid)?.userId);
   }
 
   /** Clears the cookies, revokes `sid`, and removes it from `userId`'s index. */
-  async #end(sid: string, userId: string | undefined): Promise<void> {
+  async end(sid: string, userId: string | undefined): Promise<void> {
     if (this.#current?.sid === sid) this.#current = null;
     // The cookies first: even if the revocation store fails, the client lets go of the session.
     const { names } = this.#r;
