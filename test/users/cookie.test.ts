@@ -3,7 +3,8 @@
  * Redis): the binding travels sealed in the value cookies, the per-user index
  * and the revocations live in the store. Plus what is refused without one.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/errors.js';
 import { Session } from '../../src/manager/session.js';
 import { CookieProvider } from '../../src/providers/cookie.js';
 import { CookieUsers, cookieRef } from '../../src/providers/cookie-users.js';
@@ -11,6 +12,8 @@ import { MemoryProvider } from '../../src/providers/memory.js';
 import type { Provider, RecordStore } from '../../src/providers/provider.js';
 import { RedisProvider } from '../../src/providers/redis.js';
 import { redisPerFile } from '../providers/fixtures.js';
+import { Client, json, listen, type TestServer } from '../helpers/http.js';
+import { manageApp, type ManageBody } from './manage-app.js';
 import { SECRET, fakeRes, usersSuite } from './suite.js';
 
 const redis = redisPerFile();
@@ -167,5 +170,57 @@ describe('CookieProvider user index bound', () => {
     expect(await index.destroy('u', [cookieRef(sids[2]!)])).toBe(0);
     expect(await index.revoked(sids[2]!)).toBe(true);
     expect((await index.list('u')).map((e) => e.ref).sort()).toEqual(sids.slice(3).map(cookieRef).sort());
+  });
+});
+
+describe('CookieProvider user features with a failing revocation store', () => {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    while (servers.length) await servers.pop()!.close();
+  });
+
+  /** A MemoryProvider revocation store whose every call fails (as a bundled provider does) while `down` is set. */
+  function flakyStore(): { store: Provider; setDown(v: boolean): void } {
+    const m = new MemoryProvider();
+    let down = false;
+    const gate = <T>(f: () => Promise<T>): Promise<T> => (down ? Promise.reject(new StoreUnavailableError('connection refused')) : f());
+    const records: RecordStore = { get: (n) => gate(() => m.records.get(n)), put: (n, t, v, ttl) => gate(() => m.records.put(n, t, v, ttl)) };
+    const store: Provider = {
+      new: (s, v) => gate(() => m.new(s, v)),
+      restore: (s, o) => gate(() => m.restore(s, o)),
+      refresh: (s, t) => gate(() => m.refresh(s, t)),
+      destroy: (s) => gate(() => m.destroy(s)),
+      useDefaults: (d) => m.useDefaults(d),
+      records,
+    };
+    return { store, setDown: (v) => void (down = v) };
+  }
+
+  it('login, listing and log-out-everywhere while it is down: typed 503s, no session handed out; once back, all of it works', async () => {
+    const { store, setDown } = flakyStore();
+    const session = new Session(new CookieProvider({ revocation: store }), { cookieSecret: SECRET, backend: 'node' });
+    const errors: string[] = [];
+    session.on('error', (e) => errors.push(e.error.code));
+    const server = await listen(manageApp(session));
+    servers.push(server);
+    const a = new Client(server.url);
+    const b = new Client(server.url);
+    setDown(true);
+    const refused = await a.get('/login?user=fu');
+    expect(refused.status).toBe(503);
+    expect(json<{ error: string }>(refused).error).toBe('ERR_STORE_UNAVAILABLE');
+    expect(errors).toContain('ERR_STORE_UNAVAILABLE');
+    setDown(false);
+    expect(json<ManageBody>(await a.get('/state')).userId).toBe(null);
+    expect((await a.get('/login?user=fu&remember')).status).toBe(200);
+    expect((await b.get('/login?user=fu')).status).toBe(200);
+    setDown(true);
+    expect(json<{ error: string }>(await a.get('/list?user=fu')).error).toBe('ERR_STORE_UNAVAILABLE');
+    expect(json<{ error: string }>(await b.get('/revoke-all?user=fu')).error).toBe('ERR_STORE_UNAVAILABLE');
+    setDown(false);
+    expect(json<unknown[]>(await b.get('/list?user=fu'))).toHaveLength(2);
+    expect(json<{ destroyed: number }>(await b.get('/revoke-all?user=fu&keep')).destroyed).toBe(1);
+    expect(json<ManageBody>(await a.get('/state'))).toMatchObject({ isNew: true, userId: null, reason: 'revoked' });
+    expect(json<ManageBody>(await b.get('/state'))).toMatchObject({ isNew: false, userId: 'fu' });
   });
 });
