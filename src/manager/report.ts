@@ -33,3 +33,5 @@ export function reportError(core: SessionCore, req: SessionRequest, operation: S
   return error;
 }
 
+/** What an UnsupportedError of the user features adds for CookieProvider. @internal */
+export const COOKIE_HINT = " (CookieProvider: give it a revocation store with a user index and records, e.g. new CookieProvider({ revocation: new RedisProvider(client, { prefix: 'rev:' }) }))";

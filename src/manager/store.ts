@@ -1,5 +1,5 @@
 import { HeadersSentError, SessionNotFoundError, UnsupportedError, type SessionError, type SessionMovedError } from '../errors.js';
-import { errorCode, reportError } from './report.js';
+import { COOKIE_HINT, errorCode, reportError } from './report.js';
 import { followId } from '../users/record.js';
 import { aliasTarget } from './renewal.js';
 import type { Codec } from '../crypto/types.js';
@@ -331,8 +331,9 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
   async bind(meta: SessionMeta, sid?: string): Promise<void> {
     while (this.#saving) await this.#saving.catch(noop);
     const { codec, provider, config } = this.#core;
-    const users = provider.users;
-    if (users === undefined) throw new UnsupportedError('this provider has no user index (Provider.users): login needs one of the bundled providers, or a provider that implements UserIndex');
+    // A cookie-carrying provider's per-request view logs in with the request's cookies.
+    const users = this.#state.provider.users ?? provider.users;
+    if (users === undefined) throw new UnsupportedError(`this provider has no user index (Provider.users): login needs one of the bundled providers, or a provider that implements UserIndex${COOKIE_HINT}`);
     if (this.#dead || this.#ephemeral) throw new HeadersSentError('cannot log in: this session was destroyed or cannot be saved');
     const before = this.#storer !== null ? this.#meta : null;
     const oldSid = this.#sid;

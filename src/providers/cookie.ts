@@ -12,14 +12,15 @@
  * ```
  * @module
  */
-import { DuplicateIdError, HeadersSentError, InvalidConfigError, InvalidCookieError, SessionNotFoundError, ValueTooLargeError, isSessionError } from '../errors.js';
+import { HeadersSentError, InvalidConfigError, InvalidCookieError, SessionNotFoundError, ValueTooLargeError, isSessionError } from '../errors.js';
 import { createCodec, tokenLength } from '../crypto/index.js';
 import type { BackendChoice, Codec, CodecOptions, OpenFailure } from '../crypto/types.js';
 import { Value } from '../manager/value.js';
 import { SET_TOKEN, type TokenCookies } from '../manager/request-cookies.js';
 import { valueFromRecord } from './record.js';
 import { CHUNK_HEADER, checkChunk, chunkCapacity, chunkName, encodeChunk, newSealId } from './cookie-chunks.js';
-import type { CookieCapableProvider, CookieSetup, Provider, RequestCookies, RestoreOptions, Storer } from './provider.js';
+import { CookieUsers, INDEX_CODEC_LABEL, cookieRef, encodePayload, requestUsers, splitPayload } from './cookie-users.js';
+import type { CookieCapableProvider, CookieSetup, MetaStorer, Provider, RecordStore, RequestCookies, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
 
 export interface CookieProviderOptions {
   /** Base name of the value cookies: `<name>`, `<name>.1`, … Default `<cookieName>.data` (`sid.data`). */
@@ -35,7 +36,10 @@ export interface CookieProviderOptions {
    * A provider that remembers destroyed (and refreshed-away) session IDs
    * until their absolute expiry, e.g. a `RedisProvider` with its own prefix.
    * Without it, a copied cookie stays valid until it expires. Each restore
-   * then costs one lookup in it.
+   * then costs one lookup in it. A store with `records` (every bundled
+   * store provider) also gives the provider the user features
+   * (`session.login`, `userSessions`, `destroyUserSessions`, remember-me,
+   * `maxSessions`): see docs/users.md.
    */
   revocation?: Provider;
   /**
@@ -65,6 +69,8 @@ interface Ready {
   readonly capacity: readonly number[];
   readonly small: Codec;
   readonly large: Codec;
+  /** Seals session IDs into the user index (`null` without one). */
+  readonly index: Codec | null;
   readonly cookieExpire: number;
   readonly clockSkewMs: number | undefined;
 }
@@ -77,7 +83,12 @@ export class CookieProvider implements CookieCapableProvider {
   readonly #options: CookieProviderOptions;
   readonly #maxChunks: number;
   readonly #revocation: Provider | null;
+  readonly #users: CookieUsers | null;
   #ready: Ready | null = null;
+  /** The user index, in the revocation store (`undefined` without one that has `records`). */
+  readonly users?: UserIndex;
+  /** The revocation store's records (remember-me series, device limits, device details). */
+  readonly records?: RecordStore;
 
   constructor(options: CookieProviderOptions = {}) {
     if (options === null || typeof options !== 'object') throw new InvalidConfigError('CookieProvider options must be an object');
@@ -93,6 +104,17 @@ export class CookieProvider implements CookieCapableProvider {
     this.#options = { ...options };
     this.#maxChunks = maxChunks;
     this.#revocation = rev ?? null;
+    const records = rev?.records;
+    if (rev !== undefined && records !== undefined && records !== null) {
+      this.#users = new CookieUsers({
+        revocation: rev,
+        records,
+        codec: () => this.#setup().index as Codec,
+        lifetime: () => this.#setup().cookieExpire,
+      });
+      this.users = this.#users;
+      this.records = records;
+    } else this.#users = null;
   }
 
   get maxChunks(): number {
@@ -131,13 +153,14 @@ export class CookieProvider implements CookieCapableProvider {
     const small = createCodec({ ...base, backend: choice === 'auto' ? setup.backend : choice });
     // Native (AES-NI in the addon) is fastest at every size; software AES (wasm, js) loses to node:crypto on big values.
     const large = choice === 'auto' && small.backend !== 'node' && small.backend !== 'native' ? nodeCodecOr(small, base) : small;
-    this.#revocation?.useDefaults?.({ ttl: setup.cookieExpire });
-    this.#ready = { name, names, capacity, small, large, cookieExpire: setup.cookieExpire, clockSkewMs: setup.clockSkewMs };
+    this.#revocation?.useDefaults?.({ ttl: setup.cookieExpire, lifetime: setup.cookieExpire });
+    const index = this.#users === null ? null : createCodec({ ...base, name: INDEX_CODEC_LABEL, backend: small.backend });
+    this.#ready = { name, names, capacity, small, large, index, cookieExpire: setup.cookieExpire, clockSkewMs: setup.clockSkewMs };
   }
 
   /** @internal Called by the Session once per request. */
   forRequest(cookies: RequestCookies): Provider {
-    return new RequestCookieProvider(this.#setup(), this.#maxChunks, this.#revocation, cookies);
+    return new RequestCookieProvider(this.#setup(), this.#maxChunks, this.#revocation, this.#users, cookies);
   }
 
   /** Releases the codecs' key material. */
@@ -146,6 +169,7 @@ export class CookieProvider implements CookieCapableProvider {
     if (r === null) return;
     r.small.dispose();
     if (r.large !== r.small) r.large.dispose();
+    r.index?.dispose();
   }
 
   new(): Promise<Storer> {
@@ -185,17 +209,28 @@ function unbound(): InvalidConfigError {
 }
 
 /** One session as the cookie provider hands it out. */
-class CookieStorer implements Storer {
+class CookieStorer implements MetaStorer {
   readonly sid: string;
   value: Value;
   readonly createdAt: number;
+  /** The user binding, sealed in the value cookies with the data. */
+  readonly metadata: SessionMeta | null;
   readonly #owner: RequestCookieProvider;
 
-  constructor(owner: RequestCookieProvider, sid: string, value: Value, createdAt: number) {
+  constructor(owner: RequestCookieProvider, sid: string, value: Value, createdAt: number, meta: SessionMeta | null) {
     this.#owner = owner;
     this.sid = sid;
     this.value = value;
     this.createdAt = createdAt;
+    this.metadata = meta;
+  }
+
+  meta(): SessionMeta | null {
+    return this.metadata;
+  }
+
+  alias(): null {
+    return null;
   }
 
   sessionID(): string {
@@ -212,7 +247,7 @@ class CookieStorer implements Storer {
 
   /** The cookies are queued on the response at once: nothing to wait for. */
   setValueSync(v: Value): boolean {
-    this.#owner.write(this.sid, v, this.createdAt);
+    this.#owner.write(this.sid, v, this.createdAt, this.metadata);
     this.value = v;
     v.markSaved();
     return true;
@@ -227,25 +262,45 @@ class RequestCookieProvider implements Provider {
   readonly #r: Ready;
   readonly #maxChunks: number;
   readonly #revocation: Provider | null;
+  readonly #index: CookieUsers | null;
   readonly #cookies: RequestCookies;
   /** The storer handed out last (refresh re-seals its value under the new ID). */
   #current: CookieStorer | null = null;
   /** Chunk positions set in this response so far (a shrinking value expires the rest). */
   #setCount = 0;
+  #users: UserIndex | undefined;
 
-  constructor(ready: Ready, maxChunks: number, revocation: Provider | null, cookies: RequestCookies) {
+  constructor(ready: Ready, maxChunks: number, revocation: Provider | null, index: CookieUsers | null, cookies: RequestCookies) {
     this.#r = ready;
     this.#maxChunks = maxChunks;
     this.#revocation = revocation;
+    this.#index = index;
     this.#cookies = cookies;
+  }
+
+  /** The user index with this request's cookies: `login` seals the binding into them, `logout` clears them. Made when first asked. */
+  get users(): UserIndex | undefined {
+    if (this.#index === null) return undefined;
+    return (this.#users ??= requestUsers(this.#index, this));
+  }
+
+  /** {@link CookieRequestView}: the binding of `sid` when it is this request's session. */
+  metaOf(sid: string): SessionMeta | null {
+    return this.#current?.sid === sid ? this.#current.metadata : null;
+  }
+
+  /** {@link CookieRequestView}: queues `sid`'s cookies with its binding; it becomes the request's session. */
+  bind(sid: string, value: Value, createdAt: number, meta: SessionMeta): MetaStorer {
+    this.write(sid, value, createdAt, meta);
+    return (this.#current = new CookieStorer(this, sid, value, createdAt, meta));
   }
 
   async new(sid: string, initial?: Value): Promise<Storer> {
     const value = initial ?? new Value();
     const createdAt = Date.now();
-    this.write(sid, value, createdAt);
+    this.write(sid, value, createdAt, null);
     value.markSaved();
-    return (this.#current = new CookieStorer(this, sid, value, createdAt));
+    return (this.#current = new CookieStorer(this, sid, value, createdAt, null));
   }
 
   async restore(sid: string, _options?: RestoreOptions): Promise<Storer> {
@@ -260,10 +315,10 @@ class RequestCookieProvider implements Provider {
     return this.#restored(sid, this.#open(sid));
   }
 
-  #restored(sid: string, opened: { value: Value; createdAt: number; rotate: boolean }): CookieStorer {
-    const storer = new CookieStorer(this, sid, opened.value, opened.createdAt);
+  #restored(sid: string, opened: Opened): CookieStorer {
+    const storer = new CookieStorer(this, sid, opened.value, opened.createdAt, opened.meta);
     // Opened under an older secret: re-seal under the first (rotation completes itself).
-    if (opened.rotate) this.write(sid, opened.value, opened.createdAt);
+    if (opened.rotate) this.write(sid, opened.value, opened.createdAt, opened.meta);
     return (this.#current = storer);
   }
 
@@ -273,11 +328,17 @@ class RequestCookieProvider implements Provider {
     // Revoke first: if the revocation store fails, no new cookie has been queued.
     if (this.#revocation !== null) await this.#revoke(sid);
     const createdAt = Date.now();
-    this.write(newSid, current.value, createdAt);
-    return (this.#current = new CookieStorer(this, newSid, current.value, createdAt));
+    this.write(newSid, current.value, createdAt, current.metadata);
+    return (this.#current = new CookieStorer(this, newSid, current.value, createdAt, current.metadata));
   }
 
   async destroy(sid: string): Promise<void> {
+    // A bound session also leaves its user's index.
+    await this.end(sid, this.metaOf(sid)?.userId);
+  }
+
+  /** Clears the cookies, revokes `sid`, and removes it from `userId`'s index. */
+  async end(sid: string, userId: string | undefined): Promise<void> {
     if (this.#current?.sid === sid) this.#current = null;
     // The cookies first: even if the revocation store fails, the client lets go of the session.
     const { names } = this.#r;
@@ -287,6 +348,7 @@ class RequestCookieProvider implements Provider {
     }
     this.#setCount = 0;
     if (this.#revocation !== null) await this.#revoke(sid);
+    if (userId !== undefined && this.#index !== null) await this.#index.unindex(userId, [cookieRef(sid)]);
   }
 
   /**
@@ -295,10 +357,10 @@ class RequestCookieProvider implements Provider {
    * before any line is queued: a value that is too large leaves the response
    * as it was.
    */
-  write(sid: string, value: Value, createdAt: number): void {
+  write(sid: string, value: Value, createdAt: number, meta: SessionMeta | null): void {
     if (this.#cookies.headersSent) throw new HeadersSentError('the session changed after the response headers were sent; CookieProvider cannot store it (save before writing the response)');
     const r = this.#r;
-    const bytes = encoder.encode(value.serialize());
+    const bytes = encoder.encode(encodePayload(value, meta));
     const total = r.capacity.reduce((a, b) => a + b, 0);
     if (bytes.length > total) {
       throw new ValueTooLargeError(`session value is ${bytes.length} bytes of JSON; this CookieProvider carries at most ${total} (maxChunks ${this.#maxChunks})`);
@@ -329,7 +391,7 @@ class RequestCookieProvider implements Provider {
   }
 
   /** Opens the request's value cookies for `sid`; throws `InvalidCookieError` for anything but one whole, consistent seal. */
-  #open(sid: string): { value: Value; createdAt: number; rotate: boolean } {
+  #open(sid: string): Opened {
     const r = this.#r;
     const heads = this.#cookies.get(r.names[0] as string);
     if (heads.length === 0) throw new InvalidCookieError(r.name, 'malformed', 'the session has no value cookie');
@@ -367,7 +429,7 @@ class RequestCookieProvider implements Provider {
         failure = 'malformed';
         continue;
       }
-      return { value: decodeValue(plains, r.name), createdAt: first.issuedAt, rotate };
+      return { ...decodeValue(plains, r.name), createdAt: first.issuedAt, rotate };
     }
     throw new InvalidCookieError(r.name, failure, 'the session\'s value cookies do not open as one seal of this session');
   }
@@ -386,7 +448,7 @@ class RequestCookieProvider implements Provider {
     try {
       await (this.#revocation as Provider).new(sid, new Value({ revoked: Date.now() }));
     } catch (err) {
-      if (err instanceof DuplicateIdError || (isSessionError(err) && err.code === 'ERR_DUPLICATE_ID')) return;
+      if (isSessionError(err, 'ERR_DUPLICATE_ID')) return;
       throw err;
     }
   }
@@ -396,9 +458,16 @@ function asFailure(reason: OpenFailure): InvalidCookieError['failure'] {
   return reason === 'expired' ? 'malformed' : reason;
 }
 
-function decodeValue(plains: readonly Uint8Array[], name: string): Value {
+interface Opened {
+  value: Value;
+  meta: SessionMeta | null;
+  createdAt: number;
+  rotate: boolean;
+}
+
+function decodeValue(plains: readonly Uint8Array[], name: string): { value: Value; meta: SessionMeta | null } {
   // One chunk (values up to ~2.9 KB): decode in place, no joined copy.
-  if (plains.length === 1) return parseRecord((plains[0] as Uint8Array).subarray(CHUNK_HEADER), name);
+  if (plains.length === 1) return parsePayload((plains[0] as Uint8Array).subarray(CHUNK_HEADER), name);
   let length = 0;
   for (const p of plains) length += p.length - CHUNK_HEADER;
   const bytes = new Uint8Array(length);
@@ -407,7 +476,12 @@ function decodeValue(plains: readonly Uint8Array[], name: string): Value {
     bytes.set(p.subarray(CHUNK_HEADER), at);
     at += p.length - CHUNK_HEADER;
   }
-  return parseRecord(bytes, name);
+  return parsePayload(bytes, name);
+}
+
+function parsePayload(bytes: Uint8Array, name: string): { value: Value; meta: SessionMeta | null } {
+  const { meta, json } = splitPayload(bytes, decoder);
+  return { value: parseRecord(json, name), meta };
 }
 
 function parseRecord(bytes: Uint8Array, name: string): Value {

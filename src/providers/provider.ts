@@ -239,7 +239,10 @@ export interface IndexOptions {
  * else; those methods then reject with `UnsupportedError` (`ERR_UNSUPPORTED`).
  *
  * The binding lives in the session record (read by `restore` in the same
- * round trip); the per-user index is touched only by these methods.
+ * round trip); the per-user index is touched only by these methods. A
+ * cookie-carrying provider whose record is the request's cookies
+ * (`CookieProvider`) also offers `users` on its per-request view
+ * (`forRequest`): the manager logs in and out through that one.
  */
 export interface UserIndex {
   /** The reference `list` gives for `sid` (to tell the current session). */

@@ -7,6 +7,7 @@
  */
 import { StoreUnavailableError, UnsupportedError } from '../errors.js';
 import type { RecordStore } from '../providers/provider.js';
+import { COOKIE_HINT } from '../manager/report.js';
 import type { SessionCore } from '../manager/store.js';
 
 /** One remember-me series (Spring's persistent-token design, with a grace window). */
@@ -54,7 +55,7 @@ const CAS_ATTEMPTS = 16;
 export function recordsOf(core: SessionCore): RecordStore {
   const records = core.provider.records;
   if (records === undefined || records === null) {
-    throw new UnsupportedError('this provider has no records (Provider.records): remember-me tokens, maxSessions and device details need one of the bundled store providers, or one that implements RecordStore');
+    throw new UnsupportedError(`this provider has no records (Provider.records): remember-me tokens, maxSessions and device details need one of the bundled store providers, or one that implements RecordStore${COOKIE_HINT}`);
   }
   return records;
 }

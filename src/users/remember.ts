@@ -20,7 +20,7 @@ import { equalBytes } from '@noble/ciphers/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { decodeBase64Url, encodeBase64Url } from '../crypto/format.js';
 import { HeadersSentError, InvalidValueError } from '../errors.js';
-import { setCookieLine, type SessionRequest, type SessionResponse } from '../manager/http.js';
+import { headerList, setCookieLine, type SessionRequest, type SessionResponse } from '../manager/http.js';
 import { errorCode, reportError } from '../manager/report.js';
 import { SessionStore, type RequestState } from '../manager/store.js';
 import type { MetaStorer, SessionMeta } from '../providers/provider.js';
@@ -170,6 +170,8 @@ async function rotate(host: UsersHost, state: RequestState, store: SessionStore,
   const now = Date.now();
   const meta: SessionMeta = { userId: cookie.userId, loginAt: now, authAt: first.t, series: cookie.series, ...(first.l === null ? {} : { label: first.l }) };
   const live = core.config.maxSessions === undefined ? null : await users.list(cookie.userId, { indexTtl: core.config.cookieExpire });
+  // What this response set before the new session: a rotation that loses its race takes its cookies back.
+  const before = state.lines === null ? null : new Map(state.lines);
   // The session first, then the claim: an alias the record names always exists (a racing tab may follow it at once).
   await store.bind(meta, newSid);
   let outcome: Outcome | undefined;
@@ -191,7 +193,7 @@ async function rotate(host: UsersHost, state: RequestState, store: SessionStore,
       return { kind: 'theft' };
     });
   } catch (err) {
-    await dropNew(host, state, store, cookie.userId, newSid);
+    await dropNew(host, state, store, cookie.userId, newSid, before);
     throw err;
   }
   if (outcome?.kind === 'rotated') {
@@ -201,21 +203,48 @@ async function rotate(host: UsersHost, state: RequestState, store: SessionStore,
     setRememberCookie(host, state, cookie.userId, cookie.series, token, first.e);
     return store;
   }
-  await dropNew(host, state, store, cookie.userId, newSid);
+  await dropNew(host, state, store, cookie.userId, newSid, before);
   if (outcome?.kind === 'grace') return adopt(host, state, outcome.alias, cookie.userId);
   if (outcome?.kind === 'theft') await theft(host, state, cookie, true);
   return revoked(host, state, state.store ?? store, 'revoked');
 }
 
-/** Undoes a session made for a rotation that lost its race. */
-async function dropNew(host: UsersHost, state: RequestState, store: SessionStore, userId: string, sid: string): Promise<void> {
+/**
+ * Undoes a session made for a rotation that lost its race, and takes back the
+ * cookies it set in this response: a browser whose tabs share one jar must
+ * not end up with the dropped session's cookies over the winner's (on
+ * CookieProvider they are the session itself).
+ */
+async function dropNew(host: UsersHost, state: RequestState, store: SessionStore, userId: string, sid: string, before: ReadonlyMap<string, string> | null): Promise<void> {
   store.kill();
+  restoreLines(state, before);
   state.store = host.fresh(state, 'absent');
   try {
     await host.core.provider.users!.logout(sid, userId);
   } catch {
     // It expires on its own; the user's list prunes it.
   }
+}
+
+/** Puts the response's Set-Cookie lines of this library back as they were (`before`), unless the headers are out. */
+function restoreLines(state: RequestState, before: ReadonlyMap<string, string> | null): void {
+  const lines = state.lines;
+  if (lines === null || state.res.headersSent === true) return;
+  const list = headerList(state.res.getHeader('set-cookie'));
+  let changed = false;
+  for (const [name, line] of [...lines]) {
+    const previous = before?.get(name);
+    if (previous === line) continue;
+    const i = list.lastIndexOf(line);
+    if (i >= 0) list.splice(i, 1);
+    if (previous === undefined) lines.delete(name);
+    else {
+      list.push(previous);
+      lines.set(name, previous);
+    }
+    changed = true;
+  }
+  if (changed) state.res.setHeader('Set-Cookie', list);
 }
 
 /** Serves the request the session a rotation made (a racing tab), without a new token. */
@@ -228,7 +257,9 @@ async function adopt(host: UsersHost, state: RequestState, alias: string, userId
   try {
     storer = (await state.provider.restore(sid, { touch: core.config.rolling })) as MetaStorer;
   } catch (err) {
-    if (errorCode(err) === 'ERR_SESSION_NOT_FOUND') return null;
+    // ERR_INVALID_COOKIE: a CookieProvider session lives in the winner's response cookies, not this request's.
+    const code = errorCode(err);
+    if (code === 'ERR_SESSION_NOT_FOUND' || code === 'ERR_INVALID_COOKIE') return null;
     throw err;
   }
   const meta = storer.meta?.() ?? null;

@@ -10,7 +10,7 @@
 import { HeadersSentError, InvalidHandleError, InvalidValueError, SessionLimitError, UnsupportedError } from '../errors.js';
 import type { IndexedSession, SessionMeta, UserIndex } from '../providers/provider.js';
 import { setCookieLine, type SessionRequest, type SessionResponse } from '../manager/http.js';
-import { reportError } from '../manager/report.js';
+import { COOKIE_HINT, reportError } from '../manager/report.js';
 import type { SessionCore, SessionStore } from '../manager/store.js';
 import type { UsersHost } from './host.js';
 import { admit, evict } from './limits.js';
@@ -82,7 +82,7 @@ export interface UserSessionInfo {
 export function usersOf(core: SessionCore): UserIndex {
   const users = core.provider.users;
   if (users === undefined || users === null) {
-    throw new UnsupportedError('this provider has no user index (Provider.users): login, logout, userSessions and destroyUserSessions need one of the bundled providers or one that implements UserIndex');
+    throw new UnsupportedError(`this provider has no user index (Provider.users): login, logout, userSessions and destroyUserSessions need one of the bundled providers or one that implements UserIndex${COOKIE_HINT}`);
   }
   return users;
 }
@@ -175,7 +175,8 @@ export async function login(host: UsersHost, req: SessionRequest, res: SessionRe
     state.store = null;
     state.ignoreCookie = true;
     host.putLine(state, core.config.cookieName, setCookieLine(core.config.cookieName, '', core.attrs, 0, EPOCH));
-    await users.logout(newSid, userId).catch(() => undefined);
+    // The request's view (CookieProvider) also takes back the session's cookies.
+    await (state.provider.users ?? users).logout(newSid, userId).catch(() => undefined);
     throw reportError(core, req, 'refresh', err, newSid);
   }
   try {
@@ -196,7 +197,8 @@ export async function logout(host: UsersHost, req: SessionRequest, res: SessionR
   const userId = store?.userId() ?? null;
   const sid = store?.storedId() ?? null;
   const series = store?.meta?.series;
-  const users = core.provider.users;
+  // A cookie-carrying provider's per-request view also clears the session's cookies.
+  const users = state.provider.users ?? core.provider.users;
   // The device logs out: its remember-me token goes, whatever else happens (a psk cookie is the app's to forget).
   const held = core.provider.records === undefined ? null : presentedCookie(host, req);
   if (series !== undefined || held !== null) clearRememberCookie(host, state);

@@ -20,6 +20,14 @@ export const SECRET = 'manage-suite-secret-0123456789-abcdefghij';
 export interface ManageSuiteOptions {
   /** Two providers over the same store (two app servers); memory: the same instance twice. */
   providers(): [Provider, Provider];
+  /** The provider renews IDs (`renewAfter`). Default true; CookieProvider does not (the ID is asserted unchanged). */
+  renews?: boolean;
+  /**
+   * A rotation race's losing tab joins the winner's session. Default true.
+   * CookieProvider cannot: that session's data lives in the winner's response
+   * cookies, so the losing request resumes nothing (asserted), with no theft.
+   */
+  joinsRace?: boolean;
 }
 
 type Resumed = ManageBody & { resumed: boolean };
@@ -134,7 +142,7 @@ export function manageSuite(label: string, opts: ManageSuiteOptions): void {
       expect(ok(await owner.get('/state'))).toMatchObject({ userId: null, reason: 'revoked' });
     });
 
-    it('rotation race: two tabs resume with the same token at once; both get the same session, no theft, the next resume works', async () => {
+    it(`rotation race: two tabs resume with the same token at once; ${opts.joinsRace === false ? 'one resumes, the other gets nothing' : 'both get the same session'}, no theft, the next resume works`, async () => {
       const { urls, thefts } = await serve();
       const u = user('dave');
       const c = new Client(urls[0]);
@@ -147,16 +155,27 @@ export function manageSuite(label: string, opts: ManageSuiteOptions): void {
       const [r1, r2] = await Promise.all([c.get('/resume'), tab2.get('/resume')]);
       const b1 = ok<Resumed>(r1);
       const b2 = ok<Resumed>(r2);
-      expect(b1).toMatchObject({ resumed: true, userId: u });
-      expect(b2).toMatchObject({ resumed: true, userId: u });
-      expect(b2.sid).toBe(b1.sid);
+      if (opts.joinsRace === false) {
+        // One tab resumed; the other got no session (and no theft alarm): its next request carries the winner's cookies.
+        const bodies = [b1, b2];
+        expect(bodies.filter((b) => b.resumed && b.userId === u)).toHaveLength(1);
+        expect(bodies.filter((b) => !b.resumed && b.userId === null)).toHaveLength(1);
+        // The loser's response sets no session cookie: in one browser's jar it must not replace the winner's.
+        const loser = b1.resumed ? r2 : r1;
+        expect(loser.setCookies.filter((l) => /^sid(\.data(\.\d+)?)?=/.test(l))).toEqual([]);
+      } else {
+        expect(b1).toMatchObject({ resumed: true, userId: u });
+        expect(b2).toMatchObject({ resumed: true, userId: u });
+        expect(b2.sid).toBe(b1.sid);
+      }
       expect(thefts).toHaveLength(0);
       // Exactly one response rotated the token.
       const rotated = [r1, r2].filter((r) => r.setCookies.some((l) => l.startsWith('sid_remember=') && !l.startsWith('sid_remember=;')));
       expect(rotated).toHaveLength(1);
-      expect(ok<UserSessionInfo[]>(await c.get('/list'))).toHaveLength(1);
-      // The browser keeps the rotated token: the next resume is a plain rotation, not theft.
+      // The browser keeps the rotated token (and, on CookieProvider, the only cookies that hold the session).
       const jar = rotated[0] === r1 ? c : tab2;
+      expect(ok<UserSessionInfo[]>(await jar.get('/list'))).toHaveLength(1);
+      // The next resume is a plain rotation, not theft.
       await dropCookie(jar, 'sid');
       expect(ok<Resumed>(await jar.get('/resume'))).toMatchObject({ resumed: true, userId: u });
       expect(thefts).toHaveLength(0);
@@ -285,7 +304,8 @@ export function manageSuite(label: string, opts: ManageSuiteOptions): void {
       vi.setSystemTime(t0 + 61_000);
       const renewed = ok(await c.get('/state'));
       expect(renewed.userId).toBe(u);
-      expect(renewed.sid).not.toBe(refreshed.sid);
+      if (opts.renews === false) expect(renewed.sid).toBe(refreshed.sid);
+      else expect(renewed.sid).not.toBe(refreshed.sid);
       ok(await other.get(`/login?user=${u}`));
       const list = ok<UserSessionInfo[]>(await other.get('/list'));
       const entry = list.find((e) => e.ip === '198.51.100.7');

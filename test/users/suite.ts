@@ -23,6 +23,15 @@ export interface UsersSuiteOptions {
   perKeyMerge: boolean;
   /** Index entries the store holds for `userId` (raw), to check pruning really shrinks it. */
   indexSize?(provider: Provider, userId: string): Promise<number>;
+  /**
+   * The provider renews IDs (`renewAfter`). Default true. CookieProvider does
+   * not (no `renew`): its sessions keep their ID, which the renewal test asserts.
+   */
+  renews?: boolean;
+  /** The store can tell when a session was last seen. Default true; CookieProvider cannot: `lastSeenAt` is asserted `null`. */
+  seesUse?: boolean;
+  /** The config that makes sessions expire after `ttl` seconds. Default `{ sessionExpire: ttl }` (CookieProvider: `cookieExpire`). */
+  expiry?(ttl: number): Partial<SessionConfig>;
 }
 
 interface Entry {
@@ -83,6 +92,8 @@ export function usersSuite(label: string, opts: UsersSuiteOptions): void {
         expect(e.sidHint).toMatch(/^.{4}…$/);
         expect(JSON.stringify(e)).not.toContain(ra.sid);
         expect(typeof e.createdAt).toBe('number');
+        // CookieProvider: the store never sees a cookie session being used.
+        if (opts.seesUse === false) expect(e.lastSeenAt).toBeNull();
       }
       expect(json<Entry[]>(await c.get(`/list?user=${v}`))).toHaveLength(1);
 
@@ -173,7 +184,19 @@ export function usersSuite(label: string, opts: UsersSuiteOptions): void {
       expect(json<Entry[]>(await other.get(`/list?user=${u}`))).toEqual([]);
     });
 
-    it('renewal (renewAfter 1, renewGrace 2): a new ID after 1 s with data, user and lifetime kept; the old cookie works within the grace, then not', async () => {
+    if (opts.renews === false) {
+      it('no renewal on this provider: with renewAfter 1 the ID stays after 1 s, with its data and user; revocation still reaches it', async () => {
+        const { url } = await serve({ renewAfter: 1, renewGrace: 2 });
+        const a = new Client(url);
+        const u = `henry-${Math.random()}`;
+        const first = body(await a.get(`/login?user=${u}&label=tablet`));
+        await sleep(1300);
+        const later = body(await a.get('/set?y=2'));
+        expect(later).toMatchObject({ isNew: false, userId: u, sid: first.sid, data: { y: '2' } });
+        expect(json<{ destroyed: number }>(await new Client(url).get(`/revoke?user=${u}`)).destroyed).toBe(1);
+        expect(body(await a.get('/state'))).toMatchObject({ isNew: true, reason: 'revoked' });
+      });
+    } else it('renewal (renewAfter 1, renewGrace 2): a new ID after 1 s with data, user and lifetime kept; the old cookie works within the grace, then not', async () => {
       const { url } = await serve({ renewAfter: 1, renewGrace: 2 });
       const a = new Client(url);
       const u = `henry-${Math.random()}`;
@@ -243,7 +266,7 @@ export function usersSuite(label: string, opts: UsersSuiteOptions): void {
     it(`index entries of sessions that expired on their own are pruned (${opts.pruneCount ?? 1000} sessions of one user)`, async () => {
       const n = opts.pruneCount ?? 1000;
       const provider = opts.provider(opts.shortTtl);
-      const { session } = await serve({ sessionExpire: opts.shortTtl }, provider);
+      const { session } = await serve(opts.expiry?.(opts.shortTtl) ?? { sessionExpire: opts.shortTtl }, provider);
       const u = `grace-${Math.random()}`;
       // login without HTTP (1,000 requests over HTTP would only slow the test): fake req/res
       const t0 = Date.now();
