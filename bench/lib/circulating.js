@@ -65,15 +65,56 @@ export async function runCirculating({ backend = 'wasm', sizes = (process.env.SI
     const d = process.cpuUsage(t);
     return (d.user + d.system) / n;
   };
+  // The floor: the least an in-memory session store does per returning request, with no library:
+  // a Map of the same number of records (one field, as here), the record looked up by its ID, its
+  // fields copied out, the counter changed and written back. What it gains from 1,000 to 100,000 is
+  // the machine's (CPU caches, TLB), which no store escapes.
+  const floors = sizes.map((count) => {
+    const records = new Map();
+    const ids = [];
+    for (let i = 0; i < count; i++) {
+      const id = Buffer.from(`${i.toString(36).padStart(8, '0')}-floor-record-id`, 'latin1');
+      ids.push(id);
+      records.set(id.latin1Slice(), new Map([['n', '1']]));
+    }
+    let seed = 54321;
+    for (let i = ids.length - 1; i > 0; i--) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const j = seed % (i + 1);
+      [ids[i], ids[j]] = [ids[j], ids[i]];
+    }
+    return { count, records, ids, at: 0, us: [] };
+  });
+  const runFloor = async (f, n) => {
+    const t = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      const record = f.records.get(f.ids[f.at].latin1Slice());
+      const fields = new Map(record);
+      fields.set('n', String(Number(fields.get('n')) + 1));
+      for (const [k, v] of fields) record.set(k, v);
+      f.at = f.at + 1 === f.ids.length ? 0 : f.at + 1;
+      if ((i & 1023) === 0) await null;
+    }
+    const d = process.cpuUsage(t);
+    return (d.user + d.system) / n;
+  };
   for (const side of sides) await run(side, Math.max(requests, side.count)); // warm-up: every cookie once
+  for (const f of floors) await runFloor(f, Math.max(requests, f.count));
   for (let r = 0; r < rounds; r++) {
     for (const side of sides) side.us.push(await run(side, requests));
+    for (const f of floors) f.us.push(await runFloor(f, requests));
   }
-  const rows = sides.map((s) => ({ circulating: s.count, usPerRequest: Number(median(s.us).toFixed(2)), runs: s.us.map((u) => Number(u.toFixed(2))) }));
+  const rowsOf = (list) => list.map((s) => ({ circulating: s.count, usPerRequest: Number(median(s.us).toFixed(2)), runs: s.us.map((u) => Number(u.toFixed(2))) }));
+  const ratioOf = (rows) => (rows.length > 1 ? Number((rows[rows.length - 1].usPerRequest / rows[0].usPerRequest).toFixed(2)) : null);
+  const rows = rowsOf(sides);
   for (const row of rows) log(`  ${backend} returning, ${String(row.circulating).padStart(7)} sessions circulating: ${row.usPerRequest} µs/request (runs ${row.runs.join(' ')})`);
-  const ratio = rows.length > 1 ? Number((rows[rows.length - 1].usPerRequest / rows[0].usPerRequest).toFixed(2)) : null;
+  const ratio = ratioOf(rows);
   if (ratio !== null) log(`  ratio ${rows[rows.length - 1].circulating} / ${rows[0].circulating}: ${ratio}×`);
-  return { backend, rows, ratio };
+  const floorRows = rowsOf(floors);
+  for (const row of floorRows) log(`  floor (a plain Map store), ${String(row.circulating).padStart(7)} records: ${row.usPerRequest} µs/request (runs ${row.runs.join(' ')})`);
+  const floor = { rows: floorRows, ratio: ratioOf(floorRows) };
+  if (floor.ratio !== null) log(`  floor ratio: ${floor.ratio}×, +${(floorRows[floorRows.length - 1].usPerRequest - floorRows[0].usPerRequest).toFixed(2)} µs`);
+  return { backend, rows, ratio, floor };
 }
 
 /**

@@ -176,6 +176,18 @@ function costMarkdown(cost, L) {
     L.push('|---:|---:|---|');
     for (const r of c.rows) L.push(`| ${r.circulating.toLocaleString('en-US')} | ${r.usPerRequest} | ${r.runs.join(', ')} |`);
     L.push('');
+    if (c.floor) {
+      L.push('The floor, in the same rounds: a plain `Map` of as many one-field records, each request looking its record up by ID, copying its fields out and writing the changed counter back (no library, no crypto, no LRU). Its growth is the machine\'s (CPU caches, TLB).');
+      L.push('');
+      L.push('| records | CPU µs/request | runs |');
+      L.push('|---:|---:|---|');
+      for (const r of c.floor.rows) L.push(`| ${r.circulating.toLocaleString('en-US')} | ${r.usPerRequest} | ${r.runs.join(', ')} |`);
+      L.push('');
+      const [few, many] = [c.rows[0], c.rows[c.rows.length - 1]];
+      const [ffew, fmany] = [c.floor.rows[0], c.floor.rows[c.floor.rows.length - 1]];
+      if (few && many && ffew && fmany) L.push(`Growth from ${few.circulating.toLocaleString('en-US')} to ${many.circulating.toLocaleString('en-US')}: the session +${(many.usPerRequest - few.usPerRequest).toFixed(2)} µs (${x(c.ratio)}), the floor +${(fmany.usPerRequest - ffew.usPerRequest).toFixed(2)} µs (${x(c.floor.ratio)}).`);
+      L.push('');
+    }
   }
   if (cost.tokenCache) {
     L.push(`The verified-token cache alone (${cost.tokenCache.backend}): CPU ns per cookie open, tokens arriving as fresh strings, interleaved rounds.`);

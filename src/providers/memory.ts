@@ -207,7 +207,21 @@ export class MemoryProvider implements Provider, StorerBackend {
       if (alias !== undefined && isClaim(alias)) throw new SessionNotFoundError();
       if (alias !== undefined) throw new SessionMovedError(alias);
     }
-    this.#put(sid, merge(current, value));
+    const changes = value.changes();
+    // In place when the size stays (a counter, a flag, a token replaced by one as long): the stored Map
+    // belongs to the cache alone (every restore copies out of it, every other write stores a Map of its
+    // own), and nothing runs between the get above and the set below. A new Map per save would put a
+    // fresh object into the cache on every request: with many sessions held, each lives long enough to
+    // be promoted, and the old generation fills with them. (lru-cache keeps the old size when set is
+    // given the same object, so a size change takes a new Map.)
+    if (typeof current === 'string' || changes.cleared || sizeDelta(current, changes.set, changes.deleted) !== 0) {
+      this.#put(sid, merge(current, value));
+      return;
+    }
+    const fields = current as Map<string, string>;
+    for (const key of changes.deleted) fields.delete(key);
+    for (const [key, json] of changes.set) fields.set(key, json);
+    this.#cache.set(sid, fields, { ttl: this.#ttlMs, size: recordSize(fields) });
   }
 
   /** @internal */
@@ -310,9 +324,7 @@ export class MemoryProvider implements Provider, StorerBackend {
   #put(sid: string, record: MemoryRecord): void {
     // lru-cache would drop an oversized entry silently: say so instead.
     const size = recordSize(record);
-    if (size > this.#maxEntrySize) {
-      throw new ValueTooLargeError(`session record is about ${size} bytes; this MemoryProvider's maxEntrySize is ${this.#maxEntrySize}`);
-    }
+    if (size > this.#maxEntrySize) throw tooLarge(size, this.#maxEntrySize);
     this.#cache.set(sid, record, { ttl: this.#ttlMs, size });
   }
 }
@@ -387,4 +399,23 @@ function merge(record: MemoryRecord, value: Value): ReadonlyMap<string, string> 
 
 function copyEntry(this: Map<string, string>, json: string, key: string): void {
   this.set(key, json);
+}
+
+/** How `recordSize(record)` changes once `set` and `deleted` are applied to it. */
+function sizeDelta(record: ReadonlyMap<string, string>, set: ReadonlyMap<string, string>, deleted: Iterable<string>): number {
+  let size = 0;
+  for (const key of deleted) {
+    const old = record.get(key);
+    if (old !== undefined) size -= KEY_OVERHEAD + (key.length + old.length) * 2;
+  }
+  for (const [key, json] of set) {
+    const old = record.get(key);
+    if (old !== undefined) size -= KEY_OVERHEAD + (key.length + old.length) * 2;
+    size += KEY_OVERHEAD + (key.length + json.length) * 2;
+  }
+  return size;
+}
+
+function tooLarge(size: number, max: number): ValueTooLargeError {
+  return new ValueTooLargeError(`session record is about ${size} bytes; this MemoryProvider's maxEntrySize is ${max}`);
 }

@@ -27,6 +27,22 @@ describe('MemoryProvider', () => {
     expect((await p.restore('a')).getValue().get('list')).toEqual([1, 2]);
   });
 
+  it('a save that grows a record counts its new size: the byte bound evicts as for a new record', async () => {
+    // About 10 KB each by the provider's estimate (2 bytes a character): two do not fit in 20 KB.
+    const p = new MemoryProvider({ maxSize: 20_000, maxEntrySize: 15_000 });
+    await p.new('a', new Value({ s: 'x' }));
+    await p.new('b', new Value({ s: 'x' }));
+    const a = await p.restore('a');
+    a.getValue().set('s', 'y'.repeat(5000));
+    await a.setValue(a.getValue());
+    expect((await p.restore('a')).getValue().get('s')).toBe('y'.repeat(5000));
+    const b = await p.restore('b');
+    b.getValue().set('s', 'z'.repeat(5000));
+    await b.setValue(b.getValue());
+    await expect(p.restore('a')).rejects.toBeInstanceOf(SessionNotFoundError);
+    expect((await p.restore('b')).getValue().get('s')).toBe('z'.repeat(5000));
+  });
+
   it('saves merge key by key: two requests changing different keys both keep their change', async () => {
     const p = new MemoryProvider();
     await p.new('a', new Value({ keep: 1, gone: 2 }));
