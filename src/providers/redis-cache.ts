@@ -84,6 +84,8 @@ export interface RedisCacheHost {
   readonly aliasField: string;
   /** The provider's save script (KEYS[1] = the session key); the cache sends it wrapped, with a read of the key last. */
   readonly saveLua: string;
+  /** The provider's save script for the common save (changed fields only). */
+  readonly saveFastLua: string;
   /** The provider's create-if-absent script (ARGV[1] = ttl; answers 1 when created), sent wrapped the same way. */
   readonly newLua: string;
 }
@@ -133,6 +135,7 @@ end
 return {h, redis.call('PTTL', KEYS[1])}`;
 const CMD_FILL = 'wasmSessionCacheFill1';
 const CMD_SAVE = 'wasmSessionCacheSave1';
+const CMD_SAVE_FAST = 'wasmSessionCacheSaveFast1';
 const CMD_NEW = 'wasmSessionCacheNew1';
 
 /** `lua` run as a function, then a read of KEYS[1]: what NOLOOP untracked, tracked again in the same atomic step. */
@@ -201,6 +204,7 @@ export class RedisSessionCache {
     this.#inv = redis.duplicate({ connectionName: 'wasm-session-invalidate', autoResubscribe: false, enableOfflineQueue: true, lazyConnect: false });
     this.#data.defineCommand(CMD_FILL, { numberOfKeys: 1, lua: FILL_LUA });
     this.#data.defineCommand(CMD_SAVE, { numberOfKeys: 1, lua: readLast(host.saveLua) });
+    this.#data.defineCommand(CMD_SAVE_FAST, { numberOfKeys: 1, lua: readLast(host.saveFastLua) });
     this.#data.defineCommand(CMD_NEW, { numberOfKeys: 1, lua: readLast(host.newLua) });
     const lost = (): void => this.#lost();
     for (const c of [this.#data, this.#inv]) {
@@ -224,6 +228,11 @@ export class RedisSessionCache {
   /** The provider's save script over the data connection (NOLOOP: it does not invalidate the copy it updates). */
   save(key: string, args: (string | number)[]): Promise<unknown> {
     return (this.#data as unknown as Record<string, ScriptCall>)[CMD_SAVE]!(key, ...args);
+  }
+
+  /** The provider's common-save script (changed fields only), the same way. */
+  saveFast(key: string, args: (string | number)[]): Promise<unknown> {
+    return (this.#data as unknown as Record<string, ScriptCall>)[CMD_SAVE_FAST]!(key, ...args);
   }
 
   /**

@@ -376,6 +376,7 @@ export class RedisProvider implements Provider, StorerBackend {
         decode: decodeRecord,
         aliasField: ALIAS_FIELD,
         saveLua: SAVE_LUA,
+        saveFastLua: SAVE_FAST_LUA,
         newLua: NEW_LUA,
       });
     }
@@ -600,10 +601,11 @@ export class RedisProvider implements Provider, StorerBackend {
     const before = cache?.beforeSave();
     let saved: unknown;
     try {
-      if (cache === undefined && !cleared && args.length === sets.length * 2 && args.length <= FAST_MAX_ARGS) {
+      if (!cleared && args.length === sets.length * 2 && args.length <= FAST_MAX_ARGS) {
         // Slide unless the stored stamp (same width) is at least limit: '~' sorts after every digit.
         const limit = slideAlways ? '~' : String(stamp - this.#touchAfter + 1);
-        saved = await this.#run(this.#scripts[CMD_SAVE_FAST](key, this.#ttl, limit, MARKER_FIELD, stamp, ...args), 'save');
+        const fastArgs = [this.#ttl, limit, MARKER_FIELD, stamp, ...args];
+        saved = await this.#run(cache === undefined ? this.#scripts[CMD_SAVE_FAST](key, ...fastArgs) : cache.saveFast(key, fastArgs), 'save');
       } else {
         // Slide (EXPIRE and a new stamp) when the stamp is below limit: always without touchAfter.
         const limit = slideAlways ? Number.MAX_SAFE_INTEGER : stamp - this.#touchAfter + 1;
