@@ -13,7 +13,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCrypto } from './lib/crypto.js';
+import { BACKENDS, runCrypto } from './lib/crypto.js';
 import { ROWS, runHttp } from './lib/http.js';
 import { environment, machineInfo } from './lib/machine.js';
 import { command, startRedis } from './lib/redis.js';
@@ -128,7 +128,7 @@ if (only.includes('cost')) {
   log('\n== cost as traffic grows (in process)');
   const t = Date.now();
   const cost = {};
-  cost.circulating = await runCirculating({ backend: 'wasm', sizes: quick ? [1000, 20_000] : [1000, 100_000], rounds: quick ? 1 : 7, requests: quick ? 20_000 : 100_000, log });
+  cost.circulating = await runCirculating({ backend: 'wasm', also: BACKENDS.includes('native') ? ['native'] : [], sizes: quick ? [1000, 20_000] : [1000, 100_000], rounds: quick ? 1 : 7, requests: quick ? 20_000 : 100_000, log });
   cost.tokenCache = await runTokenCache({ backend: 'wasm', rounds: quick ? 2 : 5, opens: quick ? 50_000 : 200_000, log });
   const started = await startRedis();
   if (started.server) {

@@ -42,10 +42,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
  * walking that side's cookies in a shuffled order (every cookie comes back, in
  * no order a cache could favour). Returns µs/request medians and the ratio.
  */
-export async function runCirculating({ backend = 'wasm', sizes = (process.env.SIZES ?? '1000,100000').split(',').map(Number), rounds = Number(process.env.ROUNDS ?? 7), requests = Number(process.env.REQUESTS ?? 100_000), log = () => {} } = {}) {
+export async function runCirculating({ backend = 'wasm', also = [], sizes = (process.env.SIZES ?? '1000,100000').split(',').map(Number), rounds = Number(process.env.ROUNDS ?? 7), requests = Number(process.env.REQUESTS ?? 100_000), log = () => {} } = {}) {
+  // `also`: more backends (e.g. 'native', the default `auto` picks), in the same interleaved rounds.
   const sides = [];
-  for (const count of sizes) {
-    const { session, cookies } = await population(backend, count);
+  for (const b of [backend, ...also]) for (const count of sizes) {
+    const { session, cookies } = await population(b, count);
     // Shuffled order (fixed seed): a cookie comes back every `count` requests.
     let seed = 12345;
     for (let i = cookies.length - 1; i > 0; i--) {
@@ -53,7 +54,7 @@ export async function runCirculating({ backend = 'wasm', sizes = (process.env.SI
       const j = seed % (i + 1);
       [cookies[i], cookies[j]] = [cookies[j], cookies[i]];
     }
-    sides.push({ count, session, cookies, at: 0, us: [] });
+    sides.push({ backend: b, count, session, cookies, at: 0, us: [] });
   }
   const run = async (side, n) => {
     // CPU time of this process (user + system), not wall time: the machine is shared.
@@ -106,15 +107,20 @@ export async function runCirculating({ backend = 'wasm', sizes = (process.env.SI
   }
   const rowsOf = (list) => list.map((s) => ({ circulating: s.count, usPerRequest: Number(median(s.us).toFixed(2)), runs: s.us.map((u) => Number(u.toFixed(2))) }));
   const ratioOf = (rows) => (rows.length > 1 ? Number((rows[rows.length - 1].usPerRequest / rows[0].usPerRequest).toFixed(2)) : null);
-  const rows = rowsOf(sides);
-  for (const row of rows) log(`  ${backend} returning, ${String(row.circulating).padStart(7)} sessions circulating: ${row.usPerRequest} µs/request (runs ${row.runs.join(' ')})`);
-  const ratio = ratioOf(rows);
-  if (ratio !== null) log(`  ratio ${rows[rows.length - 1].circulating} / ${rows[0].circulating}: ${ratio}×`);
+  const ofBackend = (b) => {
+    const rows = rowsOf(sides.filter((s) => s.backend === b));
+    for (const row of rows) log(`  ${b} returning, ${String(row.circulating).padStart(7)} sessions circulating: ${row.usPerRequest} µs/request (runs ${row.runs.join(' ')})`);
+    const ratio = ratioOf(rows);
+    if (ratio !== null) log(`  ${b} ratio ${rows[rows.length - 1].circulating} / ${rows[0].circulating}: ${ratio}×`);
+    return { backend: b, rows, ratio };
+  };
+  const { rows, ratio } = ofBackend(backend);
+  const others = also.map(ofBackend);
   const floorRows = rowsOf(floors);
   for (const row of floorRows) log(`  floor (a plain Map store), ${String(row.circulating).padStart(7)} records: ${row.usPerRequest} µs/request (runs ${row.runs.join(' ')})`);
   const floor = { rows: floorRows, ratio: ratioOf(floorRows) };
   if (floor.ratio !== null) log(`  floor ratio: ${floor.ratio}×, +${(floorRows[floorRows.length - 1].usPerRequest - floorRows[0].usPerRequest).toFixed(2)} µs`);
-  return { backend, rows, ratio, floor };
+  return { backend, rows, ratio, floor, others };
 }
 
 /**
