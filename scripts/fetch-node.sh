@@ -21,7 +21,20 @@ if [ ! -x "$DIR/bin/node" ] || [ ! -f "$DIR/include/node/node_api.h" ]; then
   TMP="$(mktemp -d "$CACHE/.fetch-XXXXXX")"
   trap 'rm -rf "$TMP"' EXIT
   echo "fetch-node.sh: npm pack node-linux-$ARCH@$MAJOR" >&2
-  (cd "$TMP" && npm pack --silent "node-linux-$ARCH@$MAJOR" >/dev/null && tar -xzf node-linux-"$ARCH"-*.tgz)
+  # Up to 3 tries: npm pack has been seen to exit 0 without writing the tarball
+  # (a registry hiccup on the 180 MB arm64 package); its output is kept for the log.
+  for try in 1 2 3; do
+    (cd "$TMP" && npm pack "node-linux-$ARCH@$MAJOR" >"$TMP/pack.log" 2>&1) || true
+    tgz="$(ls "$TMP"/node-linux-"$ARCH"-*.tgz 2>/dev/null | head -n 1 || true)"
+    [ -n "$tgz" ] && tar -tzf "$tgz" >/dev/null 2>&1 && break
+    echo "fetch-node.sh: try $try: npm pack node-linux-$ARCH@$MAJOR wrote no readable tarball:" >&2
+    tail -n 5 "$TMP/pack.log" >&2 || true
+    rm -f "$TMP"/node-linux-"$ARCH"-*.tgz
+    tgz=""
+    [ "$try" = 3 ] || sleep 5
+  done
+  [ -n "$tgz" ] || { echo "fetch-node.sh: error: could not fetch node-linux-$ARCH@$MAJOR from the npm registry" >&2; exit 1; }
+  (cd "$TMP" && tar -xzf "$tgz")
   [ -x "$TMP/package/bin/node" ] || { echo "fetch-node.sh: error: node-linux-$ARCH@$MAJOR has no bin/node" >&2; exit 1; }
   rm -rf "$DIR"
   mv "$TMP/package" "$DIR"   # atomic: a half-unpacked dir is never seen as cached
