@@ -318,10 +318,17 @@ export class Value<D extends object = DefaultSessionData> {
   /**
    * A Value over per-key JSON this library produced itself (`fieldMap`):
    * nothing is parsed until `get`. Untrusted input goes through `fromFields`.
+   * `skip`: keys left out (a provider's own fields kept beside the data), so
+   * the caller need not copy the map to drop them.
    */
-  static fromFieldMap<D extends object = DefaultSessionData>(fields: ReadonlyMap<string, string>): Value<D> {
+  static fromFieldMap<D extends object = DefaultSessionData>(fields: ReadonlyMap<string, string>, skip?: ReadonlySet<string>): Value<D> {
     const value = new Value<D>();
-    for (const [key, json] of fields) value.#slots.set(key, { json });
+    const slots = value.#slots;
+    if (skip === undefined) fields.forEach((json, key) => slots.set(key, { json }));
+    else
+      fields.forEach((json, key) => {
+        if (!skip.has(key)) slots.set(key, { json });
+      });
     return value;
   }
 

@@ -13,6 +13,8 @@ import { valueFromRecord } from './record.js';
  */
 const META_KEY = '\uD800m';
 const ALIAS_KEY = '\uD800a';
+/** The record's own fields, never data (their keys cannot be data keys: a lone surrogate). */
+const RESERVED: ReadonlySet<string> = new Set([META_KEY, ALIAS_KEY]);
 
 export interface MemoryProviderOptions {
   /** Most sessions kept; the least recently used go first. Default 10000. */
@@ -351,18 +353,25 @@ function recordSize(record: MemoryRecord): number {
 function toValue(record: MemoryRecord): Value {
   // A string record only comes from poke (tests, tools): decode and check it.
   if (typeof record === 'string') return valueFromRecord(record);
-  if (record.has(META_KEY) || record.has(ALIAS_KEY)) {
-    const fields = new Map(record);
-    fields.delete(META_KEY);
-    fields.delete(ALIAS_KEY);
-    return Value.fromFieldMap(fields);
-  }
-  return Value.fromFieldMap(record);
+  return Value.fromFieldMap(record, record.has(META_KEY) || record.has(ALIAS_KEY) ? RESERVED : undefined);
 }
+
+/**
+ * Decoded metadata by record: a user-bound session's returning request would
+ * otherwise parse the same JSON every time (~15% of its CPU, profiled). Keyed
+ * by the stored Map (a save that keeps it changes it in place; the entry is
+ * reused only while its JSON is the one decoded). Frozen: restores share it.
+ */
+const decodedMeta = new WeakMap<ReadonlyMap<string, string>, { readonly json: string; readonly meta: SessionMeta }>();
 
 function metaOf(record: ReadonlyMap<string, string>): SessionMeta | null {
   const json = record.get(META_KEY);
-  return json === undefined ? null : decodeMeta(json);
+  if (json === undefined) return null;
+  const cached = decodedMeta.get(record);
+  if (cached !== undefined && cached.json === json) return cached.meta;
+  const meta = Object.freeze(decodeMeta(json));
+  decodedMeta.set(record, { json, meta });
+  return meta;
 }
 
 /**

@@ -3,6 +3,7 @@ import { CorruptRecordError, DuplicateIdError, InvalidConfigError, SessionNotFou
 import { Session } from '../../src/manager/session.js';
 import { Value } from '../../src/manager/value.js';
 import { MemoryProvider } from '../../src/providers/memory.js';
+import type { MetaStorer } from '../../src/providers/provider.js';
 import { Client, json, listen, sleep } from '../helpers/http.js';
 import { testApp, type StateBody } from './app.js';
 
@@ -41,6 +42,26 @@ describe('MemoryProvider', () => {
     await b.setValue(b.getValue());
     await expect(p.restore('a')).rejects.toBeInstanceOf(SessionNotFoundError);
     expect((await p.restore('b')).getValue().get('s')).toBe('z'.repeat(5000));
+  });
+
+  it('restores of a user-bound record share its decoded, frozen metadata, decoded again when it changes', async () => {
+    const p = new MemoryProvider();
+    const metaOf = async (sid: string) => ((await p.restore(sid)) as MetaStorer).meta();
+    await p.new('a', new Value({ n: 1 }));
+    await p.renew('a', 'b', { alias: 'to-b', grace: 5, meta: { userId: 'u1', loginAt: 1 }, value: new Value({ n: 1 }), indexTtl: 60 });
+    const one = await metaOf('b');
+    expect(one).toEqual({ userId: 'u1', loginAt: 1 });
+    expect(Object.isFrozen(one)).toBe(true);
+    expect(await metaOf('b')).toBe(one);
+    // A data save changes the stored record in place: the binding stays, and so does the decoded copy.
+    const s = await p.restore('b');
+    await s.setValue(s.getValue().set('n', 2));
+    expect(await metaOf('b')).toBe(one);
+    expect((await p.restore('b')).getValue().toJSON()).toEqual({ n: 2 });
+    await p.renew('b', 'c', { alias: 'to-c', grace: 5, meta: { userId: 'u1', loginAt: 1, authAt: 7 }, value: new Value({ n: 2 }), indexTtl: 60 });
+    expect(await metaOf('c')).toEqual({ userId: 'u1', loginAt: 1, authAt: 7 });
+    // The reserved fields never show as data.
+    expect((await p.restore('c')).getValue().toJSON()).toEqual({ n: 2 });
   });
 
   it('saves merge key by key: two requests changing different keys both keep their change', async () => {
