@@ -21,6 +21,7 @@ import { startPostgres } from './lib/postgres.js';
 import { startMemcached } from './lib/memcached.js';
 import { runCirculating, runTokenCache } from './lib/circulating.js';
 import { memoryPerSession, runRedisCost } from './lib/redis-cost.js';
+import { runInvalidationLatency } from './lib/invalidation.js';
 import { cryptoRatios, markdown, targets } from './lib/report.js';
 import { barChart, logBarChart } from './lib/svg.js';
 
@@ -150,6 +151,8 @@ if (only.includes('cost')) {
       cost.memory = await memoryPerSession({ port, count: quick ? 20 : 200, log });
       await command(port, ['CONFIG', 'SET', 'hash-max-listpack-value', '256'], (a) => a.includes('\r\n'));
       cost.memoryListpack256 = await memoryPerSession({ port, count: quick ? 20 : 200, log });
+      // Issue 25: the client-side cache's staleness bound (B's write to A's drop).
+      cost.invalidation = await runInvalidationLatency({ port, samples: quick ? 200 : 2000, log });
     } finally {
       started.server.stop();
     }

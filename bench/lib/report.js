@@ -168,6 +168,11 @@ function costTargets(cost) {
     const limit = r.id.startsWith('ws-read') ? 0.5 : 1.0;
     t.push({ target: `Redis CPU per request, ${r.label} ≤ ${limit.toFixed(1)}× express-session + connect-redis (in process)`, measured: `${x(r.cpuRatio)} (${r.redisCpuUsPerRequest} vs ${cost.redis.rows.find((b) => b.id === r.vs).redisCpuUsPerRequest} µs)`, met: r.cpuRatio <= limit });
   }
+  const inv = cost.invalidation;
+  if (inv) {
+    const ms = (v) => `${v.toFixed(3)} ms`;
+    t.push({ target: 'Redis client-side cache: invalidation latency, another server\'s save sent → this server\'s copy dropped (reported: the staleness bound)', measured: `p50 ${ms(inv.fromSendMs.p50)}, p99 ${ms(inv.fromSendMs.p99)} (${inv.samples} writes)`, met: null });
+  }
   for (const m of Object.values(cost.memory ?? {})) {
     t.push({ target: `Redis bytes per session, ${m.shape} shape (largest field ${m.largestFieldBytes} B), hash-max-listpack-value ${m.hashMaxListpackValue} ≤ 1.0× connect-redis`, measured: `${x(m.ratio)} (${m.wsBytes} vs ${m.connectRedisBytes} B, ${m.encoding})`, met: m.ratio <= 1.0 });
   }
@@ -232,6 +237,16 @@ function costMarkdown(cost, L) {
   if (cost.listpackCost) {
     const [a, b] = cost.listpackCost.rows;
     L.push(`The CPU cost of the raised setting (cart shape, read+change, touchAfter 60): Redis CPU ${b.redisCpuUsPerRequest} µs/request as a listpack vs ${a.redisCpuUsPerRequest} as a hashtable (${x(b.cpuRatio)}).`);
+    L.push('');
+  }
+  const inv = cost.invalidation;
+  if (inv) {
+    L.push(`The client-side cache's staleness bound (issue 25): two RedisProviders with their own connections on one redis-server (two app servers); A holds a session cached, B saves a change to it; ms until A's copy is dropped, over ${inv.samples} writes. Measured from B's reply it can be negative: the invalidation can reach A before B has its reply.`);
+    L.push('');
+    L.push('| from | p50 | p90 | p99 | max |');
+    L.push('|---|---:|---:|---:|---:|');
+    const ms = (v) => v.toFixed(3);
+    for (const [label, s] of [["B sends the save", inv.fromSendMs], ["B gets the save's reply", inv.fromReplyMs]]) L.push(`| ${label} | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${ms(s.max)} |`);
     L.push('');
   }
 }
