@@ -21,10 +21,12 @@ if [ ! -x "$DIR/bin/node" ] || [ ! -f "$DIR/include/node/node_api.h" ]; then
   TMP="$(mktemp -d "$CACHE/.fetch-XXXXXX")"
   trap 'rm -rf "$TMP"' EXIT
   echo "fetch-node.sh: npm pack node-linux-$ARCH@$MAJOR" >&2
-  # Up to 3 tries: npm pack has been seen to exit 0 without writing the tarball
-  # (a registry hiccup on the 180 MB arm64 package); its output is kept for the log.
+  # Up to 3 tries (a registry hiccup on the 180 MB arm64 package); npm's output is kept for the log.
   for try in 1 2 3; do
-    (cd "$TMP" && npm pack "node-linux-$ARCH@$MAJOR" >"$TMP/pack.log" 2>&1) || true
+    # --pack-destination: run from a prepack script (npm pack of this package), npm
+    # passes the outer pack's destination down as npm_config_pack_destination,
+    # and the tarball would land there instead.
+    (cd "$TMP" && npm pack --pack-destination "$TMP" "node-linux-$ARCH@$MAJOR" >"$TMP/pack.log" 2>&1) || true
     tgz="$(ls "$TMP"/node-linux-"$ARCH"-*.tgz 2>/dev/null | head -n 1 || true)"
     [ -n "$tgz" ] && tar -tzf "$tgz" >/dev/null 2>&1 && break
     echo "fetch-node.sh: try $try: npm pack node-linux-$ARCH@$MAJOR wrote no readable tarball:" >&2
