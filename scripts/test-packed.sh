@@ -70,7 +70,13 @@ ln -s "$(readlink -f "$(command -v npm)")" "$BIN/npm"
 for tool in cc gcc g++ make python3 cargo rustc node-gyp; do
   env -i PATH="$BIN" /bin/bash -c "command -v $tool" >/dev/null 2>&1 && die "$tool is on the stripped PATH"
 done
-run() { env -i HOME="$HOME" PATH="$BIN" npm_config_cache="$(npm config get cache)" "$@"; }
+# Kept from the environment: how this machine reaches the registry (its CA and
+# proxy settings). Without them npm cannot fetch what its cache lacks.
+NET=()
+for v in NODE_EXTRA_CA_CERTS SSL_CERT_FILE SSL_CERT_DIR HTTPS_PROXY HTTP_PROXY NO_PROXY https_proxy http_proxy no_proxy npm_config_cafile npm_config_registry; do
+  [ -z "${!v:-}" ] || NET+=("$v=${!v}")
+done
+run() { env -i HOME="$HOME" PATH="$BIN" npm_config_cache="$(npm config get cache)" ${NET[@]+"${NET[@]}"} "$@"; }
 
 # The Node the app runs on.
 if [ "$ARM64" = 1 ]; then
