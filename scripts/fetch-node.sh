@@ -21,21 +21,13 @@ if [ ! -x "$DIR/bin/node" ] || [ ! -f "$DIR/include/node/node_api.h" ]; then
   TMP="$(mktemp -d "$CACHE/.fetch-XXXXXX")"
   trap 'rm -rf "$TMP"' EXIT
   echo "fetch-node.sh: npm pack node-linux-$ARCH@$MAJOR" >&2
-  # Up to 3 tries (a registry hiccup on the 180 MB arm64 package); npm's output is kept for the log.
-  for try in 1 2 3; do
-    # --pack-destination: run from a prepack script (npm pack of this package), npm
-    # passes the outer pack's destination down as npm_config_pack_destination,
-    # and the tarball would land there instead.
-    (cd "$TMP" && npm pack --pack-destination "$TMP" "node-linux-$ARCH@$MAJOR" >"$TMP/pack.log" 2>&1) || true
-    tgz="$(ls "$TMP"/node-linux-"$ARCH"-*.tgz 2>/dev/null | head -n 1 || true)"
-    [ -n "$tgz" ] && tar -tzf "$tgz" >/dev/null 2>&1 && break
-    echo "fetch-node.sh: try $try: npm pack node-linux-$ARCH@$MAJOR wrote no readable tarball:" >&2
-    tail -n 5 "$TMP/pack.log" >&2 || true
-    rm -f "$TMP"/node-linux-"$ARCH"-*.tgz
-    tgz=""
-    [ "$try" = 3 ] || sleep 5
-  done
-  [ -n "$tgz" ] || { echo "fetch-node.sh: error: could not fetch node-linux-$ARCH@$MAJOR from the npm registry" >&2; exit 1; }
+  # --pack-destination: run from this package's prepack (npm pack), npm passes the
+  # outer pack's destination down as npm_config_pack_destination, and the tarball
+  # would land there instead. npm's output is kept for the error message.
+  (cd "$TMP" && npm pack --pack-destination "$TMP" "node-linux-$ARCH@$MAJOR" >"$TMP/pack.log" 2>&1) \
+    || { tail -n 5 "$TMP/pack.log" >&2; echo "fetch-node.sh: error: npm pack node-linux-$ARCH@$MAJOR failed" >&2; exit 1; }
+  tgz="$(ls "$TMP"/node-linux-"$ARCH"-*.tgz 2>/dev/null | head -n 1 || true)"
+  [ -n "$tgz" ] || { tail -n 5 "$TMP/pack.log" >&2; echo "fetch-node.sh: error: npm pack node-linux-$ARCH@$MAJOR wrote no tarball in $TMP" >&2; exit 1; }
   (cd "$TMP" && tar -xzf "$tgz")
   [ -x "$TMP/package/bin/node" ] || { echo "fetch-node.sh: error: node-linux-$ARCH@$MAJOR has no bin/node" >&2; exit 1; }
   rm -rf "$DIR"

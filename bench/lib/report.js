@@ -5,6 +5,7 @@ const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') :
 const ns = (n) => (Number.isFinite(n) ? (n >= 10_000 ? `${(n / 1000).toFixed(1)} µs` : `${Math.round(n).toLocaleString('en-US')} ns`) : 'n/a');
 const x = (r) => (Number.isFinite(r) ? `${fmtRatio(r)}×` : 'n/a');
 const pct = (r) => (Number.isFinite(r) ? `${(r * 100).toFixed(0)}%` : 'n/a');
+const ms = (v) => v.toFixed(3);
 
 function findOp(ops, op, backend, size) {
   return ops.find((r) => r.op === op && r.backend === backend && (size === undefined || r.size === size));
@@ -170,8 +171,7 @@ function costTargets(cost) {
   }
   const inv = cost.invalidation;
   if (inv) {
-    const ms = (v) => `${v.toFixed(3)} ms`;
-    t.push({ target: 'Redis client-side cache: invalidation latency, another server\'s save sent → this server\'s copy dropped (reported: the staleness bound)', measured: `p50 ${ms(inv.fromSendMs.p50)}, p99 ${ms(inv.fromSendMs.p99)} (${inv.samples} writes)`, met: null });
+    t.push({ target: 'Redis client-side cache: invalidation latency, another server\'s save sent → this server\'s copy dropped (reported: the staleness bound)', measured: `p50 ${ms(inv.fromSendMs.p50)} ms, p99 ${ms(inv.fromSendMs.p99)} ms (${inv.samples} writes)`, met: null });
   }
   for (const m of Object.values(cost.memory ?? {})) {
     t.push({ target: `Redis bytes per session, ${m.shape} shape (largest field ${m.largestFieldBytes} B), hash-max-listpack-value ${m.hashMaxListpackValue} ≤ 1.0× connect-redis`, measured: `${x(m.ratio)} (${m.wsBytes} vs ${m.connectRedisBytes} B, ${m.encoding})`, met: m.ratio <= 1.0 });
@@ -245,7 +245,6 @@ function costMarkdown(cost, L) {
     L.push('');
     L.push('| from | p50 | p90 | p99 | max |');
     L.push('|---|---:|---:|---:|---:|');
-    const ms = (v) => v.toFixed(3);
     for (const [label, s] of [["B sends the save", inv.fromSendMs], ["B gets the save's reply", inv.fromReplyMs]]) L.push(`| ${label} | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${ms(s.max)} |`);
     L.push('');
   }
