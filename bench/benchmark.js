@@ -22,6 +22,7 @@ import { startMemcached } from './lib/memcached.js';
 import { runCirculating, runTokenCache } from './lib/circulating.js';
 import { memoryPerSession, runRedisCost } from './lib/redis-cost.js';
 import { runInvalidationLatency } from './lib/invalidation.js';
+import { runCommandCost } from './lib/redis-commands.js';
 import { cryptoRatios, markdown, targets } from './lib/report.js';
 import { barChart, logBarChart } from './lib/svg.js';
 
@@ -148,6 +149,8 @@ if (only.includes('cost')) {
         ],
       });
       await command(port, ['CONFIG', 'SET', 'hash-max-listpack-value', '64'], (a) => a.includes('\r\n'));
+      // Where the Redis CPU goes: each command and script alone, in the same batches.
+      cost.redisCommands = await runCommandCost({ port, rounds: quick ? 1 : 5, commands: quick ? 2000 : 20_000, log });
       cost.memory = await memoryPerSession({ port, count: quick ? 20 : 200, log });
       await command(port, ['CONFIG', 'SET', 'hash-max-listpack-value', '256'], (a) => a.includes('\r\n'));
       cost.memoryListpack256 = await memoryPerSession({ port, count: quick ? 20 : 200, log });

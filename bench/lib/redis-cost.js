@@ -62,9 +62,10 @@ async function wsRequest(session, cookie, change, data) {
 }
 
 /** A wasm-session side: its own Session/provider/client and `population` sessions. */
-async function wsSide(port, { touchAfter = 0, autoPipelining = false, population, change, label, prefix, shape }) {
+async function wsSide(port, { touchAfter = 0, autoPipelining = false, cache = false, population, change, label, prefix, shape }) {
   const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, enableAutoPipelining: autoPipelining });
-  const session = new Session(new RedisProvider(client, { prefix, touchAfter }), { cookieSecret: SECRET, backend: 'wasm' });
+  const provider = new RedisProvider(client, { prefix, touchAfter, ...(cache ? { cache: { maxBytes: 64 << 20 } } : {}) });
+  const session = new Session(provider, { cookieSecret: SECRET, backend: 'wasm' });
   let failed = 0;
   session.on('error', () => failed++);
   const cookies = [];
@@ -76,7 +77,10 @@ async function wsSide(port, { touchAfter = 0, autoPipelining = false, population
     label,
     request: (i) => wsRequest(session, cookies[i % cookies.length], change),
     failed: () => failed,
-    close: () => client.quit(),
+    close: async () => {
+      await provider.cache?.close();
+      await client.quit();
+    },
   };
 }
 
@@ -128,6 +132,8 @@ export async function runRedisCost({ port, defs: given = null, shape = process.e
     { id: 'ws-change-ta', label: 'wasm-session, read+change, touchAfter 60', kind: 'ws', change: true, touchAfter: 60, vs: 'es-change' },
     // ioredis with enableAutoPipelining: a tick's commands in one write, as node-redis does by default.
     { id: 'ws-change-ta-ap', label: 'wasm-session, read+change, touchAfter 60, ioredis auto-pipelining', kind: 'ws', change: true, touchAfter: 60, autoPipelining: true, vs: 'es-change' },
+    // The opt-in client-side cache (issue 25): the restore is served in process, so a read+change is the save alone.
+    { id: 'ws-change-cache-ap', label: 'wasm-session, read+change, client-side cache, touchAfter 60, ioredis auto-pipelining', kind: 'ws', change: true, touchAfter: 60, autoPipelining: true, cache: true, vs: 'es-change' },
     { id: 'es-read', label: 'express-session + connect-redis, read-only', kind: 'es', change: false },
     { id: 'ws-read', label: 'wasm-session, read-only', kind: 'ws', change: false, vs: 'es-read' },
     { id: 'ws-read-ta', label: 'wasm-session, read-only, touchAfter 60', kind: 'ws', change: false, touchAfter: 60, vs: 'es-read' },

@@ -225,6 +225,22 @@ function costMarkdown(cost, L) {
     for (const r of rc.rows) L.push(`| ${r.label} | ${r.redisCpuUsPerRequest} | ${r.cpuRatio != null ? x(r.cpuRatio) : ''} | ${r.commandUsecPerRequest} | ${r.commandsPerRequest}: ${Object.entries(r.commands).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
     L.push('');
   }
+  const cc = cost.redisCommands;
+  if (cc) {
+    L.push(`Where the Redis CPU goes: redis-server CPU per command, each kind sent alone by one ioredis client with auto-pipelining, ${cc.settings.concurrency} in flight, ${cc.settings.commands} commands × ${cc.settings.rounds} interleaved rounds (median). A script costs Lua's fixed cost plus a few µs per \`redis.call\` inside it.`);
+    L.push('');
+    L.push('| command | Redis CPU µs/command | vs GET | runs |');
+    L.push('|---|---:|---:|---|');
+    const get = cc.rows.find((r) => r.id === 'get').redisCpuUsPerCommand;
+    for (const r of cc.rows) L.push(`| ${r.label} | ${r.redisCpuUsPerCommand} | ${x(Number((r.redisCpuUsPerCommand / get).toFixed(2)))} | ${r.runs.join(', ')} |`);
+    L.push('');
+    L.push('The cost table\'s rows as sums of these:');
+    L.push('');
+    L.push('| | RedisProvider µs | express-session µs | ratio |');
+    L.push('|---|---:|---:|---:|');
+    for (const s of cc.sums) L.push(`| ${s.label} | ${s.ws} | ${s.es} | ${x(s.ratio)} |`);
+    L.push('');
+  }
   for (const [title, mem] of [['Redis defaults', cost.memory], ['hash-max-listpack-value 256', cost.memoryListpack256]]) {
     if (!mem) continue;
     L.push(`Bytes per session (MEMORY USAGE, key included), ${title}:`);

@@ -1,10 +1,12 @@
 // Redis CPU, commands and command time per returning request (read+change and
 // read-only), wasm-session beside express-session + connect-redis on one
 // redis-server it starts; then bytes per session (MEMORY USAGE) at Redis's
-// defaults and with hash-max-listpack-value raised. See lib/redis-cost.js.
+// defaults and with hash-max-listpack-value raised. See lib/redis-cost.js; then
+// each command and script alone (lib/redis-commands.js).
 //   node bench/tools/redis-cost.js [side id substrings…]   (ROUNDS, REQUESTS, CONCURRENCY; MEMORY_ONLY=1)
 import { startRedis, command } from '../lib/redis.js';
 import { memoryPerSession, runRedisCost } from '../lib/redis-cost.js';
+import { runCommandCost } from '../lib/redis-commands.js';
 
 const { server, reason } = await startRedis();
 if (!server) {
@@ -29,6 +31,7 @@ try {
     });
     await command(server.port, ['CONFIG', 'SET', 'hash-max-listpack-value', '64'], (a) => a.includes('\r\n'));
   }
+  if (process.env.MEMORY_ONLY !== '1') r.commands = await runCommandCost({ port: server.port, log });
   r.memory = await memoryPerSession({ port: server.port, log });
   await command(server.port, ['CONFIG', 'SET', 'hash-max-listpack-value', '256'], (a) => a.includes('\r\n'));
   r.memoryListpack256 = await memoryPerSession({ port: server.port, log });
