@@ -19,6 +19,7 @@ async function handle(session, cookie) {
   v.set('n', v.int('n') + 1);
   res.end('x');
   await finished;
+  res.sid = store.sessionID();
   return res;
 }
 
@@ -26,15 +27,27 @@ async function handle(session, cookie) {
 async function population(backend, count) {
   const session = new Session(new MemoryProvider({ max: count + 1000 }), { cookieSecret: SECRET, backend });
   const cookies = new Array(count);
+  const sids = new Array(count);
   for (let i = 0; i < count; i++) {
     const res = await handle(session, null);
+    sids[i] = res.sid;
     // Kept as bytes, decoded per request as node:http's parser does: the header
     // string is new and warm on every request, not a long-lived cold string.
     cookies[i] = Buffer.from(String(res.getHeader('set-cookie')).split(';')[0], 'latin1');
   }
-  return { session, cookies };
+  return { session, cookies, sids };
 }
 
+/** Shuffles `xs` in place (fixed seed, so every run walks the same order); returns it. */
+function shuffled(xs, seed) {
+  for (let i = xs.length - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const j = seed % (i + 1);
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}
+const TOUCH = { touch: true };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
@@ -45,16 +58,14 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 export async function runCirculating({ backend = 'wasm', also = [], sizes = (process.env.SIZES ?? '1000,100000').split(',').map(Number), rounds = Number(process.env.ROUNDS ?? 7), requests = Number(process.env.REQUESTS ?? 100_000), log = () => {} } = {}) {
   // `also`: more backends (e.g. 'native', the default `auto` picks), in the same interleaved rounds.
   const sides = [];
+  const stores = [];
   for (const b of [backend, ...also]) for (const count of sizes) {
-    const { session, cookies } = await population(b, count);
+    const { session, cookies, sids } = await population(b, count);
     // Shuffled order (fixed seed): a cookie comes back every `count` requests.
-    let seed = 12345;
-    for (let i = cookies.length - 1; i > 0; i--) {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      const j = seed % (i + 1);
-      [cookies[i], cookies[j]] = [cookies[j], cookies[i]];
-    }
+    shuffled(cookies, 12345);
     sides.push({ backend: b, count, session, cookies, at: 0, us: [] });
+    // The store alone, on the first backend's provider and sessions: its restore, the counter changed, its save.
+    if (b === backend) stores.push({ count, provider: session.provider, sids: shuffled(sids, 777), at: 0, us: [] });
   }
   const run = async (side, n) => {
     // CPU time of this process (user + system), not wall time: the machine is shared.
@@ -78,12 +89,7 @@ export async function runCirculating({ backend = 'wasm', also = [], sizes = (pro
       ids.push(id);
       records.set(id.latin1Slice(), new Map([['n', '1']]));
     }
-    let seed = 54321;
-    for (let i = ids.length - 1; i > 0; i--) {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      const j = seed % (i + 1);
-      [ids[i], ids[j]] = [ids[j], ids[i]];
-    }
+    shuffled(ids, 54321);
     return { count, records, ids, at: 0, us: [] };
   });
   const runFloor = async (f, n) => {
@@ -99,11 +105,28 @@ export async function runCirculating({ backend = 'wasm', also = [], sizes = (pro
     const d = process.cpuUsage(t);
     return (d.user + d.system) / n;
   };
+  // What the MemoryProvider itself costs per returning request (the part of the growth that is the store's own).
+  const runStore = async (st, n) => {
+    const t = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      const sid = st.sids[st.at];
+      const v = st.provider.restoreSync(sid, TOUCH).getValue();
+      v.set('n', v.int('n') + 1);
+      st.provider.save(sid, v, false, null);
+      v.markSaved();
+      st.at = st.at + 1 === st.sids.length ? 0 : st.at + 1;
+      if ((i & 1023) === 0) await null;
+    }
+    const d = process.cpuUsage(t);
+    return (d.user + d.system) / n;
+  };
   for (const side of sides) await run(side, Math.max(requests, side.count)); // warm-up: every cookie once
   for (const f of floors) await runFloor(f, Math.max(requests, f.count));
+  for (const st of stores) await runStore(st, Math.max(requests, st.count));
   for (let r = 0; r < rounds; r++) {
     for (const side of sides) side.us.push(await run(side, requests));
     for (const f of floors) f.us.push(await runFloor(f, requests));
+    for (const st of stores) st.us.push(await runStore(st, requests));
   }
   const rowsOf = (list) => list.map((s) => ({ circulating: s.count, usPerRequest: Number(median(s.us).toFixed(2)), runs: s.us.map((u) => Number(u.toFixed(2))) }));
   const ratioOf = (rows) => (rows.length > 1 ? Number((rows[rows.length - 1].usPerRequest / rows[0].usPerRequest).toFixed(2)) : null);
@@ -120,7 +143,19 @@ export async function runCirculating({ backend = 'wasm', also = [], sizes = (pro
   for (const row of floorRows) log(`  floor (a plain Map store), ${String(row.circulating).padStart(7)} records: ${row.usPerRequest} µs/request (runs ${row.runs.join(' ')})`);
   const floor = { rows: floorRows, ratio: ratioOf(floorRows) };
   if (floor.ratio !== null) log(`  floor ratio: ${floor.ratio}×, +${(floorRows[floorRows.length - 1].usPerRequest - floorRows[0].usPerRequest).toFixed(2)} µs`);
-  return { backend, rows, ratio, floor, others };
+  const storeRows = rowsOf(stores);
+  for (const row of storeRows) log(`  the store alone (MemoryProvider restore + save), ${String(row.circulating).padStart(7)} sessions: ${row.usPerRequest} µs/request (runs ${row.runs.join(' ')})`);
+  // The session's growth without the store's: (session − store) at the largest size over the same at the smallest.
+  const store = { rows: storeRows, ratio: ratioOf(storeRows) };
+  for (const o of [{ backend, rows }, ...others]) {
+    const [few, many] = [o.rows[0], o.rows[o.rows.length - 1]];
+    const [sf, sm] = [storeRows[0], storeRows[storeRows.length - 1]];
+    if (!few || few === many) continue;
+    const rest = Number(((many.usPerRequest - sm.usPerRequest) / (few.usPerRequest - sf.usPerRequest)).toFixed(2));
+    (store.restRatio ??= {})[o.backend] = rest;
+    log(`  ${o.backend}: the session without its store grows ${rest}× (${(few.usPerRequest - sf.usPerRequest).toFixed(2)} → ${(many.usPerRequest - sm.usPerRequest).toFixed(2)} µs); the store +${(sm.usPerRequest - sf.usPerRequest).toFixed(2)} µs`);
+  }
+  return { backend, rows, ratio, floor, store, others };
 }
 
 /**

@@ -163,6 +163,9 @@ function costTargets(cost) {
       const [of, om] = [o.rows[0], o.rows[o.rows.length - 1]];
       t.push({ target: `in-process returning request (Session + MemoryProvider, ${o.backend}: the default backend), ${om.circulating.toLocaleString('en-US')} vs ${of.circulating.toLocaleString('en-US')} circulating (reported; same rounds)`, measured: `${x(o.ratio)} (${om.usPerRequest} vs ${of.usPerRequest} CPU µs)`, met: null });
     }
+    for (const [b, r] of Object.entries(c.store?.restRatio ?? {})) {
+      t.push({ target: `in-process returning request without the store's own part (request − MemoryProvider alone, ${b}), ${many.circulating.toLocaleString('en-US')} vs ${few.circulating.toLocaleString('en-US')} circulating (reported)`, measured: x(r), met: null });
+    }
   }
   for (const r of cost.redis?.rows ?? []) {
     if (r.cpuRatio == null) continue;
@@ -205,6 +208,17 @@ function costMarkdown(cost, L) {
         const grew = all.map((o) => `the session (${o.backend}) +${(o.rows[o.rows.length - 1].usPerRequest - o.rows[0].usPerRequest).toFixed(2)} µs (${x(o.ratio)})`).join(', ');
         L.push(`Growth from ${few.circulating.toLocaleString('en-US')} to ${many.circulating.toLocaleString('en-US')}: ${grew}; the floor +${(fmany.usPerRequest - ffew.usPerRequest).toFixed(2)} µs (${x(c.floor.ratio)}).`);
       }
+      L.push('');
+    }
+    if (c.store?.rows?.length) {
+      L.push('The store alone, in the same rounds: the MemoryProvider\'s own part of the request (restore with touch, the counter changed, save), on the same provider and sessions as the first backend\'s rows.');
+      L.push('');
+      L.push('| sessions | CPU µs/request | runs |');
+      L.push('|---:|---:|---|');
+      for (const r of c.store.rows) L.push(`| ${r.circulating.toLocaleString('en-US')} | ${r.usPerRequest} | ${r.runs.join(', ')} |`);
+      L.push('');
+      const rest = Object.entries(c.store.restRatio ?? {});
+      if (rest.length) L.push(`The session without its store's part (request − store alone) grows ${rest.map(([b, r]) => `${x(r)} (${b})`).join(', ')}; the store alone ${x(c.store.ratio)}.`);
       L.push('');
     }
   }
