@@ -223,7 +223,8 @@ export class MemoryProvider implements Provider, StorerBackend {
     const fields = current as Map<string, string>;
     for (const key of changes.deleted) fields.delete(key);
     for (const [key, json] of changes.set) fields.set(key, json);
-    this.#cache.set(sid, fields, { ttl: this.#ttlMs, size: recordSize(fields) });
+    // Same object, same size: only the idle timer restarts (and it becomes the most recent).
+    this.#cache.get(sid, TOUCH);
   }
 
   /** @internal */

@@ -83,21 +83,28 @@ describe('MemoryProvider', () => {
     await expect(new MemoryProvider().restore('nope')).rejects.toBeInstanceOf(SessionNotFoundError);
   });
 
-  it('expired entries are never returned; touch and restore({touch}) slide the TTL', async () => {
+  it('expired entries are never returned; touch, restore({touch}) and a save slide the TTL', async () => {
     const p = new MemoryProvider({ ttl: 1 });
     p.useDefaults({ ttl: 100 }); // its own ttl wins
     await p.new('idle');
     const kept = await p.new('kept');
     await p.new('restored');
+    await p.new('saved', new Value({ n: 1 }));
     for (let i = 0; i < 3; i++) {
       await sleep(450);
       await kept.touch();
       await p.restore('restored', { touch: true });
+      // Restored without touch, then saved with a change of the same size (the in-place save).
+      const s = await p.restore('saved');
+      const v = s.getValue();
+      v.set('n', i + 2);
+      await s.setValue(v);
     }
     await expect(p.restore('idle')).rejects.toBeInstanceOf(SessionNotFoundError);
     await expect(p.restore('kept')).resolves.toBeDefined();
     await expect(p.restore('restored')).resolves.toBeDefined();
-    expect(p.size).toBe(2);
+    expect((await p.restore('saved')).getValue().toJSON()).toEqual({ n: 4 });
+    expect(p.size).toBe(3);
   });
 
   it('takes the TTL from useDefaults when it has none of its own', async () => {
