@@ -18,7 +18,6 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Session } from '../manager/session.js';
 import { assertSession, RequestSession, type AnySession } from './request-session.js';
 import { checkMaxAge, staleResponse, type FreshGuardOptions } from '../users/fresh.js';
 

@@ -18,7 +18,6 @@
  * @module
  */
 import type { MiddlewareHandler } from 'hono';
-import type { Session } from '../manager/session.js';
 import { assertSession, type AnySession } from './request-session.js';
 import { startWeb, type WebSession } from './web.js';
 import { checkMaxAge, staleResponse, type FreshGuardOptions } from '../users/fresh.js';

@@ -12,7 +12,7 @@
  */
 import type { MetaStorer, SessionMeta, Storer } from '../providers/provider.js';
 import { errorCode, reportError } from './report.js';
-import type { SessionCore } from './store.js';
+import type { SessionCore } from './core.js';
 import { followId } from '../users/record.js';
 import type { SessionRequest } from './http.js';
 

@@ -3,7 +3,7 @@
  * module: store.ts and renewal.ts both need it, and must not import each other both ways).
  */
 import { StoreUnavailableError, isSessionError, type SessionError, type SessionErrorCode } from '../errors.js';
-import type { SessionCore } from './store.js';
+import type { SessionCore } from './core.js';
 import type { SessionOperation } from './events.js';
 import type { SessionRequest } from './http.js';
 

@@ -8,7 +8,8 @@ import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config
 import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionListener, type StartReason } from './events.js';
 import { cookieValues, dropSetCookie, reconcileSetCookie, setCookieLine, takeWriteHeadCookies, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
 import { attributesLength, ManagerRequestCookies } from './request-cookies.js';
-import { SessionStore, errorCode, putLine, reportError, sidHint, type BindingCheck, type RequestState, type SessionCore } from './store.js';
+import { SessionStore, errorCode, putLine, reportError, sidHint, type RequestState } from './store.js';
+import type { BindingCheck, SessionCore } from './core.js';
 import { Value, type DefaultSessionData } from './value.js';
 import { afterRestore } from './renewal.js';
 import type { UsersHost } from '../users/host.js';
@@ -55,7 +56,6 @@ export class Session<D extends object = DefaultSessionData> {
   #handles: Codec | null = null;
   /** Session-cookie tokens that verified: a returning client's open is a lookup (see TokenCache). */
   readonly #tokens: TokenCache;
-  readonly #rememberAttrs: CookieAttributes;
   /** Open options of the session and remember-me cookies, made once (opens run on every request). */
   readonly #sessionOpen: OpenOptions;
   readonly #rememberOpen: OpenOptions;
@@ -88,7 +88,6 @@ export class Session<D extends object = DefaultSessionData> {
     const codec = createCodec({ ...codecBase, secrets: c.cookieSecret, name: c.cookieName });
     this.#remember = createCodec({ ...codecBase, secrets: c.rememberSecret, name: c.rememberName });
     const attrs: CookieAttributes = { path: c.cookiePath, domain: c.cookieDomain, secure: c.cookieSecure, sameSite: c.cookieSameSite };
-    this.#rememberAttrs = attrs;
     this.#sessionOpen = c.cookieExpire > 0 ? { maxAge: c.cookieExpire } : NO_OPTIONS;
     this.#rememberOpen = c.rememberExpire > 0 ? { maxAge: c.rememberExpire } : NO_OPTIONS;
     this.#core = { config: c, codec, provider, events: this.#events, attrs };

@@ -2,33 +2,11 @@ import { HeadersSentError, SessionNotFoundError, UnsupportedError, type SessionE
 import { COOKIE_HINT, errorCode, reportError } from './report.js';
 import { followId } from '../users/record.js';
 import { aliasTarget } from './renewal.js';
-import type { Codec } from '../crypto/types.js';
 import type { Provider, SessionMeta, Storer } from '../providers/provider.js';
-import type { ResolvedConfig } from './config.js';
-import type { SessionEmitter, SessionOperation, StartReason } from './events.js';
-import { putSetCookie, setCookieLine, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
+import type { SessionOperation, StartReason } from './events.js';
+import { putSetCookie, setCookieLine, type SessionRequest, type SessionResponse } from './http.js';
 import type { DefaultSessionData, Value } from './value.js';
-
-/** What a store needs from its Session. @internal */
-export interface SessionCore {
-  readonly config: ResolvedConfig;
-  readonly codec: Codec;
-  readonly provider: Provider;
-  readonly events: SessionEmitter;
-  readonly attrs: CookieAttributes;
-  /** Set by `wasm-session/dbsc` (`Session.useBindingCheck`). */
-  binding?: BindingCheck;
-}
-
-/**
- * A check every restored session must pass, else it restores as `unbound`
- * (`wasm-session/dbsc`: a device-bound session needs its bound cookie). @internal
- */
-export interface BindingCheck {
-  /** A failing session gets a new one (true) or is restored with reason `unbound` (false). */
-  readonly enforce: boolean;
-  passes(req: SessionRequest, storer: Storer): boolean;
-}
+import type { SessionCore } from './core.js';
 
 /** Per-request state, kept in a WeakMap keyed by the request. @internal */
 export interface RequestState {

@@ -588,10 +588,6 @@ export class MemcacheProvider implements Provider, StorerBackend {
     throw this.#statusError(status, what);
   }
 
-  #decode(res: MemjsResponse): Value {
-    return this.#decodeRecord(res).value;
-  }
-
   #decodeRecord(res: MemjsResponse): Decoded {
     const status = res.header.status ?? ST_OK;
     if (status === ST_NOT_FOUND) throw new SessionNotFoundError();

@@ -12,7 +12,7 @@
  */
 import { SessionLimitError } from '../errors.js';
 import type { IndexedSession } from '../providers/provider.js';
-import type { SessionCore } from '../manager/store.js';
+import type { SessionCore } from '../manager/core.js';
 import type { UserDoc } from './record.js';
 
 /** How long an admitted session counts before the index lists it (a login in flight elsewhere). */

@@ -8,7 +8,7 @@
 import { StoreUnavailableError, UnsupportedError } from '../errors.js';
 import type { RecordStore } from '../providers/provider.js';
 import { COOKIE_HINT } from '../manager/report.js';
-import type { SessionCore } from '../manager/store.js';
+import type { SessionCore } from '../manager/core.js';
 
 /** One remember-me series (Spring's persistent-token design, with a grace window). */
 export interface SeriesEntry {

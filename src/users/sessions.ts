@@ -11,7 +11,8 @@ import { HeadersSentError, InvalidHandleError, InvalidValueError, SessionLimitEr
 import type { IndexedSession, SessionMeta, UserIndex } from '../providers/provider.js';
 import { setCookieLine, type SessionRequest, type SessionResponse } from '../manager/http.js';
 import { COOKIE_HINT, reportError } from '../manager/report.js';
-import type { SessionCore, SessionStore } from '../manager/store.js';
+import type { SessionCore } from '../manager/core.js';
+import type { SessionStore } from '../manager/store.js';
 import type { UsersHost } from './host.js';
 import { admit, evict } from './limits.js';
 import { readDoc, recordsOf, UNCHANGED, updateDoc, type DeviceEntry } from './record.js';

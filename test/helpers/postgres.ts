@@ -4,7 +4,7 @@
  * As root (CI), both run as the `postgres` user, since initdb refuses root.
  * Missing binaries fail naming the Debian package `postgresql`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
