@@ -3,7 +3,8 @@
  * cookie just before the headers go out, and `end` saves a changed value
  * first (a failed save answers a bare 500 instead of the app's response).
  */
-import { errorCode, reportError, type RequestState, type SessionStore } from './store.js';
+import { errorCode, reportError } from './report.js';
+import type { RequestState, SessionStore } from './store.js';
 import type { SessionCore } from './core.js';
 import { dropSetCookie, reconcileSetCookie, takeWriteHeadCookies } from './http.js';
 

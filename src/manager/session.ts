@@ -8,7 +8,8 @@ import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config
 import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionListener, type StartReason } from './events.js';
 import { cookieValues, setCookieLine, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
 import { attributesLength, ManagerRequestCookies } from './request-cookies.js';
-import { SessionStore, errorCode, putLine, reportError, sidHint, type RequestState } from './store.js';
+import { SessionStore, putLine, type RequestState } from './store.js';
+import { errorCode, reportError, sidHint } from './report.js';
 import type { BindingCheck, SessionCore } from './core.js';
 import { hookResponse } from './response.js';
 import { Value, type DefaultSessionData } from './value.js';

@@ -53,7 +53,6 @@ export interface StoreInit {
 const MAX_ID_ATTEMPTS = 3;
 
 // Re-exported: the manager's modules have imported them from here.
-export { errorCode, reportError, sidHint } from './report.js';
 
 /** The value key of the session's anti-CSRF token (`store.csrfToken()`, checked by `wasm-session/csrf`). */
 export const CSRF_KEY = '__csrf';

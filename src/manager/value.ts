@@ -324,11 +324,9 @@ export class Value<D extends object = DefaultSessionData> {
   static fromFieldMap<D extends object = DefaultSessionData>(fields: ReadonlyMap<string, string>, skip?: ReadonlySet<string>): Value<D> {
     const value = new Value<D>();
     const slots = value.#slots;
-    if (skip === undefined) fields.forEach((json, key) => slots.set(key, { json }));
-    else
-      fields.forEach((json, key) => {
-        if (!skip.has(key)) slots.set(key, { json });
-      });
+    fields.forEach((json, key) => {
+      if (skip === undefined || !skip.has(key)) slots.set(key, { json });
+    });
     return value;
   }
 

@@ -141,13 +141,14 @@ export class MemoryProvider implements Provider, StorerBackend {
   restoreSync(sid: string, options?: RestoreOptions): Storer {
     const record = this.#cache.get(sid, options?.touch === true ? TOUCH : NO_TOUCH);
     if (record === undefined) throw new SessionNotFoundError();
-    if (typeof record !== 'string' && (record.has(META_KEY) || record.has(ALIAS_KEY))) {
+    if (typeof record === 'string') return new ProviderStorer(this, sid, valueFromRecord(record));
+    if (record.has(META_KEY) || record.has(ALIAS_KEY)) {
       const alias = record.get(ALIAS_KEY) ?? null;
       // Moved by a login: gone for everyone but a concurrent login of the same user.
       if (alias !== null && isClaim(alias)) throw new SessionNotFoundError();
-      return new ProviderStorer(this, sid, toValue(record), metaOf(record), alias);
+      return new ProviderStorer(this, sid, Value.fromFieldMap(record, RESERVED), metaOf(record), alias);
     }
-    return new ProviderStorer(this, sid, toValue(record));
+    return new ProviderStorer(this, sid, Value.fromFieldMap(record));
   }
 
   async refresh(sid: string, newSid: string): Promise<Storer> {
