@@ -6,8 +6,8 @@ export { Session } from './manager/session.js';
 export { SessionStore } from './manager/store.js';
 export { Value, MAX_DEPTH } from './manager/value.js';
 export type { JsonValue, ValueChanges, SessionData, DefaultSessionData, SessionKey, JsonInput, ValueInput, IsLoose } from './manager/value.js';
-export { MemoryProvider } from './providers/memory.js';
-export type { MemoryProviderOptions } from './providers/memory.js';
+export { MemoryProvider } from './providers/memory/provider.js';
+export type { MemoryProviderOptions } from './providers/memory/provider.js';
 export type {
   Provider,
   Storer,

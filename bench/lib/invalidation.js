@@ -5,7 +5,7 @@
 // reply) to A's cache dropping the copy (its invalidation event).
 import { Redis } from 'ioredis';
 import { Value } from '../../dist/index.js';
-import { RedisProvider } from '../../dist/providers/redis.js';
+import { RedisProvider } from '../../dist/providers/redis/provider.js';
 
 const pct = (xs, p) => {
   const s = [...xs].sort((x, y) => x - y);

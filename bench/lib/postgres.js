@@ -60,7 +60,7 @@ export async function startPostgres() {
   const require = createRequire(import.meta.url);
   await client.query(readFileSync(join(require.resolve('connect-pg-simple'), '..', 'table.sql'), 'utf8'));
   await client.end();
-  const { PostgresProvider } = await import('../../dist/providers/postgres.js');
+  const { PostgresProvider } = await import('../../dist/providers/sql/postgres.js');
   const pool = new pg.Pool(config);
   await new PostgresProvider(pool, { sweepInterval: 0 }).createSchema();
   await pool.end();

@@ -9,14 +9,14 @@
 // one that does one HSET), so the rows of the Redis cost table can be read as
 // sums of these.
 import { Redis } from 'ioredis';
-import { RedisProvider } from '../../dist/providers/redis.js';
+import { RedisProvider } from '../../dist/providers/redis/provider.js';
 import { cpuMicros } from './redis.js';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const KEYS = 1000;
 // express-session's record for the bench's counter, as connect-redis stores it.
 const ES_RECORD = JSON.stringify({ cookie: { originalMaxAge: 86_400_000, expires: '2026-12-08T05:00:00.000Z', httpOnly: true, path: '/' }, n: 5 });
-// RedisProvider's save script, by the name the provider gives it (see SCRIPTS in src/providers/redis.ts).
+// RedisProvider's save script, by the name the provider gives it (see SCRIPTS in src/providers/redis/provider.ts).
 const SAVE_FAST = 'wasmSessionSaveFast1';
 
 export async function runCommandCost({ port, rounds = 5, commands = 20_000, concurrency = 16, log = () => {} }) {

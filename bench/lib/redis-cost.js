@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { Session } from '../../dist/index.js';
-import { RedisProvider } from '../../dist/providers/redis.js';
+import { RedisProvider } from '../../dist/providers/redis/provider.js';
 import { command } from './redis.js';
 import { bulkDone } from '../../test/helpers/loopback.js';
 import { FakeRes } from './fake-res.js';

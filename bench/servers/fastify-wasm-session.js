@@ -17,7 +17,7 @@ const backend = process.env.BENCH_BACKEND ?? 'wasm';
 if (backend === 'native' && !nativeAvailable()) unavailable('the native addon is not built (npm run build:native)');
 let provider = new MemoryProvider({ max: 100_000 });
 if (process.env.BENCH_PROVIDER === 'cookie') {
-  const { CookieProvider } = await import('../../dist/providers/cookie.js');
+  const { CookieProvider } = await import('../../dist/providers/cookie/provider.js');
   provider = new CookieProvider();
 }
 const pad = 'x'.repeat(Number(process.env.BENCH_VALUE_BYTES ?? 0));

@@ -7,7 +7,7 @@ import { SECRET, listen, unavailable } from './_common.js';
 
 let CookieProvider;
 try {
-  ({ CookieProvider } = await import('../../dist/providers/cookie.js'));
+  ({ CookieProvider } = await import('../../dist/providers/cookie/provider.js'));
 } catch (err) {
   unavailable(`the cookie provider is not built yet (${err.code ?? err.message.split('\n')[0]})`);
 }

@@ -13,7 +13,7 @@ const port = Number(process.env.BENCH_MEMCACHED_PORT);
 if (!port) unavailable('no memcached server (memcached missing?)');
 let MemcacheProvider, memjs;
 try {
-  ({ MemcacheProvider } = await import(`${dist}providers/memcache.js`));
+  ({ MemcacheProvider } = await import(`${dist}providers/memcache/provider.js`));
   memjs = (await import('memjs')).default;
 } catch (err) {
   unavailable(`wasm-session/memcache not built (${err.message.split('\n')[0]})`);

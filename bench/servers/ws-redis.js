@@ -8,7 +8,7 @@ import { SECRET, countIoredis, listen, redisPort, unavailable } from './_common.
 const port = redisPort();
 let RedisProvider, Redis;
 try {
-  ({ RedisProvider } = await import('../../dist/providers/redis.js'));
+  ({ RedisProvider } = await import('../../dist/providers/redis/provider.js'));
   ({ Redis } = await import('ioredis'));
 } catch (err) {
   unavailable(`wasm-session/redis not built (${err.message.split('\n')[0]})`);

@@ -17,7 +17,7 @@ if (which === 'postgres') {
   const port = Number(process.env.BENCH_PG_PORT);
   if (!port) unavailable('no PostgreSQL server (postgresql missing?)');
   const { default: pg } = await import('pg');
-  const { PostgresProvider } = await import('../../dist/providers/postgres.js');
+  const { PostgresProvider } = await import('../../dist/providers/sql/postgres.js');
   const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', max: 10 });
   pool.on('error', () => {});
   provider = new PostgresProvider(pool, { touchAfter, sweepInterval: 0 });
@@ -29,7 +29,7 @@ if (which === 'postgres') {
   } catch {
     unavailable(`node:sqlite needs Node >= 22.5 (this is ${process.version})`);
   }
-  const { SqliteProvider } = await import('../../dist/providers/sqlite.js');
+  const { SqliteProvider } = await import('../../dist/providers/sql/sqlite.js');
   const dir = mkdtempSync(join(tmpdir(), 'wasm-session-bench-sqlite-'));
   const db = new DatabaseSync(join(dir, 'sessions.db'));
   db.exec('PRAGMA synchronous = NORMAL');

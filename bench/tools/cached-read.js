@@ -6,7 +6,7 @@
 //   node bench/tools/cached-read.js [requests per round] [rounds]
 import { Redis } from 'ioredis';
 import { MemoryProvider, Session } from '../../dist/index.js';
-import { RedisProvider } from '../../dist/providers/redis.js';
+import { RedisProvider } from '../../dist/providers/redis/provider.js';
 import { FakeRes } from '../lib/fake-res.js';
 import { startRedis } from '../lib/redis.js';
 

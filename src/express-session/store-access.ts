@@ -1,4 +1,4 @@
-import { callStoreRaw } from '../providers/express-store.js';
+import { callStoreRaw } from '../providers/express-store/provider.js';
 import type { Callback, SessionOwner } from './session.js';
 import { memoryGet, memoryTouch, syncMemory, type SessionRecord } from './store.js';
 

@@ -5,10 +5,10 @@
  * @internal
  */
 import type { Codec, OpenOptions } from '../crypto/types.js';
-import type { StartReason } from '../manager/events.js';
-import type { CookieAttributes, SessionRequest, SessionResponse } from '../manager/http.js';
-import type { SessionCore } from '../manager/core.js';
-import type { RequestState, SessionStore } from '../manager/store.js';
+import type { StartReason } from './events.js';
+import type { CookieAttributes, SessionRequest, SessionResponse } from './http.js';
+import type { SessionCore } from './core.js';
+import type { RequestState, SessionStore } from './store.js';
 
 export type Opened = { ok: true; value: string; issuedAt: number; keyIndex: number } | { ok: false; reason: 'absent' | 'invalid' | 'expired' };
 

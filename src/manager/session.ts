@@ -14,7 +14,7 @@ import type { BindingCheck, SessionCore } from './core.js';
 import { hookResponse } from './response.js';
 import { Value, type DefaultSessionData } from './value.js';
 import { afterRestore } from './renewal.js';
-import type { UsersHost } from '../users/host.js';
+import type { UsersHost } from './host.js';
 import { missingReason } from '../users/limits.js';
 import { destroyRemember, newRemember, resume, startRemember } from '../users/remember.js';
 import * as users from '../users/sessions.js';

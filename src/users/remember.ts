@@ -24,7 +24,7 @@ import { headerList, setCookieLine, type SessionRequest, type SessionResponse } 
 import { errorCode, reportError } from '../manager/report.js';
 import { SessionStore, type RequestState } from '../manager/store.js';
 import type { MetaStorer, SessionMeta } from '../providers/provider.js';
-import type { UsersHost } from './host.js';
+import type { UsersHost } from '../manager/host.js';
 import { admit, evict } from './limits.js';
 import { readDoc, recordsOf, UNCHANGED, updateDoc, type SeriesEntry } from './record.js';
 

@@ -13,7 +13,7 @@ import { setCookieLine, type SessionRequest, type SessionResponse } from '../man
 import { COOKIE_HINT, reportError } from '../manager/report.js';
 import type { SessionCore } from '../manager/core.js';
 import type { SessionStore } from '../manager/store.js';
-import type { UsersHost } from './host.js';
+import type { UsersHost } from '../manager/host.js';
 import { admit, evict } from './limits.js';
 import { readDoc, recordsOf, UNCHANGED, updateDoc, type DeviceEntry } from './record.js';
 import { b64utf8, clearRememberCookie, newSeriesId, newToken, presentedCookie, revokeSeries, seriesEntry, setRememberCookie, utf8Of } from './remember.js';

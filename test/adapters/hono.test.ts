@@ -4,7 +4,7 @@ import { setCookie } from 'hono/cookie';
 import { describe, expect, it } from 'vitest';
 import { honoSession, type HonoSessionEnv } from '../../src/adapters/hono.js';
 import { Session } from '../../src/manager/session.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { Client, cookieNamed, cookiesNamed } from '../helpers/http.js';
 import { OPS, runOp, type Remembered } from './logic.js';
 import { adapterSuite, running, SECRET, type RunningApp } from './suite.js';

@@ -1,5 +1,5 @@
 /** DBSC on a real memcached. */
-import { MemcacheProvider } from '../../src/providers/memcache.js';
+import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
 import { memcachedPerFile } from '../providers/fixtures.js';
 import { dbscSuite } from './suite.js';
 

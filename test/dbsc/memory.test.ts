@@ -1,5 +1,5 @@
 /** DBSC on the memory provider. */
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { dbscSuite } from './suite.js';
 
 dbscSuite('memory', () => new MemoryProvider(), { users: true });

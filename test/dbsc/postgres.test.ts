@@ -1,5 +1,5 @@
 /** DBSC on a real PostgreSQL (initdb on a free loopback port). */
-import { PostgresProvider } from '../../src/providers/postgres.js';
+import { PostgresProvider } from '../../src/providers/sql/postgres.js';
 import { postgresPerFile } from '../providers/sql-fixtures.js';
 import { dbscSuite } from './suite.js';
 

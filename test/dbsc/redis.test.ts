@@ -1,5 +1,5 @@
 /** DBSC on a real Redis. */
-import { RedisProvider } from '../../src/providers/redis.js';
+import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { redisPerFile } from '../providers/fixtures.js';
 import { dbscSuite } from './suite.js';
 

@@ -1,5 +1,5 @@
 /** DBSC on SQLite (node:sqlite, a WAL database in a temp dir). */
-import { SqliteProvider } from '../../src/providers/sqlite.js';
+import { SqliteProvider } from '../../src/providers/sql/sqlite.js';
 import { sqlitePerFile } from '../providers/sql-fixtures.js';
 import { dbscSuite } from './suite.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { HeadersSentError, InvalidValueError } from '../../src/errors.js';
 import type { SessionResponse } from '../../src/manager/http.js';
 import { Session } from '../../src/manager/session.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 
 const SECRET = 'generic-test-secret-0123456789-abcdefgh';
 

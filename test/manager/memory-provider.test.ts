@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CorruptRecordError, DuplicateIdError, InvalidConfigError, SessionNotFoundError } from '../../src/errors.js';
 import { Session } from '../../src/manager/session.js';
 import { Value } from '../../src/manager/value.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import type { MetaStorer } from '../../src/providers/provider.js';
 import { Client, json, listen, sleep } from '../helpers/http.js';
 import { testApp, type StateBody } from './app.js';

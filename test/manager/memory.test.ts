@@ -1,5 +1,5 @@
 /** The manager suite on the in-memory provider, once per crypto backend. */
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { managerSuite } from './suite.js';
 
 for (const backend of ['native', 'wasm', 'js', 'node'] as const) {

@@ -13,8 +13,8 @@ import { createCodec } from '../../src/crypto/index.js';
 import { InvalidConfigError, InvalidValueError, SessionError, StoreUnavailableError, ValueTooLargeError, isSessionError } from '../../src/errors.js';
 import { Session } from '../../src/manager/session.js';
 import { MAX_DEPTH, Value } from '../../src/manager/value.js';
-import { MemcacheProvider } from '../../src/providers/memcache.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import type { Provider } from '../../src/providers/provider.js';
 import { cookiesNamed, listen, rawRequest, type Handler, type TestResponse, type TestServer } from '../helpers/http.js';
 

@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptRecordError, StoreUnavailableError } from '../../src/errors.js';
 import { Session } from '../../src/manager/session.js';
 import type { SessionStore } from '../../src/manager/store.js';
-import { CookieProvider } from '../../src/providers/cookie.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { CookieProvider } from '../../src/providers/cookie/provider.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import type { Provider, RestoreOptions, Storer } from '../../src/providers/provider.js';
 import { Client, listen, sleep, type TestServer } from '../helpers/http.js';
 

@@ -10,9 +10,9 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionError, SessionMovedError } from '../../src/errors.js';
 import { Value } from '../../src/manager/value.js';
-import { PostgresProvider } from '../../src/providers/postgres.js';
+import { PostgresProvider } from '../../src/providers/sql/postgres.js';
 import type { UserIndex } from '../../src/providers/provider.js';
-import { SqliteProvider } from '../../src/providers/sqlite.js';
+import { SqliteProvider } from '../../src/providers/sql/sqlite.js';
 import { loginMoveSuite, type Gate } from './concurrency-suite.js';
 import { postgresPerFile, sqlitePerFile } from './sql-fixtures.js';
 

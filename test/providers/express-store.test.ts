@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionError } from '../../src/errors.js';
 import { Session } from '../../src/manager/session.js';
 import { Value } from '../../src/manager/value.js';
-import { ExpressStoreProvider, type ExpressStoreLike } from '../../src/providers/express-store.js';
+import { ExpressStoreProvider, type ExpressStoreLike } from '../../src/providers/express-store/provider.js';
 import { Client, json, listen, type TestServer } from '../helpers/http.js';
 import { allStores, readRecord, type StoreHandle } from '../express-session/stores.js';
 

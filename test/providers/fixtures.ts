@@ -8,9 +8,9 @@ import memjs from 'memjs';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { SessionError } from '../../src/errors.js';
 import { Value } from '../../src/manager/value.js';
-import { MemcacheProvider } from '../../src/providers/memcache.js';
+import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
 import type { Provider } from '../../src/providers/provider.js';
-import { RedisProvider, type RedisClient } from '../../src/providers/redis.js';
+import { RedisProvider, type RedisClient } from '../../src/providers/redis/provider.js';
 import { sleep } from '../helpers/http.js';
 import {
   memcachedGet,

@@ -1,7 +1,7 @@
 /** memcached outages: nothing listening, hung (SIGSTOP), refused (killed), recovery after restart. */
 import memjs from 'memjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemcacheProvider } from '../../src/providers/memcache.js';
+import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
 import { sleep } from '../helpers/http.js';
 import { freePort, startMemcached } from '../helpers/servers.js';
 import { everyMethodUnavailable, hungRefusedRestarted, memjsClient, quietLogger, unhandledRejections } from './fixtures.js';

@@ -1,5 +1,5 @@
 /** The full manager suite on a real memcached (one crypto backend is enough here). */
-import { MemcacheProvider } from '../../src/providers/memcache.js';
+import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
 import { managerSuite } from '../manager/suite.js';
 import { memcachedPerFile } from './fixtures.js';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type memjs from 'memjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Value } from '../../src/manager/value.js';
-import { MemcacheProvider } from '../../src/providers/memcache.js';
+import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
 import { memcachedGet, memcachedStats, startMemcached, type ServerProcess } from '../helpers/servers.js';
 import { providerSuite } from './provider-suite.js';
 import { memcacheFixture, memjsClient } from './fixtures.js';

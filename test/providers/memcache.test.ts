@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Value } from '../../src/manager/value.js';
-import { MemcacheProvider } from '../../src/providers/memcache.js';
+import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
 import { memcachedGet } from '../helpers/servers.js';
 import { providerSuite } from './provider-suite.js';
 import { memcacheFixture, memcachedPerFile, sid } from './fixtures.js';

@@ -45,7 +45,7 @@ function runtimePackages(entry: string): Set<string> {
 }
 
 describe('SQL provider entries', () => {
-  for (const entry of ['src/index.ts', 'src/providers/postgres.ts', 'src/providers/sqlite.ts']) {
+  for (const entry of ['src/index.ts', 'src/providers/sql/postgres.ts', 'src/providers/sql/sqlite.ts']) {
     it(`${entry} never loads pg or node:sqlite at run time`, () => {
       const reached = [...runtimePackages(resolve(ROOT, entry))].filter((p) => p === 'pg' || p.startsWith('pg/') || p === 'node:sqlite');
       expect(reached).toEqual([]);
@@ -57,10 +57,10 @@ describe('SQL provider entries', () => {
       exports: Record<string, { types: string; default: string }>;
       peerDependenciesMeta: Record<string, { optional: boolean }>;
     };
-    expect(pkg.exports['./postgres']).toEqual({ types: './dist/providers/postgres.d.ts', default: './dist/providers/postgres.js' });
-    expect(pkg.exports['./sqlite']).toEqual({ types: './dist/providers/sqlite.d.ts', default: './dist/providers/sqlite.js' });
+    expect(pkg.exports['./postgres']).toEqual({ types: './dist/providers/sql/postgres.d.ts', default: './dist/providers/sql/postgres.js' });
+    expect(pkg.exports['./sqlite']).toEqual({ types: './dist/providers/sql/sqlite.d.ts', default: './dist/providers/sql/sqlite.js' });
     expect(pkg.peerDependenciesMeta.pg).toEqual({ optional: true });
-    expect(existsSync(resolve(ROOT, 'dist/providers/postgres.js')), 'dist/ is built (npm run build)').toBe(true);
+    expect(existsSync(resolve(ROOT, 'dist/providers/sql/postgres.js')), 'dist/ is built (npm run build)').toBe(true);
     const pgEntry = (await import('wasm-session/postgres' as string)) as Record<string, unknown>;
     const sqliteEntry = (await import('wasm-session/sqlite' as string)) as Record<string, unknown>;
     expect(typeof pgEntry.PostgresProvider).toBe('function');

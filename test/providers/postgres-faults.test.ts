@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../src/manager/session.js';
 import { Value } from '../../src/manager/value.js';
-import { PostgresProvider } from '../../src/providers/postgres.js';
+import { PostgresProvider } from '../../src/providers/sql/postgres.js';
 import { sleep } from '../helpers/http.js';
 import { postgresBinDir, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { freePort, killAtExit } from '../helpers/servers.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { Value } from '../../src/manager/value.js';
-import { PostgresProvider, postgresSchema } from '../../src/providers/postgres.js';
+import { PostgresProvider, postgresSchema } from '../../src/providers/sql/postgres.js';
 import { providerSuite } from './provider-suite.js';
 import { sid } from './fixtures.js';
 import { postgresFixture, postgresPerFile } from './sql-fixtures.js';

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../src/index.js';
 import { Value } from '../../src/manager/value.js';
-import { RedisProvider } from '../../src/providers/redis.js';
+import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { Client, listen } from '../helpers/http.js';
 import { startRedis, type ServerProcess } from '../helpers/servers.js';
 import { redisClient, sid } from './fixtures.js';

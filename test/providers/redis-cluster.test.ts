@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Value } from '../../src/manager/value.js';
-import { RedisProvider } from '../../src/providers/redis.js';
+import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { providerSuite } from './provider-suite.js';
 import { clusterPerFile, redisFixture } from './fixtures.js';
 

@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Value } from '../../src/manager/value.js';
-import { RedisProvider } from '../../src/providers/redis.js';
+import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { sleep } from '../helpers/http.js';
 import { freePort, startRedis } from '../helpers/servers.js';
 import {

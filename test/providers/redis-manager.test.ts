@@ -1,5 +1,5 @@
 /** The full manager suite on a real Redis (one crypto backend is enough here). */
-import { RedisProvider } from '../../src/providers/redis.js';
+import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { managerSuite } from '../manager/suite.js';
 import { redisPerFile } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Value } from '../../src/manager/value.js';
 import { Session } from '../../src/index.js';
-import { ALIAS_FIELD, MARKER_FIELD, RedisProvider } from '../../src/providers/redis.js';
+import { ALIAS_FIELD, MARKER_FIELD, RedisProvider } from '../../src/providers/redis/provider.js';
 import { providerSuite } from './provider-suite.js';
 import { redisFixture, redisPerFile, sid } from './fixtures.js';
 

@@ -8,10 +8,10 @@ import { z } from 'zod';
 import { InvalidConfigError } from '../../src/errors.js';
 import { Session } from '../../src/manager/session.js';
 import type { SessionEvents } from '../../src/manager/events.js';
-import { MemcacheProvider } from '../../src/providers/memcache.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import type { Provider } from '../../src/providers/provider.js';
-import { RedisProvider } from '../../src/providers/redis.js';
+import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { cookiesNamed, listen, rawRequest, type TestServer } from '../helpers/http.js';
 import { memcachedPerFile, redisPerFile } from './fixtures.js';
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { PostgresProvider } from '../../src/providers/postgres.js';
-import { SqliteProvider, type SqliteDatabase } from '../../src/providers/sqlite.js';
+import { PostgresProvider } from '../../src/providers/sql/postgres.js';
+import { SqliteProvider, type SqliteDatabase } from '../../src/providers/sql/sqlite.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import type { ProviderFixture } from './provider-suite.js';
 

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SqliteProvider } from '../../src/providers/sqlite.js';
+import { SqliteProvider } from '../../src/providers/sql/sqlite.js';
 import { DatabaseSync } from './sql-fixtures.js';
 
 const DIST = new URL('../../dist/', import.meta.url);
@@ -17,7 +17,7 @@ const DIST = new URL('../../dist/', import.meta.url);
 const CHILD = `
 const [dist, path] = process.argv.slice(1);
 const { DatabaseSync } = await import('node:sqlite');
-const { SqliteProvider } = await import(new URL('providers/sqlite.js', dist).href);
+const { SqliteProvider } = await import(new URL('providers/sql/sqlite.js', dist).href);
 const { Value } = await import(new URL('manager/value.js', dist).href);
 const db = new DatabaseSync(path);
 db.exec('PRAGMA synchronous = NORMAL');
@@ -34,7 +34,7 @@ for (let i = 0; ; i++) {
 
 describe('sqlite: SIGKILL after acknowledged saves', () => {
   it('every acknowledged save is in the database after the writer is killed', async () => {
-    expect(existsSync(new URL('providers/sqlite.js', DIST)), 'dist/ is built (npm run build)').toBe(true);
+    expect(existsSync(new URL('providers/sql/sqlite.js', DIST)), 'dist/ is built (npm run build)').toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'wasm-session-crash-'));
     try {
       const path = join(dir, 'sessions.db');

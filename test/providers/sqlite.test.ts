@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Session } from '../../src/manager/session.js';
 import { Value } from '../../src/manager/value.js';
-import { SqliteProvider, sqliteSchema } from '../../src/providers/sqlite.js';
+import { SqliteProvider, sqliteSchema } from '../../src/providers/sql/sqlite.js';
 import { SECRET, fakeRes } from '../users/suite.js';
 import { providerSuite } from './provider-suite.js';
 import { sid } from './fixtures.js';

@@ -55,7 +55,7 @@ describe.each(['browser', 'neutral', 'node'] as const)('esbuild --platform=%s', 
     session.dispose();
 
     // CookieProvider bundles too, and runs without node:crypto's large-value codec where there is none.
-    const cm = m as unknown as { CookieProvider: typeof import('../../src/providers/cookie.js').CookieProvider };
+    const cm = m as unknown as { CookieProvider: typeof import('../../src/providers/cookie/provider.js').CookieProvider };
     const stateless = new m.Session(new cm.CookieProvider(), { cookieSecret: SECRET });
     const c1 = await m.startWeb(stateless, new Request('http://x/'));
     c1.getValue().set('big', 'x'.repeat(5000));

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Session } from '../../src/manager/session.js';
 import type { SessionConfig } from '../../src/manager/config.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { Value } from '../../src/manager/value.js';
 import type { Provider, Storer } from '../../src/providers/provider.js';
 import { Client, cookieNamed, listen } from '../helpers/http.js';

@@ -6,11 +6,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { Session } from '../../src/manager/session.js';
-import { CookieProvider } from '../../src/providers/cookie.js';
-import { CookieUsers, cookieRef } from '../../src/providers/cookie-users.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { CookieProvider } from '../../src/providers/cookie/provider.js';
+import { CookieUsers, cookieRef } from '../../src/providers/cookie/users.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import type { Provider, RecordStore } from '../../src/providers/provider.js';
-import { RedisProvider } from '../../src/providers/redis.js';
+import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { redisPerFile } from '../providers/fixtures.js';
 import { Client, json, listen, type TestServer } from '../helpers/http.js';
 import { manageApp, type ManageBody } from './manage-app.js';

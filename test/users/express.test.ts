@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressSession } from '../../src/adapters/express.js';
 import { Session } from '../../src/manager/session.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { Client, json } from '../helpers/http.js';
 import { SECRET } from './suite.js';
 

@@ -18,7 +18,7 @@ import { honoSession, requireFresh as honoFresh, type HonoSessionEnv } from '../
 import { koaSession, requireFresh as koaFresh } from '../../src/adapters/koa.js';
 import { requireFresh as webFresh, startWeb } from '../../src/adapters/web.js';
 import { Session } from '../../src/manager/session.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { Client, json } from '../helpers/http.js';
 import { SECRET } from './suite.js';
 

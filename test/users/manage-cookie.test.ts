@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import type { Redis } from 'ioredis';
-import { CookieProvider } from '../../src/providers/cookie.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
-import { RedisProvider } from '../../src/providers/redis.js';
-import { SqliteProvider } from '../../src/providers/sqlite.js';
+import { CookieProvider } from '../../src/providers/cookie/provider.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
+import { RedisProvider } from '../../src/providers/redis/provider.js';
+import { SqliteProvider } from '../../src/providers/sql/sqlite.js';
 import { redisClient, redisPerFile } from '../providers/fixtures.js';
 import { DatabaseSync, sqlitePerFile, type TestDatabase } from '../providers/sql-fixtures.js';
 import { manageSuite } from './manage-suite.js';

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSessionError } from '../../src/errors.js';
 import { Session } from '../../src/manager/session.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import type { Provider, RecordStore } from '../../src/providers/provider.js';
 import { Client, json, listen, type TestServer } from '../helpers/http.js';
 import { dropCookie, manageApp } from './manage-app.js';

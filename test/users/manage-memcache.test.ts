@@ -1,7 +1,7 @@
 /** Sessions a user can manage on a real memcached: two app servers, each with its own client and provider. */
 import { afterAll, beforeAll } from 'vitest';
 import type memjs from 'memjs';
-import { MemcacheProvider } from '../../src/providers/memcache.js';
+import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
 import { memcachedPerFile, memjsClient } from '../providers/fixtures.js';
 import { manageSuite } from './manage-suite.js';
 

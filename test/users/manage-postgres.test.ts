@@ -1,7 +1,7 @@
 /** Sessions a user can manage on a real PostgreSQL: two app servers, each with its own Pool and provider. */
 import { afterAll, beforeAll } from 'vitest';
 import type pg from 'pg';
-import { PostgresProvider } from '../../src/providers/postgres.js';
+import { PostgresProvider } from '../../src/providers/sql/postgres.js';
 import { postgresPerFile, postgresPool } from '../providers/sql-fixtures.js';
 import { manageSuite, recordsLayoutSuite } from './manage-suite.js';
 

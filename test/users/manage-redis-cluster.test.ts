@@ -1,7 +1,7 @@
 /** Sessions a user can manage on a real 3-master Redis Cluster: records, indexes and sessions on different nodes; two app servers with their own cluster clients. */
 import { afterAll, beforeAll } from 'vitest';
 import type { Cluster } from 'ioredis';
-import { RedisProvider } from '../../src/providers/redis.js';
+import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { clusterClient, clusterPerFile } from '../providers/fixtures.js';
 import { manageSuite } from './manage-suite.js';
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { Session } from '../../src/manager/session.js';
-import { RedisProvider } from '../../src/providers/redis.js';
+import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { redisClient, redisPerFile } from '../providers/fixtures.js';
 import { fakeRes } from './suite.js';
 import { manageSuite, SECRET } from './manage-suite.js';

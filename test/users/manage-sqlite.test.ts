@@ -1,6 +1,6 @@
 /** Sessions a user can manage on SQLite: two app servers (two connections to one database file), each with its own provider. */
 import { afterAll, beforeAll } from 'vitest';
-import { SqliteProvider } from '../../src/providers/sqlite.js';
+import { SqliteProvider } from '../../src/providers/sql/sqlite.js';
 import { DatabaseSync, sqlitePerFile, type TestDatabase } from '../providers/sql-fixtures.js';
 import { manageSuite, recordsLayoutSuite } from './manage-suite.js';
 

@@ -1,7 +1,7 @@
 /** User sessions on the memory provider, plus its index bookkeeping. */
 import { describe, expect, it } from 'vitest';
 import { Session } from '../../src/manager/session.js';
-import { MemoryProvider } from '../../src/providers/memory.js';
+import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { SECRET, fakeRes, usersSuite } from './suite.js';
 
 usersSuite('memory', { provider: (ttl) => new MemoryProvider(ttl === undefined ? {} : { ttl }), perKeyMerge: true,

@@ -10,7 +10,7 @@
  * chunks: chunks of two seals of one session never combine. The token around
  * it is format v1 (codec), whose `issuedAt` is the session's creation time.
  */
-import { OVERHEAD, TOKEN_MAX } from '../crypto/format.js';
+import { OVERHEAD, TOKEN_MAX } from '../../crypto/format.js';
 
 export const CHUNK_VERSION = 0x01;
 export const SEAL_ID_LEN = 8;

@@ -10,17 +10,17 @@
  * import { CookieProvider } from 'wasm-session/cookie';
  * const session = new Session(new CookieProvider(), { cookieSecret: process.env.SESSION_SECRET! });
  * ```
- * @module
+ * @module providers/cookie
  */
-import { HeadersSentError, InvalidConfigError, InvalidCookieError, SessionNotFoundError, ValueTooLargeError, isSessionError } from '../errors.js';
-import { createCodec, tokenLength } from '../crypto/index.js';
-import type { BackendChoice, Codec, CodecOptions, OpenFailure } from '../crypto/types.js';
-import { Value } from '../manager/value.js';
-import { SET_TOKEN, type TokenCookies } from '../manager/request-cookies.js';
-import { valueFromRecord } from './record.js';
-import { CHUNK_HEADER, checkChunk, chunkCapacity, chunkName, encodeChunk, newSealId } from './cookie-chunks.js';
-import { CookieUsers, INDEX_CODEC_LABEL, cookieRef, encodePayload, requestUsers, splitPayload } from './cookie-users.js';
-import type { CookieCapableProvider, CookieSetup, MetaStorer, Provider, RecordStore, RequestCookies, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
+import { HeadersSentError, InvalidConfigError, InvalidCookieError, SessionNotFoundError, ValueTooLargeError, isSessionError } from '../../errors.js';
+import { createCodec, tokenLength } from '../../crypto/index.js';
+import type { BackendChoice, Codec, CodecOptions, OpenFailure } from '../../crypto/types.js';
+import { Value } from '../../manager/value.js';
+import { SET_TOKEN, type TokenCookies } from '../../manager/request-cookies.js';
+import { valueFromRecord } from '../record.js';
+import { CHUNK_HEADER, checkChunk, chunkCapacity, chunkName, encodeChunk, newSealId } from './chunks.js';
+import { CookieUsers, INDEX_CODEC_LABEL, cookieRef, encodePayload, requestUsers, splitPayload } from './users.js';
+import type { CookieCapableProvider, CookieSetup, MetaStorer, Provider, RecordStore, RequestCookies, RestoreOptions, SessionMeta, Storer, UserIndex } from '../provider.js';
 
 export interface CookieProviderOptions {
   /** Base name of the value cookies: `<name>`, `<name>.1`, … Default `<cookieName>.data` (`sid.data`). */

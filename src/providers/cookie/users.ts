@@ -15,13 +15,13 @@
  * `lastSeenAt: null`, and the device limit's `evict` ends the oldest login.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { encodeBase64Url } from '../crypto/format.js';
-import type { Codec } from '../crypto/types.js';
-import { CorruptRecordError, InvalidConfigError, SessionNotFoundError, StoreUnavailableError, isSessionError } from '../errors.js';
-import { Value } from '../manager/value.js';
-import { decodeMeta, encodeMeta, hintOf } from './meta.js';
-import type { IndexedSession, MetaStorer, Provider, RecordStore, SessionMeta, UserIndex } from './provider.js';
-import { parseBounded } from './record.js';
+import { encodeBase64Url } from '../../crypto/format.js';
+import type { Codec } from '../../crypto/types.js';
+import { CorruptRecordError, InvalidConfigError, SessionNotFoundError, StoreUnavailableError, isSessionError } from '../../errors.js';
+import { Value } from '../../manager/value.js';
+import { decodeMeta, encodeMeta, hintOf } from '../meta.js';
+import type { IndexedSession, MetaStorer, Provider, RecordStore, SessionMeta, UserIndex } from '../provider.js';
+import { parseBounded } from '../record.js';
 
 /** The revocation record's key marking a session ended by the index (`destroy`): its cookie then gets `reason: 'revoked'`. */
 const BY_INDEX = 'byIndex';

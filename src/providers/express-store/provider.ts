@@ -16,7 +16,7 @@
  * Records keep express-session's shape (`{ cookie: { originalMaxAge, expires, maxAge, ... }, ...data }`)
  * under the raw session ID, so the same store can serve express-session, the
  * `wasm-session/express-session` entry and a core `Session` at once.
- * @module
+ * @module providers/express-store
  */
 import {
   CorruptRecordError,
@@ -26,12 +26,12 @@ import {
   SessionError,
   SessionNotFoundError,
   StoreUnavailableError,
-} from '../errors.js';
-import { MAX_DEPTH, Value } from '../manager/value.js';
-import { checkTimeout, checkTtl } from './deadline.js';
-import type { Provider, ProviderDefaults, RestoreOptions, Storer } from './provider.js';
-import { ProviderStorer, type StorerBackend } from './storer.js';
-import { parseBounded } from './record.js';
+} from '../../errors.js';
+import { MAX_DEPTH, Value } from '../../manager/value.js';
+import { checkTimeout, checkTtl } from '../deadline.js';
+import type { Provider, ProviderDefaults, RestoreOptions, Storer } from '../provider.js';
+import { ProviderStorer, type StorerBackend } from '../storer.js';
+import { parseBounded } from '../record.js';
 
 /** Node-style callback of an express-session store method. */
 export type StoreCallback<T = unknown> = (err?: unknown, value?: T) => void;

@@ -1,3 +1,4 @@
+/** @module providers/memcache */
 /**
  * Memcache provider (memjs), for one or several memcached servers.
  *
@@ -21,15 +22,16 @@ import {
   SessionNotFoundError,
   StoreUnavailableError,
   ValueTooLargeError,
-} from '../errors.js';
-import { Value } from '../manager/value.js';
-import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
-import { DEFAULT_PREFIX, checkMemcacheKey, checkMemcachePrefix, storeKey } from './keys.js';
-import { CLAIM_MARK, decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf, isClaim, lost } from './meta.js';
-import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
-import { ProviderStorer, type StorerBackend } from './storer.js';
-import { MemcacheRecords } from './memcache-records.js';
-import { parseBounded, valueFromRecord } from './record.js';
+} from '../../errors.js';
+import { Value } from '../../manager/value.js';
+import { checkTimeout, checkTtl, withDeadline } from '../deadline.js';
+import { DEFAULT_PREFIX, storeKey } from '../keys.js';
+import { checkMemcacheKey, checkMemcachePrefix } from './keys.js';
+import { CLAIM_MARK, decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf, isClaim, lost } from '../meta.js';
+import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from '../provider.js';
+import { ProviderStorer, type StorerBackend } from '../storer.js';
+import { MemcacheRecords } from './records.js';
+import { parseBounded, valueFromRecord } from '../record.js';
 
 /** TTL used when neither the `ttl` option nor a Session's defaults gave one (seconds). */
 export const FALLBACK_TTL = 1_800;
@@ -260,7 +262,7 @@ export class MemcacheProvider implements Provider, StorerBackend {
    * session key hash, updated with check-and-set (GET, then ADD/REPLACE with CAS).
    */
   readonly users: UserIndex;
-  /** Compare-and-set records (remember-me series, device limits): see memcache-records.ts. */
+  /** Compare-and-set records (remember-me series, device limits): see records.ts. */
   readonly records: MemcacheRecords;
 
   /** The memcached key of `userId`'s index. */
@@ -765,4 +767,4 @@ export class MemcacheProvider implements Provider, StorerBackend {
     return withDeadline(op, this.#timeout, what, mapMemcacheError);
   }
 }
-export type { MemcacheRecords } from './memcache-records.js';
+export type { MemcacheRecords } from './records.js';

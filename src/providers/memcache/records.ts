@@ -4,9 +4,10 @@
  * check-and-set (ADD when there is none, REPLACE with the CAS value read).
  * The version is that CAS value, hex.
  */
-import { StoreUnavailableError } from '../errors.js';
-import { checkMemcacheKey, storeKey } from './keys.js';
-import type { RecordStore, VersionedRecord } from './provider.js';
+import { StoreUnavailableError } from '../../errors.js';
+import { storeKey } from '../keys.js';
+import { checkMemcacheKey } from './keys.js';
+import type { RecordStore, VersionedRecord } from '../provider.js';
 
 /** The provider's request function (binary protocol): opcode, key, extras, value, what, cas. */
 export type MemcacheOp = (

@@ -1,11 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import { DuplicateIdError, InvalidConfigError, SessionMovedError, SessionNotFoundError, ValueTooLargeError } from '../errors.js';
-import { Value } from '../manager/value.js';
-import { CLAIM_MARK, decodeMeta, encodeMeta, hintOf, isClaim, lost, type IndexEntry } from './meta.js';
-import { MemoryRecords } from './memory-records.js';
-import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RecordStore, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
-import { ProviderStorer, type StorerBackend } from './storer.js';
-import { valueFromRecord } from './record.js';
+import { DuplicateIdError, InvalidConfigError, SessionMovedError, SessionNotFoundError, ValueTooLargeError } from '../../errors.js';
+import { Value } from '../../manager/value.js';
+import { CLAIM_MARK, decodeMeta, encodeMeta, hintOf, isClaim, lost, type IndexEntry } from '../meta.js';
+import { MemoryRecords } from './records.js';
+import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RecordStore, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from '../provider.js';
+import { ProviderStorer, type StorerBackend } from '../storer.js';
+import { valueFromRecord } from '../record.js';
 
 /**
  * Record entries for the metadata and the renewal alias: a lone surrogate is a
@@ -54,7 +54,7 @@ export class MemoryProvider implements Provider, StorerBackend {
   readonly #index = new Map<string, Map<string, IndexEntry>>();
   /** The user index (`session.login` and friends). */
   readonly users: UserIndex;
-  /** Compare-and-set records (remember-me series, device limits): see memory-records.ts. */
+  /** Compare-and-set records (remember-me series, device limits): see records.ts. */
   readonly records: RecordStore = new MemoryRecords();
   /** Saves and touches are done when they return: a changed session does not delay its response. */
   readonly synchronous = true;

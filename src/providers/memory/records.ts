@@ -4,7 +4,7 @@
  * atomic here: nothing interleaves between the check and the write.
  */
 import { LRUCache } from 'lru-cache';
-import type { RecordStore, VersionedRecord } from './provider.js';
+import type { RecordStore, VersionedRecord } from '../provider.js';
 
 interface Held {
   readonly text: string;

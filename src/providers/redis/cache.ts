@@ -34,9 +34,9 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { InvalidConfigError, UnsupportedError } from '../errors.js';
-import { Value } from '../manager/value.js';
-import type { SessionMeta } from './provider.js';
+import { InvalidConfigError, UnsupportedError } from '../../errors.js';
+import { Value } from '../../manager/value.js';
+import type { SessionMeta } from '../provider.js';
 
 export interface RedisCacheOptions {
   /** Bound on the cache in (approximate, in-heap) bytes: keys, field names and JSON, plus per-entry overhead. */

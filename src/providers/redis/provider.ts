@@ -1,3 +1,4 @@
+/** @module providers/redis */
 /**
  * Redis provider (ioredis), for a single server or a Redis Cluster.
  *
@@ -22,18 +23,18 @@ import {
   SessionMovedError,
   SessionNotFoundError,
   StoreUnavailableError,
-} from '../errors.js';
-import { Value } from '../manager/value.js';
-import { checkTimeout, checkTtl, withDeadline } from './deadline.js';
-import { DEFAULT_PREFIX, storeKey } from './keys.js';
-import { RedisSessionCache, type DecodedRecord, type RedisCacheOptions } from './redis-cache.js';
-import { CLAIM_MARK, decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf, isClaim, lost } from './meta.js';
-import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from './provider.js';
-import { ProviderStorer, type StorerBackend } from './storer.js';
-import { RedisRecords } from './redis-records.js';
-import { valueFromFields } from './record.js';
+} from '../../errors.js';
+import { Value } from '../../manager/value.js';
+import { checkTimeout, checkTtl, withDeadline } from '../deadline.js';
+import { DEFAULT_PREFIX, storeKey } from '../keys.js';
+import { RedisSessionCache, type DecodedRecord, type RedisCacheOptions } from './cache.js';
+import { CLAIM_MARK, decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf, isClaim, lost } from '../meta.js';
+import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from '../provider.js';
+import { ProviderStorer, type StorerBackend } from '../storer.js';
+import { RedisRecords } from './records.js';
+import { valueFromFields } from '../record.js';
 
-export type { CachedRecord, RedisCacheOptions, RedisCacheStats, RedisSessionCache, SaveChanges, SaveStart } from './redis-cache.js';
+export type { CachedRecord, RedisCacheOptions, RedisCacheStats, RedisSessionCache, SaveChanges, SaveStart } from './cache.js';
 
 /** The hash field that keeps an empty session in existence. Not a usable Value key. */
 export const MARKER_FIELD = '__ws';
@@ -403,7 +404,7 @@ export class RedisProvider implements Provider, StorerBackend {
 
   /** The user index (`session.login` and friends): a hash per user at `prefix + 'user:' + sha256hex(userId)`. */
   readonly users: UserIndex;
-  /** Compare-and-set records (remember-me series, device limits): see redis-records.ts. */
+  /** Compare-and-set records (remember-me series, device limits): see records.ts. */
   readonly records: RedisRecords;
 
   /** The Redis key of `userId`'s index. */
@@ -745,4 +746,4 @@ export class RedisProvider implements Provider, StorerBackend {
     return withDeadline(op, this.#timeout, what, mapRedisError);
   }
 }
-export type { RedisRecords } from './redis-records.js';
+export type { RedisRecords } from './records.js';

@@ -5,10 +5,10 @@
  * stored text itself: records are small, and no counter can drift.
  */
 import type { Cluster, Redis } from 'ioredis';
-import { SessionError, StoreUnavailableError } from '../errors.js';
-import { withDeadline } from './deadline.js';
-import { storeKey } from './keys.js';
-import type { RecordStore, VersionedRecord } from './provider.js';
+import { SessionError, StoreUnavailableError } from '../../errors.js';
+import { withDeadline } from '../deadline.js';
+import { storeKey } from '../keys.js';
+import type { RecordStore, VersionedRecord } from '../provider.js';
 
 // ARGV = expect ('0' none / '1' this text), expected text, new text, ttl (0 = none).
 const PUT_LUA = `

@@ -1,3 +1,4 @@
+/** @module providers/postgres */
 /**
  * PostgreSQL provider over a node-postgres (`pg`) Pool the app creates and owns.
  *
@@ -12,9 +13,9 @@
  * `pg` is only imported as a type: the app passes its own Pool.
  */
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import { DuplicateIdError, SessionError, SessionNotFoundError, StoreUnavailableError } from '../errors.js';
-import { Value } from '../manager/value.js';
-import { encodeMeta, hintOf } from './meta.js';
+import { DuplicateIdError, SessionError, SessionNotFoundError, StoreUnavailableError } from '../../errors.js';
+import { Value } from '../../manager/value.js';
+import { encodeMeta, hintOf } from '../meta.js';
 import type {
   IndexOptions,
   IndexedSession,
@@ -25,7 +26,7 @@ import type {
   SessionMeta,
   Storer,
   UserIndex,
-} from './provider.js';
+} from '../provider.js';
 import {
   SqlSettings,
   SqlProviderBase,
@@ -38,13 +39,13 @@ import {
   type SessionRow,
   type SqlOptions,
   type SweepCounts,
-} from './sql/common.js';
-import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, tableIdents, type SqlRecordStore } from './sql/record.js';
-import { ProviderStorer } from './storer.js';
+} from './common.js';
+import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, tableIdents, type SqlRecordStore } from './record.js';
+import { ProviderStorer } from '../storer.js';
 
-export { DEFAULT_TABLE } from './sql/record.js';
-export type { SqlRecordStore } from './sql/record.js';
-export type { SweepCounts } from './sql/common.js';
+export { DEFAULT_TABLE } from './record.js';
+export type { SqlRecordStore } from './record.js';
+export type { SweepCounts } from './common.js';
 
 /** Most restores one read statement carries. */
 const READ_BATCH = 64;

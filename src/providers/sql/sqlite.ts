@@ -1,3 +1,4 @@
+/** @module providers/sqlite */
 /**
  * SQLite provider over a `node:sqlite` `DatabaseSync` the app opens and owns
  * (Node >= 22.5; no dependency): sessions that survive a restart on a single
@@ -9,9 +10,9 @@
  * with `expires_at` in ms since the epoch (this process's clock). The module
  * never imports `node:sqlite`: it takes the app's database object.
  */
-import { CorruptRecordError, DuplicateIdError, SessionError, SessionNotFoundError, StoreUnavailableError } from '../errors.js';
-import { Value } from '../manager/value.js';
-import { encodeMeta, hintOf } from './meta.js';
+import { CorruptRecordError, DuplicateIdError, SessionError, SessionNotFoundError, StoreUnavailableError } from '../../errors.js';
+import { Value } from '../../manager/value.js';
+import { encodeMeta, hintOf } from '../meta.js';
 import type {
   IndexedSession,
   IndexOptions,
@@ -22,7 +23,7 @@ import type {
   SessionMeta,
   Storer,
   UserIndex,
-} from './provider.js';
+} from '../provider.js';
 import {
   SqlSettings,
   SqlProviderBase,
@@ -34,13 +35,13 @@ import {
   unsaved,
   type SqlOptions,
   type SweepCounts,
-} from './sql/common.js';
-import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, tableIdents, type SqlRecordStore } from './sql/record.js';
-import { ProviderStorer } from './storer.js';
+} from './common.js';
+import { DEFAULT_TABLE, checkTableName, decodeData, encodeFields, encodeValue, quoteIdent, sqlRecordStore, tableIdents, type SqlRecordStore } from './record.js';
+import { ProviderStorer } from '../storer.js';
 
-export { DEFAULT_TABLE } from './sql/record.js';
-export type { SqlRecordStore } from './sql/record.js';
-export type { SweepCounts } from './sql/common.js';
+export { DEFAULT_TABLE } from './record.js';
+export type { SqlRecordStore } from './record.js';
+export type { SweepCounts } from './common.js';
 
 /** A value SQLite binds. */
 export type SqliteValue = null | number | bigint | string | Uint8Array;
