@@ -2,7 +2,7 @@
  * wasm-session: sessions for Node.js web servers, with cookies sealed by a
  * Rust→WASM crypto core (pure-TypeScript fallback).
  */
-export { Session } from './manager/session.js';
+export { Session } from './session/session.js';
 export { SessionStore } from './manager/store.js';
 export { Value, MAX_DEPTH } from './manager/value.js';
 export type { JsonValue, ValueChanges, SessionData, DefaultSessionData, SessionKey, JsonInput, ValueInput, IsLoose } from './manager/value.js';

@@ -21,7 +21,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { checkMaxAge, staleResponse, type FreshGuardOptions } from '../users/fresh.js';
 import fp from 'fastify-plugin';
 import type { SessionResponse } from '../manager/http.js';
-import type { Session } from '../manager/session.js';
+import type { Session } from '../session/session.js';
 import { assertSession, RequestSession, type AnySession } from './request-session.js';
 
 export { RequestSession } from './request-session.js';

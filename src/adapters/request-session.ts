@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidConfigError } from '../errors.js';
-import type { Session } from '../manager/session.js';
+import type { Session } from '../session/session.js';
 import type { SessionStore } from '../manager/store.js';
 import type { SessionRequest, SessionResponse } from '../manager/http.js';
 import type { StartReason } from '../manager/events.js';

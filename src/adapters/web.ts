@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import type { Session } from '../manager/session.js';
+import type { Session } from '../session/session.js';
 import type { SessionRequest, SessionResponse } from '../manager/http.js';
 import type { SessionStore } from '../manager/store.js';
 import { assertSession, RequestSession, type AnySession } from './request-session.js';

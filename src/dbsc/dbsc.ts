@@ -13,7 +13,7 @@ import { LRUCache } from 'lru-cache';
 import { InvalidConfigError } from '../errors.js';
 import { createCodec } from '../crypto/index.js';
 import type { Codec } from '../crypto/types.js';
-import type { Session } from '../manager/session.js';
+import type { Session } from '../session/session.js';
 import type { DefaultSessionData } from '../manager/value.js';
 import { cookieValues, type SessionRequest, type SessionResponse } from '../manager/http.js';
 import type { Storer } from '../providers/provider.js';

@@ -1,7 +1,8 @@
 /**
- * What the user features (src/users) need from their Session: its core, its
- * remember and handle codecs, and the request plumbing. Made once by the
- * Session; nothing here is public API.
+ * What the features composed on top of the lifecycle (src/users, through the
+ * `Session` facade in src/session) need of it: its core, its remember and
+ * handle codecs, and the request plumbing. Made once by each Session; nothing
+ * here is public API.
  * @internal
  */
 import type { Codec, OpenOptions } from '../crypto/types.js';
@@ -12,7 +13,7 @@ import type { RequestState, SessionStore } from './store.js';
 
 export type Opened = { ok: true; value: string; issuedAt: number; keyIndex: number } | { ok: false; reason: 'absent' | 'invalid' | 'expired' };
 
-export interface UsersHost {
+export interface SessionHost {
   readonly core: SessionCore;
   /** The remember-me cookie's codec. */
   readonly remember: Codec;

@@ -13,7 +13,6 @@
 import type { MetaStorer, SessionMeta, Storer } from '../providers/provider.js';
 import { errorCode, reportError } from './report.js';
 import type { SessionCore } from './core.js';
-import { followId } from '../users/record.js';
 import type { SessionRequest } from './http.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -63,9 +62,9 @@ export async function afterRestore(core: SessionCore, req: SessionRequest, sid: 
     });
     if (r === null) return null;
     if ('alias' in r && typeof r.alias === 'string') return follow(core, r.alias); // another request renewed it first
-    if (meta?.userId !== undefined && provider.users !== undefined) {
+    if (meta?.userId !== undefined && provider.users !== undefined && core.userHooks !== undefined) {
       // Its device details and remember-me series follow the new ID (a failure is reported, not fatal).
-      await followId(core, meta.userId, meta.series, provider.users.ref(sid), provider.users.ref(newSid), newSid).catch((err: unknown) => reportError(core, req, 'refresh', err, sid));
+      await core.userHooks.followId(meta.userId, meta.series, provider.users.ref(sid), provider.users.ref(newSid), newSid).catch((err: unknown) => reportError(core, req, 'refresh', err, sid));
     }
     return { sid: newSid, storer: r as MetaStorer, meta: metaOf(r as MetaStorer), moved: true };
   } catch (err) {

@@ -10,15 +10,11 @@ import { cookieValues, setCookieLine, type CookieAttributes, type SessionRequest
 import { attributesLength, ManagerRequestCookies } from './request-cookies.js';
 import { SessionStore, putLine, type RequestState } from './store.js';
 import { errorCode, reportError, sidHint } from './report.js';
-import type { BindingCheck, SessionCore } from './core.js';
+import type { BindingCheck, SessionCore, UserHooks } from './core.js';
 import { hookResponse } from './response.js';
 import { Value, type DefaultSessionData } from './value.js';
 import { afterRestore } from './renewal.js';
-import type { UsersHost } from './host.js';
-import { missingReason } from '../users/limits.js';
-import { destroyRemember, newRemember, resume, startRemember } from '../users/remember.js';
-import * as users from '../users/sessions.js';
-import type { DestroyUserSessionsOptions, LoginOptions, UserSessionInfo, UserSessionsOptions } from '../users/sessions.js';
+import type { Opened, SessionHost } from './host.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 const EPOCH = new Date(0);
@@ -28,31 +24,34 @@ const NO_OPTIONS = {} as const;
 const TOUCH = { touch: true } as const;
 const NO_TOUCH = { touch: false } as const;
 
-type OpenedOk = { ok: true; value: string; issuedAt: number; keyIndex: number };
-type Opened = OpenedOk | { ok: false; reason: 'absent' | 'invalid' | 'expired' };
+type OpenedOk = Extract<Opened, { ok: true }>;
+
+/** Reads a Session's host (set once, by the class's static block: `#host` stays private). */
+let hostOfSession: <D extends object>(session: SessionLifecycle<D>) => SessionHost;
 
 /**
- * The session manager: one per app (it holds the derived keys).
- *
- * ```ts
- * import http from 'node:http';
- * import { MemoryProvider, Session } from 'wasm-session';
- *
- * const session = new Session(new MemoryProvider(), { cookieSecret: process.env.SESSION_SECRET! });
- * http.createServer(async (req, res) => {
- *   const store = await session.start(req, res);
- *   store.getValue().set('visits', store.getValue().int('visits') + 1);
- *   res.end('ok'); // the change is saved before the response goes out
- * });
- * ```
+ * The host a Session's lifecycle offers the features composed on top of it
+ * (the `Session` facade in src/session, for src/users). @internal
  */
-export class Session<D extends object = DefaultSessionData> {
+export function hostOf<D extends object>(session: SessionLifecycle<D>): SessionHost {
+  return hostOfSession(session);
+}
+
+/**
+ * The session lifecycle: start, restore, save, refresh, destroy, the cookies,
+ * events and per-request state. Apps use its subclass `Session` (src/session),
+ * which adds the user features (login, remember-me, device listings) on top:
+ * this layer imports nothing of them (they reach it through `hostOf` and
+ * `SessionCore.userHooks`).
+ * @internal
+ */
+export class SessionLifecycle<D extends object = DefaultSessionData> {
   /** The validated configuration, with defaults filled in. */
   readonly config: ResolvedConfig;
   readonly #core: SessionCore;
   readonly #remember: Codec;
-  /** What src/users needs of this Session (made once). */
-  readonly #users: UsersHost;
+  /** What the features on top (src/users) need of this Session (made once). */
+  readonly #host: SessionHost;
   #handles: Codec | null = null;
   /** Session-cookie tokens that verified: a returning client's open is a lookup (see TokenCache). */
   readonly #tokens: TokenCache;
@@ -67,6 +66,10 @@ export class Session<D extends object = DefaultSessionData> {
    */
   readonly #key: symbol = Symbol('wasm-session');
   readonly #states = new WeakMap<SessionRequest, RequestState>();
+
+  static {
+    hostOfSession = (session) => session.#host;
+  }
 
   /**
    * Throws `EmptySecretError`, `WeakSecretError` or `InvalidConfigError` for a
@@ -92,7 +95,7 @@ export class Session<D extends object = DefaultSessionData> {
     this.#rememberOpen = c.rememberExpire > 0 ? { maxAge: c.rememberExpire } : NO_OPTIONS;
     this.#core = { config: c, codec, provider, events: this.#events, attrs };
     this.#tokens = new TokenCache(codec, c.clockSkewMs === undefined ? {} : { clockSkewMs: c.clockSkewMs });
-    this.#users = {
+    this.#host = {
       core: this.#core,
       remember: this.#remember,
       rememberAttrs: attrs,
@@ -266,62 +269,6 @@ export class Session<D extends object = DefaultSessionData> {
     }
   }
 
-  /**
-   * Logs the request's session in as `userId`: a new ID (the data kept, the old ID destroyed) bound to the
-   * user and indexed; `remember` adds a revocable remember-me token; see docs/users.md (`SessionLimitError`, ...).
-   */
-  login(req: SessionRequest, res: SessionResponse, userId: string, options?: LoginOptions): Promise<SessionStore<D>> {
-    return users.login(this.#users, req, res, userId, options) as unknown as Promise<SessionStore<D>>;
-  }
-
-  /** `destroy`, the session leaves its user's index, and this device's remember-me series is revoked. */
-  logout(req: SessionRequest, res: SessionResponse): Promise<void> {
-    return users.logout(this.#users, req, res, () => this.destroy(req, res));
-  }
-
-  /**
-   * The live user-bound session, or the device logged back in by its remember-me token (rotated);
-   * `null` when there is nothing to resume (a revoked series: `start`'s store says `reason: 'revoked'`).
-   */
-  resume(req: SessionRequest, res: SessionResponse): Promise<SessionStore<D> | null> {
-    return resume(this.#users, req, res) as unknown as Promise<SessionStore<D> | null>;
-  }
-
-  /** After the app re-checked a password or second factor: a new ID (as login) and `authenticatedAt` now. */
-  reauthenticated(req: SessionRequest, res: SessionResponse): Promise<SessionStore<D>> {
-    return users.reauthenticated(this.#users, req, res) as unknown as Promise<SessionStore<D>>;
-  }
-
-  /** The user's live sessions, oldest first, with `handle`s for `revokeSession`; `current` marks the given store's. */
-  userSessions(userId: string, options?: UserSessionsOptions): Promise<UserSessionInfo[]> {
-    return users.listUserSessions(this.#users, userId, options);
-  }
-
-  /** Destroys every session of `userId` (but `keep`'s) and revokes their remember-me series; resolves with how many. */
-  destroyUserSessions(userId: string, options?: DestroyUserSessionsOptions): Promise<number> {
-    return users.destroyUserSessions(this.#users, userId, options);
-  }
-
-  /** Ends the session a `userSessions` handle names, and its remember-me series; `InvalidHandleError` for a forged or foreign handle. */
-  revokeSession(userId: string, handle: string): Promise<boolean> {
-    return users.revokeSession(this.#users, userId, handle);
-  }
-
-  /** Sets the stateless remember-me cookie carrying `psk`: the server cannot revoke it (see docs/users.md). */
-  newRemember(req: SessionRequest, res: SessionResponse, psk: string): void {
-    newRemember(this.#users, req, res, psk);
-  }
-
-  /** The psk of the request's remember-me cookie, or `null` (absent, invalid, expired, or a server-side token). */
-  startRemember(req: SessionRequest): string | null {
-    return startRemember(this.#users, req);
-  }
-
-  /** Expires the remember-me cookie. */
-  destroyRemember(req: SessionRequest, res: SessionResponse): void {
-    destroyRemember(this.#users, req, res);
-  }
-
   /** @internal `wasm-session/dbsc` installs its bound-cookie check here (one per Session). */
   useBindingCheck(check: BindingCheck): void {
     if (this.#core.binding !== undefined) throw new InvalidConfigError('a Session takes one binding check (one Dbsc per Session)');
@@ -433,8 +380,9 @@ export class Session<D extends object = DefaultSessionData> {
     const code = errorCode(err);
     if (code === 'ERR_SESSION_NOT_FOUND') {
       if (this.#events.has('unknown')) this.#events.emit('unknown', { req: state.req, cookieName: config.cookieName, sidHint: sidHint(sid) });
-      if (this.#core.provider.users?.revoked === undefined) return this.#freshFor(state, 'unknown', sid);
-      return this.#afterUnknown(state, sid);
+      const hooks = this.#core.userHooks;
+      if (this.#core.provider.users?.revoked === undefined || hooks === undefined) return this.#freshFor(state, 'unknown', sid);
+      return this.#afterUnknown(state, sid, hooks);
     }
     if (code === 'ERR_INVALID_COOKIE') {
       // A cookie-carrying provider's cookies did not open (tampered, missing or mixed chunks).
@@ -452,8 +400,8 @@ export class Session<D extends object = DefaultSessionData> {
     return this.#fresh(state, 'store-error', true);
   }
 
-  async #afterUnknown(state: RequestState, sid: string): Promise<SessionStore> {
-    const reason = await missingReason(this.#core, sid);
+  async #afterUnknown(state: RequestState, sid: string, hooks: UserHooks): Promise<SessionStore> {
+    const reason = await hooks.missingReason(sid);
     return this.#freshFor(state, reason, reason === 'unknown' ? sid : undefined);
   }
 

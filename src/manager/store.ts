@@ -1,6 +1,5 @@
 import { HeadersSentError, SessionNotFoundError, UnsupportedError, type SessionError, type SessionMovedError } from '../errors.js';
 import { COOKIE_HINT, errorCode, reportError } from './report.js';
-import { followId } from '../users/record.js';
 import { aliasTarget } from './renewal.js';
 import type { Provider, SessionMeta, Storer } from '../providers/provider.js';
 import type { SessionOperation, StartReason } from './events.js';
@@ -364,9 +363,10 @@ export class SessionStore<D extends object = DefaultSessionData> implements Stor
     this.#cookieWritten = false;
     this.writeCookie();
     // The same user under a new ID (refresh, re-authentication): its device details and remember-me series follow.
-    if (before?.userId !== undefined && before.userId === meta.userId && provider.records !== undefined) {
+    const hooks = this.#core.userHooks;
+    if (before?.userId !== undefined && before.userId === meta.userId && provider.records !== undefined && hooks !== undefined) {
       try {
-        await followId(this.#core, meta.userId, before.series, users.ref(oldSid), users.ref(this.#sid), this.#sid);
+        await hooks.followId(meta.userId, before.series, users.ref(oldSid), users.ref(this.#sid), this.#sid);
       } catch (err) {
         // The session is bound and indexed; only the listing's details lag. Reported, not thrown.
         this.#report('refresh', err);

@@ -24,7 +24,7 @@ import { headerList, setCookieLine, type SessionRequest, type SessionResponse } 
 import { errorCode, reportError } from '../manager/report.js';
 import { SessionStore, type RequestState } from '../manager/store.js';
 import type { MetaStorer, SessionMeta } from '../providers/provider.js';
-import type { UsersHost } from '../manager/host.js';
+import type { SessionHost } from '../manager/host.js';
 import { admit, evict } from './limits.js';
 import { readDoc, recordsOf, UNCHANGED, updateDoc, type SeriesEntry } from './record.js';
 
@@ -81,26 +81,26 @@ function parseCookie(value: string): RememberCookie | null {
 }
 
 /** A series entry for a new login with `remember`. */
-export function seriesEntry(host: UsersHost, sid: string, ref: string, token: string, label: string | null, authAt: number, now: number): SeriesEntry {
+export function seriesEntry(host: SessionHost, sid: string, ref: string, token: string, label: string | null, authAt: number, now: number): SeriesEntry {
   const c = host.core.config;
   return { h: hashToken(token), p: null, r: now, a: host.core.codec.seal(sid), f: ref, l: label, e: c.rememberExpire > 0 ? now + c.rememberExpire * 1000 : 0, t: authAt };
 }
 
 /** Sets the remember-me cookie for `series`, expiring with the series. */
-export function setRememberCookie(host: UsersHost, state: RequestState, userId: string, series: string, token: string, expiresAt: number): void {
+export function setRememberCookie(host: SessionHost, state: RequestState, userId: string, series: string, token: string, expiresAt: number): void {
   const c = host.core.config;
   const sealed = host.remember.seal(`wsr1.${series}.${token}.${b64utf8(userId)}`);
   const maxAge = expiresAt > 0 ? Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000)) : undefined;
   host.putLine(state, c.rememberName, setCookieLine(c.rememberName, sealed, host.rememberAttrs, maxAge, maxAge === undefined ? undefined : new Date(expiresAt)));
 }
 
-export function clearRememberCookie(host: UsersHost, state: RequestState): void {
+export function clearRememberCookie(host: SessionHost, state: RequestState): void {
   const name = host.core.config.rememberName;
   host.putLine(state, name, setCookieLine(name, '', host.rememberAttrs, 0, EPOCH));
 }
 
 /** The request's remember-me cookie, when it is a server-side token (not a psk). */
-export function presentedCookie(host: UsersHost, req: SessionRequest): RememberCookie | null {
+export function presentedCookie(host: SessionHost, req: SessionRequest): RememberCookie | null {
   const opened = host.open(req, host.remember, host.core.config.rememberName, host.rememberOpen);
   return opened.ok ? parseCookie(opened.value) : null;
 }
@@ -111,14 +111,14 @@ export function presentedCookie(host: UsersHost, req: SessionRequest): RememberC
  * rotated); `null` when there is nothing to resume. A revoked series leaves
  * the request's store with `reason: 'revoked'` (or `'evicted'`).
  */
-export function resume(host: UsersHost, req: SessionRequest, res: SessionResponse): Promise<SessionStore | null> {
+export function resume(host: SessionHost, req: SessionRequest, res: SessionResponse): Promise<SessionStore | null> {
   const started = host.begin(req, res);
   // A returning request of a logged-in session (the common case) costs what `start` does: no async hop of its own.
   if (started instanceof SessionStore && !started.isNew() && started.userId() !== null) return Promise.resolve(started);
   return resumeFrom(host, req, res, started);
 }
 
-async function resumeFrom(host: UsersHost, req: SessionRequest, res: SessionResponse, started: SessionStore | Promise<SessionStore>): Promise<SessionStore | null> {
+async function resumeFrom(host: SessionHost, req: SessionRequest, res: SessionResponse, started: SessionStore | Promise<SessionStore>): Promise<SessionStore | null> {
   const { core } = host;
   const store = await started;
   if (!store.isNew() && store.userId() !== null) return store;
@@ -147,7 +147,7 @@ async function resumeFrom(host: UsersHost, req: SessionRequest, res: SessionResp
   }
 }
 
-function revoked(host: UsersHost, state: RequestState, store: SessionStore, reason: 'revoked' | 'evicted'): null {
+function revoked(host: SessionHost, state: RequestState, store: SessionStore, reason: 'revoked' | 'evicted'): null {
   clearRememberCookie(host, state);
   // Only a new session is replaced: an anonymous live one keeps its data.
   if (store.isNew()) {
@@ -159,7 +159,7 @@ function revoked(host: UsersHost, state: RequestState, store: SessionStore, reas
 
 type Outcome = { kind: 'rotated'; previous: string; victims: string[] } | { kind: 'grace'; alias: string } | { kind: 'theft' } | { kind: 'gone' };
 
-async function rotate(host: UsersHost, state: RequestState, store: SessionStore, cookie: RememberCookie, presented: string, first: SeriesEntry): Promise<SessionStore | null> {
+async function rotate(host: SessionHost, state: RequestState, store: SessionStore, cookie: RememberCookie, presented: string, first: SeriesEntry): Promise<SessionStore | null> {
   const { core } = host;
   const users = core.provider.users!;
   const grace = core.config.rememberGrace * 1000;
@@ -215,7 +215,7 @@ async function rotate(host: UsersHost, state: RequestState, store: SessionStore,
  * not end up with the dropped session's cookies over the winner's (on
  * CookieProvider they are the session itself).
  */
-async function dropNew(host: UsersHost, state: RequestState, store: SessionStore, userId: string, sid: string, before: ReadonlyMap<string, string> | null): Promise<void> {
+async function dropNew(host: SessionHost, state: RequestState, store: SessionStore, userId: string, sid: string, before: ReadonlyMap<string, string> | null): Promise<void> {
   store.kill();
   restoreLines(state, before);
   state.store = host.fresh(state, 'absent');
@@ -248,7 +248,7 @@ function restoreLines(state: RequestState, before: ReadonlyMap<string, string> |
 }
 
 /** Serves the request the session a rotation made (a racing tab), without a new token. */
-async function adopt(host: UsersHost, state: RequestState, alias: string, userId: string): Promise<SessionStore | null> {
+async function adopt(host: SessionHost, state: RequestState, alias: string, userId: string): Promise<SessionStore | null> {
   const { core } = host;
   const opened = core.codec.openText(alias);
   if (!opened.ok || !SESSION_ID.test(opened.value)) return null;
@@ -281,7 +281,7 @@ async function adopt(host: UsersHost, state: RequestState, alias: string, userId
 }
 
 /** A rotated-away token came back: revoke the series, end its session, tell the app. */
-async function theft(host: UsersHost, state: RequestState, cookie: RememberCookie, marked = false): Promise<void> {
+async function theft(host: SessionHost, state: RequestState, cookie: RememberCookie, marked = false): Promise<void> {
   const { core } = host;
   let session: string | null = null;
   await updateDoc(
@@ -308,7 +308,7 @@ async function theft(host: UsersHost, state: RequestState, cookie: RememberCooki
  * Revokes series of `userId`: those `pick` selects (by entry). Their cookies
  * then resume nothing (`reason: 'revoked'`) until they expire.
  */
-export async function revokeSeries(host: UsersHost, userId: string, pick: (series: string, e: SeriesEntry) => boolean): Promise<void> {
+export async function revokeSeries(host: SessionHost, userId: string, pick: (series: string, e: SeriesEntry) => boolean): Promise<void> {
   if (host.core.provider.records === undefined) return;
   await updateDoc(
     host.core,
@@ -329,7 +329,7 @@ export async function revokeSeries(host: UsersHost, userId: string, pick: (serie
 
 // The seed's stateless psk cookie.
 
-export function newRemember(host: UsersHost, req: SessionRequest, res: SessionResponse, psk: string): void {
+export function newRemember(host: SessionHost, req: SessionRequest, res: SessionResponse, psk: string): void {
   if (typeof psk !== 'string' || psk.length === 0) throw new InvalidValueError('psk must be a non-empty string');
   if (res.headersSent === true) throw new HeadersSentError('cannot set the remember-me cookie: headers already sent');
   const c = host.core.config;
@@ -339,12 +339,12 @@ export function newRemember(host: UsersHost, req: SessionRequest, res: SessionRe
   host.putLine(host.stateFor(req, res), c.rememberName, setCookieLine(c.rememberName, token, host.rememberAttrs, maxAge, expires));
 }
 
-export function startRemember(host: UsersHost, req: SessionRequest): string | null {
+export function startRemember(host: SessionHost, req: SessionRequest): string | null {
   const opened = host.open(req, host.remember, host.core.config.rememberName, host.rememberOpen);
   // A server-side token is not a psk.
   return opened.ok && !COOKIE.test(opened.value) ? opened.value : null;
 }
 
-export function destroyRemember(host: UsersHost, req: SessionRequest, res: SessionResponse): void {
+export function destroyRemember(host: SessionHost, req: SessionRequest, res: SessionResponse): void {
   clearRememberCookie(host, host.stateFor(req, res));
 }

@@ -13,7 +13,7 @@ import { setCookieLine, type SessionRequest, type SessionResponse } from '../man
 import { COOKIE_HINT, reportError } from '../manager/report.js';
 import type { SessionCore } from '../manager/core.js';
 import type { SessionStore } from '../manager/store.js';
-import type { UsersHost } from '../manager/host.js';
+import type { SessionHost } from '../manager/host.js';
 import { admit, evict } from './limits.js';
 import { readDoc, recordsOf, UNCHANGED, updateDoc, type DeviceEntry } from './record.js';
 import { b64utf8, clearRememberCookie, newSeriesId, newToken, presentedCookie, revokeSeries, seriesEntry, setRememberCookie, utf8Of } from './remember.js';
@@ -114,7 +114,7 @@ export function loginMeta(userId: unknown, options: LoginOptions | undefined): S
  * destroyed), indexed under it, admitted under `maxSessions`, with device
  * details and a remember-me series when asked.
  */
-export async function login(host: UsersHost, req: SessionRequest, res: SessionResponse, userId: string, options: LoginOptions = {}): Promise<SessionStore> {
+export async function login(host: SessionHost, req: SessionRequest, res: SessionResponse, userId: string, options: LoginOptions = {}): Promise<SessionStore> {
   const { core } = host;
   const base = loginMeta(userId, options);
   const ip = optText(options.ip, 'ip', MAX_IP);
@@ -190,7 +190,7 @@ export async function login(host: UsersHost, req: SessionRequest, res: SessionRe
 }
 
 /** `session.logout`: `destroy`, the session leaves its user's index, and this device's remember-me series is revoked. */
-export async function logout(host: UsersHost, req: SessionRequest, res: SessionResponse, destroy: () => Promise<void>): Promise<void> {
+export async function logout(host: SessionHost, req: SessionRequest, res: SessionResponse, destroy: () => Promise<void>): Promise<void> {
   const { core } = host;
   const state = host.stateFor(req, res);
   if (state.pending !== null) await state.pending.catch(() => undefined);
@@ -236,11 +236,11 @@ function seriesOf(ref: StoreRef): string | undefined {
   return (r.meta ?? r.store?.meta)?.series;
 }
 
-function sealHandle(host: UsersHost, userId: string, ref: string): string {
+function sealHandle(host: SessionHost, userId: string, ref: string): string {
   return host.handles().seal(`h1.${ref}.${b64utf8(userId)}`);
 }
 
-function openHandle(host: UsersHost, userId: string, handle: unknown): string {
+function openHandle(host: SessionHost, userId: string, handle: unknown): string {
   if (typeof handle !== 'string' || handle.length === 0 || handle.length > 1024) throw new InvalidHandleError('handle must be a string from userSessions()');
   const opened = host.handles().openText(handle);
   if (!opened.ok) throw new InvalidHandleError(`not a session handle of this app (${opened.reason})`);
@@ -250,7 +250,7 @@ function openHandle(host: UsersHost, userId: string, handle: unknown): string {
   return m[1] as string;
 }
 
-export async function listUserSessions(host: UsersHost, userId: string, options: UserSessionsOptions = {}): Promise<UserSessionInfo[]> {
+export async function listUserSessions(host: SessionHost, userId: string, options: UserSessionsOptions = {}): Promise<UserSessionInfo[]> {
   const { core } = host;
   checkUserId(userId);
   const users = usersOf(core);
@@ -283,7 +283,7 @@ export async function listUserSessions(host: UsersHost, userId: string, options:
     .sort((a, b) => a.createdAt - b.createdAt);
 }
 
-export async function destroyUserSessions(host: UsersHost, userId: string, options: DestroyUserSessionsOptions = {}): Promise<number> {
+export async function destroyUserSessions(host: SessionHost, userId: string, options: DestroyUserSessionsOptions = {}): Promise<number> {
   const { core } = host;
   checkUserId(userId);
   const users = usersOf(core);
@@ -306,7 +306,7 @@ export async function destroyUserSessions(host: UsersHost, userId: string, optio
  * with its remember-me series. Resolves `false` when it had ended already.
  * `InvalidHandleError` for a forged handle or another user's.
  */
-export async function revokeSession(host: UsersHost, userId: string, handle: string): Promise<boolean> {
+export async function revokeSession(host: SessionHost, userId: string, handle: string): Promise<boolean> {
   const { core } = host;
   checkUserId(userId);
   const users = usersOf(core);
@@ -327,7 +327,7 @@ export async function revokeSession(host: UsersHost, userId: string, handle: str
  * `session.reauthenticated`: the app re-checked a password or second factor.
  * The session gets a new ID (as at login) and `authenticatedAt` now.
  */
-export async function reauthenticated(host: UsersHost, req: SessionRequest, res: SessionResponse): Promise<SessionStore> {
+export async function reauthenticated(host: SessionHost, req: SessionRequest, res: SessionResponse): Promise<SessionStore> {
   const store = await host.start(req, res);
   const meta = store.meta;
   if (meta?.userId === undefined) throw new InvalidValueError('reauthenticated needs a logged-in session (session.login first)');

@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { expressSession } from '../../src/adapters/express.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { Client, json } from '../helpers/http.js';
 import { OPS, runOp, type Remembered } from './logic.js';

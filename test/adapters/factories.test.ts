@@ -5,7 +5,7 @@ import { fastifySession } from '../../src/adapters/fastify.js';
 import { honoSession } from '../../src/adapters/hono.js';
 import { koaSession } from '../../src/adapters/koa.js';
 import { startWeb } from '../../src/adapters/web.js';
-import type { Session } from '../../src/manager/session.js';
+import type { Session } from '../../src/session/session.js';
 
 const notASession = { cookieSecret: 'x'.repeat(32) } as unknown as Session;
 

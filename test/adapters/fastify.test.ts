@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { fastifySession } from '../../src/adapters/fastify.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { CookieProvider } from '../../src/providers/cookie/provider.js';
 import type { SessionError } from '../../src/errors.js';

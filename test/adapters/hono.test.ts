@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { describe, expect, it } from 'vitest';
 import { honoSession, type HonoSessionEnv } from '../../src/adapters/hono.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { Client, cookieNamed, cookiesNamed } from '../helpers/http.js';
 import { OPS, runOp, type Remembered } from './logic.js';

@@ -1,7 +1,7 @@
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import { koaSession } from '../../src/adapters/koa.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { Client, cookiesNamed } from '../helpers/http.js';
 import { OPS, runOp, type Op, type Remembered } from './logic.js';

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { CookieProvider } from '../../src/providers/cookie/provider.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import type { Provider } from '../../src/providers/provider.js';

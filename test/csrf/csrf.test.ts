@@ -15,7 +15,7 @@ import { fastifySession } from '../../src/adapters/fastify.js';
 import { honoSession, type HonoSessionEnv } from '../../src/adapters/hono.js';
 import { koaSession } from '../../src/adapters/koa.js';
 import { CsrfGuard, expressCsrf, fastifyCsrf, honoCsrf, koaCsrf, nodeCsrf, verifyCsrfToken, type CsrfOptions } from '../../src/csrf/index.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { rawRequest, type TestResponse } from '../helpers/http.js';
 import { running, type RunningApp } from '../adapters/suite.js';

@@ -17,7 +17,7 @@ import { honoSession, type HonoSessionEnv } from '../../src/adapters/hono.js';
 import { koaSession } from '../../src/adapters/koa.js';
 import type { RequestSession } from '../../src/adapters/request-session.js';
 import { Dbsc } from '../../src/dbsc/index.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { Client } from '../helpers/http.js';
 import { running, type RunningApp } from '../adapters/suite.js';

@@ -11,7 +11,7 @@ import { createCodec } from '../../src/crypto/index.js';
 import { Dbsc, type DbscConfig } from '../../src/dbsc/index.js';
 import type { SessionConfig } from '../../src/manager/config.js';
 import type { UnboundEvent } from '../../src/manager/events.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import type { Provider } from '../../src/providers/provider.js';
 import { Client, cookieNamed, json, listen, rawRequest, type TestResponse, type TestServer } from '../helpers/http.js';
 import { DbscAgent, DbscKey, parseChallenges, parseRegistration } from './client.js';

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SessionError } from '../../src/errors.js';
-import type { Session } from '../../src/manager/session.js';
+import type { Session } from '../../src/session/session.js';
 import type { SessionStore } from '../../src/manager/store.js';
 import { Value, type JsonValue } from '../../src/manager/value.js';
 

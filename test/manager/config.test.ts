@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EmptySecretError, InvalidConfigError, SessionError, WeakSecretError } from '../../src/errors.js';
 import type { SessionConfig } from '../../src/manager/config.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import type { Provider } from '../../src/providers/provider.js';
 

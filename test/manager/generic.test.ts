@@ -3,7 +3,7 @@ import { parseSetCookie } from 'cookie';
 import { describe, expect, it } from 'vitest';
 import { HeadersSentError, InvalidValueError } from '../../src/errors.js';
 import type { SessionResponse } from '../../src/manager/http.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 
 const SECRET = 'generic-test-secret-0123456789-abcdefgh';

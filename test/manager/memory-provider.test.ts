@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptRecordError, DuplicateIdError, InvalidConfigError, SessionNotFoundError } from '../../src/errors.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { Value } from '../../src/manager/value.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import type { MetaStorer } from '../../src/providers/provider.js';

@@ -11,7 +11,7 @@ import memjs from 'memjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCodec } from '../../src/crypto/index.js';
 import { InvalidConfigError, InvalidValueError, SessionError, StoreUnavailableError, ValueTooLargeError, isSessionError } from '../../src/errors.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MAX_DEPTH, Value } from '../../src/manager/value.js';
 import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';

@@ -12,7 +12,7 @@ import type { BackendName } from '../../src/crypto/types.js';
 import { CorruptRecordError, DuplicateIdError, SessionError, StoreUnavailableError } from '../../src/errors.js';
 import type { SessionConfig } from '../../src/manager/config.js';
 import type { SessionEventName, SessionEvents } from '../../src/manager/events.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import type { Provider } from '../../src/providers/provider.js';
 import { Client, cookieNamed, cookiesNamed, json, listen, rawRequest, sleep, type TestResponse } from '../helpers/http.js';
 import { testApp, type StateBody } from './app.js';

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptRecordError, StoreUnavailableError } from '../../src/errors.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import type { SessionStore } from '../../src/manager/store.js';
 import { CookieProvider } from '../../src/providers/cookie/provider.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';

@@ -8,7 +8,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type memjs from 'memjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionError } from '../../src/errors.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { Value } from '../../src/manager/value.js';
 import { MemcacheProvider, type MemjsClient } from '../../src/providers/memcache/provider.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidConfigError, SessionError, ValueTooLargeError } from '../../src/errors.js';
 import type { SessionConfig } from '../../src/manager/config.js';
 import type { SessionEvents } from '../../src/manager/events.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { setCookieLine, type CookieAttributes } from '../../src/manager/http.js';
 import { ManagerRequestCookies, SET_TOKEN } from '../../src/manager/request-cookies.js';
 import { CookieProvider, type CookieProviderOptions } from '../../src/providers/cookie/provider.js';

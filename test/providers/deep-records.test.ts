@@ -14,7 +14,7 @@ import { createClient, type RedisClientType } from 'redis';
 import { RedisStore } from 'connect-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionError } from '../../src/errors.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MAX_DEPTH, Value } from '../../src/manager/value.js';
 import { CookieProvider } from '../../src/providers/cookie/provider.js';
 import { ExpressStoreProvider, type ExpressStoreLike } from '../../src/providers/express-store/provider.js';

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import realSession from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionError } from '../../src/errors.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { Value } from '../../src/manager/value.js';
 import { ExpressStoreProvider, type ExpressStoreLike } from '../../src/providers/express-store/provider.js';
 import { Client, json, listen, type TestServer } from '../helpers/http.js';

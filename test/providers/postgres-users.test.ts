@@ -1,6 +1,6 @@
 /** User sessions on a real PostgreSQL: the shared users suite, plus the index's layout. */
 import { describe, expect, it } from 'vitest';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { PostgresProvider } from '../../src/providers/sql/postgres.js';
 import { SECRET, fakeRes, usersSuite } from '../users/suite.js';
 import { postgresPerFile } from './sql-fixtures.js';

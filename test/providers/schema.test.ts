@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { InvalidConfigError } from '../../src/errors.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import type { SessionEvents } from '../../src/manager/events.js';
 import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';

@@ -9,7 +9,7 @@ import type memjs from 'memjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SessionError } from '../../src/errors.js';
 import type { SessionErrorEvent } from '../../src/manager/events.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
 import type { Provider } from '../../src/providers/provider.js';
 import { RedisProvider } from '../../src/providers/redis/provider.js';

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SessionError } from '../../src/errors.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { Value } from '../../src/manager/value.js';
 import type { Provider } from '../../src/providers/provider.js';
 import type { SqlRecordStore } from '../../src/providers/sql/record.js';

@@ -1,6 +1,6 @@
 /** User sessions on SQLite: the shared users suite, plus the index's layout. */
 import { describe, expect, it } from 'vitest';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { SqliteProvider } from '../../src/providers/sql/sqlite.js';
 import { SECRET, fakeRes, usersSuite } from '../users/suite.js';
 import { sqlitePerFile } from './sql-fixtures.js';

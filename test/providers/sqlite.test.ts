@@ -1,7 +1,7 @@
 /** SqliteProvider on a WAL database file: the provider suite, the SQL suite, and what only SQLite does. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { Value } from '../../src/manager/value.js';
 import { SqliteProvider, sqliteSchema } from '../../src/providers/sql/sqlite.js';
 import { SECRET, fakeRes } from '../users/suite.js';

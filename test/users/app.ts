@@ -1,7 +1,7 @@
 /** The app the user-session tests drive: login, logout, listings, revocation, a counter. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SessionError } from '../../src/errors.js';
-import type { Session } from '../../src/manager/session.js';
+import type { Session } from '../../src/session/session.js';
 
 function send(res: ServerResponse, status: number, payload: unknown): void {
   const text = JSON.stringify(payload);

@@ -1,6 +1,6 @@
 /** Cookie name prefixes, renewal options, and a provider without a user index. */
 import { describe, expect, it } from 'vitest';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import type { SessionConfig } from '../../src/manager/config.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { Value } from '../../src/manager/value.js';

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { CookieProvider } from '../../src/providers/cookie/provider.js';
 import { CookieUsers, cookieRef } from '../../src/providers/cookie/users.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';

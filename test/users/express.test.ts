@@ -3,7 +3,7 @@ import express, { type Request, type Response } from 'express';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressSession } from '../../src/adapters/express.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { Client, json } from '../helpers/http.js';
 import { SECRET } from './suite.js';

@@ -17,7 +17,7 @@ import { fastifySession, requireFresh as fastifyFresh } from '../../src/adapters
 import { honoSession, requireFresh as honoFresh, type HonoSessionEnv } from '../../src/adapters/hono.js';
 import { koaSession, requireFresh as koaFresh } from '../../src/adapters/koa.js';
 import { requireFresh as webFresh, startWeb } from '../../src/adapters/web.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { Client, json } from '../helpers/http.js';
 import { SECRET } from './suite.js';

@@ -1,7 +1,7 @@
 /** The app the "sessions a user can manage" tests drive: remember-me, device limit, revoking one device, step-up. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSessionError } from '../../src/errors.js';
-import type { Session } from '../../src/manager/session.js';
+import type { Session } from '../../src/session/session.js';
 import type { SessionStore } from '../../src/manager/store.js';
 import type { Client } from '../helpers/http.js';
 

@@ -1,7 +1,7 @@
 /** Bad input and failing stores around the user features: typed outcomes, no crash, no session handed out. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSessionError } from '../../src/errors.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import type { Provider, RecordStore } from '../../src/providers/provider.js';
 import { Client, json, listen, type TestServer } from '../helpers/http.js';

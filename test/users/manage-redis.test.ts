@@ -1,7 +1,7 @@
 /** Sessions a user can manage on a real Redis: two app servers, each with its own client and provider. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { redisClient, redisPerFile } from '../providers/fixtures.js';
 import { fakeRes } from './suite.js';

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SessionConfig } from '../../src/manager/config.js';
 import type { RememberTheftEvent } from '../../src/manager/events.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import type { Provider } from '../../src/providers/provider.js';
 import type { SqlRecordStore } from '../../src/providers/sql/record.js';
 import type { UserSessionInfo } from '../../src/users/sessions.js';

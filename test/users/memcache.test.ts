@@ -1,6 +1,6 @@
 /** User sessions on a real memcached (and on two, where sessions and indexes spread over servers). */
 import { describe, expect, it } from 'vitest';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
 import { memcachedGet } from '../helpers/servers.js';
 import { memcachedPerFile } from '../providers/fixtures.js';

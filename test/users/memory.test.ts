@@ -1,6 +1,6 @@
 /** User sessions on the memory provider, plus its index bookkeeping. */
 import { describe, expect, it } from 'vitest';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
 import { SECRET, fakeRes, usersSuite } from './suite.js';
 

@@ -1,6 +1,6 @@
 /** User sessions on a real 3-master Redis Cluster: index and session keys on different nodes, no cross-slot scripts. */
 import { describe, expect, it } from 'vitest';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { clusterPerFile } from '../providers/fixtures.js';
 import { SECRET, fakeRes, usersSuite } from './suite.js';

@@ -1,6 +1,6 @@
 /** User sessions on a real Redis, plus the index layout and its TTL. */
 import { describe, expect, it } from 'vitest';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { redisPerFile } from '../providers/fixtures.js';
 import { SECRET, fakeRes, usersSuite } from './suite.js';

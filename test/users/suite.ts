@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionConfig } from '../../src/manager/config.js';
-import { Session } from '../../src/manager/session.js';
+import { Session } from '../../src/session/session.js';
 import type { Provider } from '../../src/providers/provider.js';
 import { Client, cookieNamed, json, listen, sleep, type TestResponse, type TestServer } from '../helpers/http.js';
 import { usersApp, type UserBody } from './app.js';
