@@ -5,7 +5,7 @@ import { TokenCache } from '../crypto/token-cache.js';
 import type { BackendName, Codec, OpenFailure, OpenOptions } from '../crypto/types.js';
 import type { MetaStorer, Provider, SessionMeta, Storer } from '../providers/provider.js';
 import { resolveConfig, type ResolvedConfig, type SessionConfig } from './config.js';
-import { SessionEmitter, type SessionEventName, type SessionHooks, type SessionListener, type StartReason } from './events.js';
+import { SessionEmitter, type SessionEventName, type SessionListener, type StartReason } from './events.js';
 import { cookieValues, setCookieLine, type CookieAttributes, type SessionRequest, type SessionResponse } from './http.js';
 import { attributesLength, ManagerRequestCookies } from './request-cookies.js';
 import { SessionStore, putLine, type RequestState } from './store.js';
@@ -508,4 +508,3 @@ async function checkRecord(schema: StandardSchemaV1, storer: Storer): Promise<vo
 
 function noop(): void {}
 
-export type { SessionHooks };
