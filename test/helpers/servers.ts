@@ -3,9 +3,15 @@
  * ports, for provider tests. Call `dispose()` (or the cluster's `stop()`) from
  * afterAll: it kills the process and removes its temp dir. As a backstop,
  * what is left is killed when the test process exits.
+ *
+ * The Redis engine (`startRedis`, `startRedisCluster`) comes from the
+ * environment: WS_REDIS_ENGINE=redis (the default: Debian's redis-server on
+ * PATH) or valkey (the valkey-server at WS_VALKEY_SERVER, from
+ * `scripts/fetch-valkey.sh`). Both take the same flags; the cluster is
+ * created by Debian's redis-cli (`--cluster create`) for both.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOST, bulkDone, findBinary, freePort, rawCommand } from './loopback.js';
@@ -45,6 +51,31 @@ export function requireBinary(name: string): string {
 }
 
 export { freePort, rawCommand };
+
+/** The server behind `startRedis` / `startRedisCluster`. */
+export type RedisEngine = 'redis' | 'valkey';
+
+/** The engine chosen by WS_REDIS_ENGINE (`redis` when unset); any other value is an error. */
+export function redisEngine(): RedisEngine {
+  const engine = process.env.WS_REDIS_ENGINE;
+  if (engine === undefined || engine === '' || engine === 'redis') return 'redis';
+  if (engine === 'valkey') return 'valkey';
+  throw new Error(`WS_REDIS_ENGINE must be redis or valkey, not ${JSON.stringify(engine)}`);
+}
+
+/** Path of the engine's server binary: redis-server on PATH, or WS_VALKEY_SERVER (never a silent skip). */
+function redisServerBinary(): string {
+  if (redisEngine() === 'redis') return requireBinary('redis-server');
+  const file = process.env.WS_VALKEY_SERVER;
+  const fetch = 'export WS_VALKEY_SERVER="$(bash scripts/fetch-valkey.sh)"';
+  if (!file) throw new Error(`WS_REDIS_ENGINE=valkey but WS_VALKEY_SERVER (path of valkey-server) is not set: ${fetch}`);
+  try {
+    accessSync(file, constants.X_OK);
+  } catch {
+    throw new Error(`WS_VALKEY_SERVER=${file} is not an executable file: ${fetch}`);
+  }
+  return file;
+}
 
 function tempDir(tag: string): string {
   const dir = mkdtempSync(join(tmpdir(), `wasm-session-${tag}-`));
@@ -168,9 +199,9 @@ export interface RedisServerOptions {
   persistent?: boolean;
 }
 
-/** Starts redis-server on a free loopback port, in a temp dir. */
+/** Starts redis-server (or valkey-server: see `redisEngine`) on a free loopback port, in a temp dir. */
 export async function startRedis(options: RedisServerOptions = {}): Promise<ServerProcess> {
-  const bin = requireBinary('redis-server');
+  const bin = redisServerBinary();
   const port = await freePort();
   const dir = tempDir('redis');
   const args = (): string[] => [
@@ -257,9 +288,12 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
-/** Three masters (no replicas) on loopback, slots assigned by `redis-cli --cluster create`. */
+/**
+ * Three masters (no replicas) on loopback, slots assigned by `redis-cli
+ * --cluster create` (Debian's redis-cli for both engines).
+ */
 export async function startRedisCluster(): Promise<RedisCluster> {
-  const bin = requireBinary('redis-server');
+  const bin = redisServerBinary();
   const cli = requireBinary('redis-cli');
   const nodes: ServerProcess[] = [];
   try {
