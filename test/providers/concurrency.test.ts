@@ -4,6 +4,7 @@
  * memcached saves merge per key with check-and-set. Over HTTP with cookie
  * jars, on real servers.
  */
+import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type memjs from 'memjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { Session } from '../../src/session/session.js';
 import { Value } from '../../src/manager/value.js';
 import { MemcacheProvider, type MemjsClient } from '../../src/providers/memcache/provider.js';
 import { MemoryProvider } from '../../src/providers/memory/provider.js';
-import { RedisProvider } from '../../src/providers/redis/provider.js';
+import { CLAIM_SCRIPT, RedisProvider } from '../../src/providers/redis/provider.js';
 import { Client } from '../helpers/http.js';
 import { memcachedGet, memcachedSet, rawCommand, startMemcached, startRedis, type ServerProcess } from '../helpers/servers.js';
 import { Gate, SECRET, body, closers, loginMoveSuite, serve, type Backend } from './concurrency-suite.js';
@@ -42,14 +43,24 @@ afterAll(async () => {
 let round = 0;
 
 
-/** An ioredis client (or Cluster) whose claim script waits at `gate`. */
+const claimSha = createHash('sha1').update(CLAIM_SCRIPT.lua).digest('hex');
+
+/** A client (or cluster) whose claim script waits at `gate`: ioredis's script method, or node-redis's EVALSHA/EVAL of it. */
 function heldClaims<C extends Redis | Cluster>(client: C, gate: Gate | undefined): C {
   if (gate === undefined) return client;
+  const isClaim = (args: unknown[]): boolean => {
+    const cmd = args.find(Array.isArray) as unknown[] | undefined;
+    return cmd !== undefined && ((cmd[0] === 'EVALSHA' && cmd[1] === claimSha) || (cmd[0] === 'EVAL' && cmd[1] === CLAIM_SCRIPT.lua));
+  };
   return new Proxy(client, {
     get(target, prop) {
       const v = Reflect.get(target, prop, target) as unknown;
-      if (prop === 'wasmSessionClaim1' && typeof v === 'function') {
+      if (prop === CLAIM_SCRIPT.name && typeof v === 'function') {
         return (...args: unknown[]) => gate.pass().then(() => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+      }
+      if (prop === 'sendCommand' && typeof v === 'function' && typeof (target as { defineCommand?: unknown }).defineCommand !== 'function') {
+        const send = v as (...a: unknown[]) => Promise<unknown>;
+        return (...args: unknown[]) => (isClaim(args) ? gate.pass().then(() => send.apply(target, args)) : send.apply(target, args));
       }
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
@@ -119,7 +130,7 @@ const backends: Backend[] = [
     name: 'Redis Cluster',
     make: (claim) => {
       const prefix = `c${++round}:`;
-      return { provider: new RedisProvider(heldClaims(cluster.client, claim), { prefix }), copies: (key) => redisCopies(cluster.client.nodes('master'), prefix, key) };
+      return { provider: new RedisProvider(heldClaims(cluster.client, claim), { prefix }), copies: (key) => redisCopies(cluster.admin.nodes('master'), prefix, key) };
     },
   },
   {

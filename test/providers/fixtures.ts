@@ -3,15 +3,16 @@
  * access for Redis and memcached, and the checks the outage tests share.
  */
 import { randomUUID } from 'node:crypto';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import memjs from 'memjs';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { SessionError } from '../../src/errors.js';
 import { Value } from '../../src/manager/value.js';
 import { MemcacheProvider } from '../../src/providers/memcache/provider.js';
 import type { Provider } from '../../src/providers/provider.js';
-import { RedisProvider, type RedisClient } from '../../src/providers/redis/provider.js';
+import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { sleep } from '../helpers/http.js';
+import { makeClusterClient, makeRedisClient } from '../helpers/redis-clients.js';
 import {
   memcachedGet,
   memcachedSet,
@@ -34,8 +35,9 @@ export const recommendedRedisOptions: RedisOptions = {
   connectTimeout: 2000,
 };
 
+/** A client of the kind `WS_REDIS_CLIENT` names (ioredis 5 by default; see helpers/redis-clients.ts). */
 export function redisClient(port: number, options: RedisOptions = recommendedRedisOptions): Redis {
-  const client = new Redis({ host: '127.0.0.1', port, ...options });
+  const client = makeRedisClient(port, options);
   // The app owns the client; unhandled 'error' events only log, but keep test output clean.
   client.on('error', () => {});
   return client;
@@ -62,22 +64,27 @@ export function redisPerFile(): FileServer<Redis> {
 }
 
 /** Starts a 3-master Redis Cluster and a Cluster client before this file's tests; stops both after them. */
-export function clusterPerFile(): { readonly cluster: RedisCluster; readonly client: Cluster } {
-  const running = {} as { cluster: RedisCluster; client: Cluster };
+export function clusterPerFile(): { readonly cluster: RedisCluster; readonly client: Cluster; readonly admin: Cluster } {
+  const running = {} as { cluster: RedisCluster; client: Cluster; admin: Cluster };
   beforeAll(async () => {
     running.cluster = await startRedisCluster();
     running.client = clusterClient(running.cluster);
+    // ioredis 5 whatever WS_REDIS_CLIENT says: for the tests' looks at the topology (nodes(), CLUSTER SLOTS).
+    running.admin = makeClusterClient(running.cluster.startupNodes, { redisOptions: { maxRetriesPerRequest: 1, commandTimeout: 2000 } }, 'ioredis');
+    running.admin.on('error', () => {});
     await running.client.ping();
+    await running.admin.ping();
   }, 60_000);
   afterAll(async () => {
     running.client?.disconnect();
+    running.admin?.disconnect();
     await running.cluster?.stop();
   });
   return running;
 }
 
 export function clusterClient(cluster: RedisCluster): Cluster {
-  const client = new Cluster(cluster.startupNodes, {
+  const client = makeClusterClient(cluster.startupNodes, {
     redisOptions: { maxRetriesPerRequest: 1, commandTimeout: 2000 },
     slotsRefreshTimeout: 2000,
   });
@@ -85,7 +92,7 @@ export function clusterClient(cluster: RedisCluster): Cluster {
   return client;
 }
 
-export function redisFixture(client: RedisClient): ProviderFixture {
+export function redisFixture(client: Redis | Cluster): ProviderFixture {
   return {
     make: (options) => new RedisProvider(client, options),
     raw: async (key) => {
@@ -253,7 +260,9 @@ export async function hungRefusedRestarted(
   await whileRefused();
 
   await server.start();
-  const fresh = sid();
-  await eventually(() => p.new(fresh, new Value({ after: true })));
+  // A new ID per attempt, as the manager makes one per new session: an attempt that timed out may still be
+  // applied later by a client that queues commands (ioredis's defaults), and then its ID exists.
+  let fresh = '';
+  await eventually(() => p.new((fresh = sid()), new Value({ after: true })));
   expect((await p.restore(fresh, { touch: true })).getValue().get('after')).toBe(true);
 }

@@ -1,5 +1,5 @@
 /**
- * ioredis and memjs are optional peers: no runtime import of either may be
+ * ioredis, iovalkey, redis (node-redis), memjs and pg are optional peers: no runtime import of any may be
  * reachable from the package's entry points (the providers take the client
  * from the app and only use the libraries' types).
  */
@@ -9,7 +9,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const PEERS = new Set(['ioredis', 'memjs']);
+const PEERS = new Set(['ioredis', 'iovalkey', 'redis', 'memjs', 'pg']);
 
 /** Module specifiers `file` loads at runtime (type-only imports and exports excluded). */
 function runtimeImports(file: string): string[] {
@@ -65,8 +65,8 @@ function reachablePackages(entry: string): Set<string> {
 }
 
 describe('optional peer dependencies', () => {
-  for (const entry of ['src/index.ts', 'src/providers/redis/provider.ts', 'src/providers/memcache/provider.ts']) {
-    it(`${entry} never loads ioredis or memjs at runtime`, () => {
+  for (const entry of ['src/index.ts', 'src/providers/redis/provider.ts', 'src/providers/memcache/provider.ts', 'src/providers/sql/postgres.ts']) {
+    it(`${entry} never loads a store client (ioredis, iovalkey, redis, memjs, pg) at runtime`, () => {
       const file = resolve(ROOT, entry);
       expect(existsSync(file), `${entry} exists`).toBe(true);
       const reached = [...reachablePackages(file)].filter((p) => PEERS.has(p));

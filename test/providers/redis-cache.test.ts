@@ -13,6 +13,7 @@ import { Session } from '../../src/index.js';
 import { Value } from '../../src/manager/value.js';
 import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { Client, listen } from '../helpers/http.js';
+import { CLIENT_KINDS, makeRedisClient } from '../helpers/redis-clients.js';
 import { startRedis, type ServerProcess } from '../helpers/servers.js';
 import { redisClient, sid } from './fixtures.js';
 
@@ -83,6 +84,52 @@ async function commandCalls(c: Redis): Promise<Record<string, number>> {
 }
 
 const get = async (p: RedisProvider, id: string, key: string): Promise<unknown> => (await p.restore(id, { touch: true })).getValue().get(key);
+
+describe('redis client-side cache on every client (issue 38: ioredis 6 and node-redis 6 speak RESP3 by default)', () => {
+  for (const kind of CLIENT_KINDS) {
+    it(`${kind}: another app server's change, destroy and FLUSHALL reach the cached server by themselves (no sync)`, async () => {
+      const appClient = makeRedisClient(server.port, { maxRetriesPerRequest: 1 }, kind);
+      appClient.on('error', () => {});
+      clients.push(appClient);
+      const a = new RedisProvider(appClient, { ttl: 600, prefix: `k-${kind}:`, cache: { maxBytes: 1 << 20, heartbeat: 200 } });
+      providers.push(a);
+      const b = new RedisProvider(client(), { ttl: 600, prefix: `k-${kind}:` }); // another server, no cache
+      await serving(a);
+      // Waits for the invalidation event (bounded: a missing one fails here rather than hanging).
+      const invalidated = (): Promise<void> =>
+        Promise.race([nextInvalidation(a), new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`${kind}: no invalidation within 10 s`)), 10_000))]);
+      const id = sid();
+      await b.new(id, new Value({ n: 1 }));
+      expect(await get(a, id, 'n')).toBe(1);
+      expect(a.restoreSync(id, { touch: true })?.getValue().get('n')).toBe(1);
+      // B changes it.
+      let event = invalidated();
+      const sb = await b.restore(id);
+      sb.getValue().set('n', 2);
+      await sb.setValue(sb.getValue());
+      await event;
+      expect(a.restoreSync(id, { touch: true })).toBeNull();
+      expect(await get(a, id, 'n')).toBe(2);
+      // B destroys it (a logout on another server).
+      event = invalidated();
+      await b.destroy(id);
+      await event;
+      expect(a.restoreSync(id, { touch: true })).toBeNull();
+      await expect(a.restore(id, { touch: true })).rejects.toMatchObject({ code: 'ERR_SESSION_NOT_FOUND' });
+      // An admin's FLUSHALL.
+      const other = sid();
+      await b.new(other, new Value({ n: 3 }));
+      expect(await get(a, other, 'n')).toBe(3);
+      const flushes = a.cache!.stats().flushes;
+      event = invalidated();
+      await client().flushall();
+      await event;
+      expect(a.cache!.stats().flushes).toBeGreaterThan(flushes);
+      expect(a.restoreSync(other, { touch: true })).toBeNull();
+      await expect(a.restore(other, { touch: true })).rejects.toMatchObject({ code: 'ERR_SESSION_NOT_FOUND' });
+    });
+  }
+});
 
 describe('redis client-side cache', () => {
   it('a restore is served from the cache; another server changing a field, destroying it or destroying the user sessions is seen', async () => {
@@ -305,13 +352,17 @@ describe('redis client-side cache', () => {
       await b.new(id, new Value({ n: 1 }));
       expect(await get(a, id, 'n')).toBe(1);
       const flushes = a.cache!.stats().flushes;
+      const flushesB = b.cache!.stats().flushes;
       const list = (await admin.client('LIST')) as string;
       // A's connection of that name: the one whose client ID is not B's (B's was named too; kill A's by address of A's client ID list).
       const ids = [...list.matchAll(new RegExp(`id=(\\d+) .*name=${name} `, 'g'))].map((m) => m[1]);
       expect(ids.length).toBe(2);
-      const flushed = flushedAfter(a, flushes);
+      const flushed = Promise.all([flushedAfter(a, flushes), flushedAfter(b, flushesB)]);
       // Kill both providers' connections of that name: A's is among them.
       for (const cid of ids) await admin.client('KILL', 'ID', cid!);
+      // Both have seen the kill: B's save below goes around its dead connection (a command already in
+      // flight on a connection that dies is a typed ERR_STORE_UNAVAILABLE on a client that does not
+      // resend it, node-redis: not this test's subject).
       await flushed;
       // B writes while A's tracking is off or being set up again.
       const sb = await b.restore(id);
@@ -438,7 +489,9 @@ describe('redis client-side cache', () => {
     // A long heartbeat: a loaded event loop would otherwise stall the ping past a beat and bypass the cache (as it should).
     const a = cached({ maxBytes, prefix: 'big:', heartbeat: 600_000, ttl: 0, patient: true, timeout: 60_000 });
     await serving(a);
-    const writer = redisClient(server.port, {});
+    // Raw bulk writes through an ioredis pipeline, whatever client the provider has.
+    const writer = makeRedisClient(server.port, {}, 'ioredis');
+    writer.on('error', () => {});
     clients.push(writer);
     const n = 100_000;
     const ids = Array.from({ length: n }, (_, i) => `big-${i}`);

@@ -1,4 +1,4 @@
-/** A real 3-master Redis Cluster on loopback, through ioredis Cluster. */
+/** A real 3-master Redis Cluster on loopback, through the cluster client WS_REDIS_CLIENT names (ioredis 5 by default). */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Value } from '../../src/manager/value.js';
@@ -19,10 +19,10 @@ describe('redis cluster specifics', () => {
 
   it('refresh moves sessions between slots on different masters', async () => {
     const p = new RedisProvider(rc.client, { ttl: 60 });
-    const masters = rc.client.nodes('master');
+    const masters = rc.admin.nodes('master');
     expect(masters).toHaveLength(3);
     // slot -> master port, from CLUSTER SLOTS
-    const ranges = await rc.client.cluster('SLOTS');
+    const ranges = await rc.admin.cluster('SLOTS');
     const nodeOf = (slot: number): number => ranges.find(([lo, hi]) => slot >= lo && slot <= hi)?.[2]?.[1] ?? -1;
     let crossNode = 0;
     for (let i = 0; i < 12; i++) {
@@ -31,8 +31,8 @@ describe('redis cluster specifics', () => {
       await p.new(a, new Value({ i }));
       const s = await p.refresh(a, b);
       expect(s.getValue().get('i')).toBe(i);
-      const slotA = Number(await rc.client.cluster('KEYSLOT', p.keyFor(a)));
-      const slotB = Number(await rc.client.cluster('KEYSLOT', p.keyFor(b)));
+      const slotA = Number(await rc.admin.cluster('KEYSLOT', p.keyFor(a)));
+      const slotB = Number(await rc.admin.cluster('KEYSLOT', p.keyFor(b)));
       if (nodeOf(slotA) !== nodeOf(slotB)) crossNode++;
       expect((await p.restore(b)).getValue().get('i')).toBe(i);
       await expect(p.restore(a)).rejects.toMatchObject({ code: 'ERR_SESSION_NOT_FOUND' });
@@ -44,7 +44,7 @@ describe('redis cluster specifics', () => {
   it('sessions spread over all three masters', async () => {
     const p = new RedisProvider(rc.client, { ttl: 60, prefix: 'spread:' });
     await Promise.all(Array.from({ length: 30 }, () => p.new(`sid-${randomUUID()}`)));
-    const counts = await Promise.all(rc.client.nodes('master').map((n) => n.dbsize()));
+    const counts = await Promise.all(rc.admin.nodes('master').map((n) => n.dbsize()));
     for (const c of counts) expect(c).toBeGreaterThan(0);
   });
 });

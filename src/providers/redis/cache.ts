@@ -5,8 +5,11 @@
  *
  * Mode: RESP2 `CLIENT TRACKING ON REDIRECT <id> NOLOOP` (default, per-key
  * tracking) on a dedicated data connection, with a second dedicated
- * connection subscribed to `__redis__:invalidate`: ioredis speaks RESP2 only,
- * so the pushes need the redirect. Why not BCAST: the session's own saves must
+ * connection subscribed to `__redis__:invalidate`. Both are duplicates of the
+ * app's client made to speak RESP2, whatever the app's client speaks: a
+ * redirect target speaking RESP3 gets its invalidations as RESP3 pushes,
+ * which ioredis 6 drops (the cache then never heard of a change), while a
+ * RESP2 one gets them as Pub/Sub messages, which every client delivers. Why not BCAST: the session's own saves must
  * keep the local copy rather than drop it, which needs NOLOOP, and with BCAST
  * Redis (7.0) attributes a write made inside a Lua script to the script's
  * client, not the caller, so NOLOOP does not silence the saves (all scripts)
@@ -32,11 +35,11 @@
  * invalidation arrives (the push latency, see docs/providers.md), or within
  * two heartbeats when the invalidation connection goes silent.
  */
-import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { InvalidConfigError, UnsupportedError } from '../../errors.js';
 import { Value } from '../../manager/value.js';
 import type { SessionMeta } from '../provider.js';
+import type { CacheConnection, RedisLink, Script } from './client.js';
 
 export interface RedisCacheOptions {
   /** Bound on the cache in (approximate, in-heap) bytes: keys, field names and JSON, plus per-entry overhead. */
@@ -83,11 +86,11 @@ export interface RedisCacheHost {
   decode(reply: unknown): DecodedRecord | undefined;
   readonly aliasField: string;
   /** The provider's save script (KEYS[1] = the session key); the cache sends it wrapped, with a read of the key last. */
-  readonly saveLua: string;
+  readonly save: Script;
   /** The provider's save script for the common save (changed fields only). */
-  readonly saveFastLua: string;
+  readonly saveFast: Script;
   /** The provider's create-if-absent script (ARGV[1] = ttl; answers 1 when created), sent wrapped the same way. */
-  readonly newLua: string;
+  readonly create: Script;
 }
 
 interface Entry {
@@ -133,17 +136,12 @@ if ttl > 0 then
   if after == 0 or ttl - redis.call('TTL', KEYS[1]) >= after then redis.call('EXPIRE', KEYS[1], ttl) end
 end
 return {h, redis.call('PTTL', KEYS[1])}`;
-const CMD_FILL = 'wasmSessionCacheFill1';
-const CMD_SAVE = 'wasmSessionCacheSave1';
-const CMD_SAVE_FAST = 'wasmSessionCacheSaveFast1';
-const CMD_NEW = 'wasmSessionCacheNew1';
+const S_FILL: Script = { name: 'wasmSessionCacheFill1', lua: FILL_LUA };
 
 /** `lua` run as a function, then a read of KEYS[1]: what NOLOOP untracked, tracked again in the same atomic step. */
 function readLast(lua: string): string {
   return `local function body()\n${lua}\nend\nlocal r = body()\nredis.call('EXISTS', KEYS[1])\nreturn r`;
 }
-
-type ScriptCall = (key: string, ...args: (string | number)[]) => Promise<unknown>;
 
 const ENTRY_OVERHEAD = 160;
 const FIELD_OVERHEAD = 64;
@@ -161,8 +159,11 @@ function sizeOf(key: string, fields: Map<string, string>): number {
  */
 export class RedisSessionCache {
   readonly #host: RedisCacheHost;
-  readonly #data: Redis;
-  readonly #inv: Redis;
+  readonly #data: CacheConnection;
+  readonly #inv: CacheConnection;
+  readonly #save: Script;
+  readonly #saveFast: Script;
+  readonly #create: Script;
   readonly #lru: LRUCache<string, Entry>;
   readonly #pending = new Map<string, Pending>();
   readonly #timer: NodeJS.Timeout;
@@ -174,6 +175,8 @@ export class RedisSessionCache {
   #silent = false;
   #closed = false;
   #setup: Promise<void> | null = null;
+  /** The invalidation connection is being reset (its next 'ready' sets up again). */
+  #resetting = false;
   #hits = 0;
   #misses = 0;
   #invalidations = 0;
@@ -182,10 +185,11 @@ export class RedisSessionCache {
   /** The client's ioredis `keyPrefix`: on every key Redis sees (invalidations name them so), on none of ours. */
   readonly #keyPrefix: string;
 
-  constructor(client: Redis | Cluster, options: RedisCacheOptions, host: RedisCacheHost) {
-    if ((client as { isCluster?: boolean }).isCluster === true) {
+  /** @internal The provider makes it. */
+  constructor(link: RedisLink, options: RedisCacheOptions, host: RedisCacheHost) {
+    if (link.cluster) {
       throw new UnsupportedError(
-        'RedisProvider cache: not available on a Redis Cluster. Client-side caching tracks keys per node and sends invalidations only to a connection on the same node, while ioredis Cluster routes each key to a node of its choosing and re-routes on failover and resharding (a moved slot would keep serving copies nobody invalidates). Use the cache with a standalone Redis (or one per shard), or leave it off.',
+        'RedisProvider cache: not available on a Redis Cluster. Client-side caching tracks keys per node and sends invalidations only to a connection on the same node, while a Cluster client routes each key to a node of its choosing and re-routes on failover and resharding (a moved slot would keep serving copies nobody invalidates). Use the cache with a standalone Redis (or one per shard), or leave it off.',
       );
     }
     const maxBytes = options.maxBytes;
@@ -198,24 +202,19 @@ export class RedisSessionCache {
     }
     this.#host = host;
     this.#lru = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e) => e.size });
-    const redis = client as Redis;
-    this.#keyPrefix = redis.options?.keyPrefix ?? '';
-    this.#data = redis.duplicate({ connectionName: 'wasm-session-cache', enableReadyCheck: true, lazyConnect: false });
-    this.#inv = redis.duplicate({ connectionName: 'wasm-session-invalidate', autoResubscribe: false, enableOfflineQueue: true, lazyConnect: false });
-    this.#data.defineCommand(CMD_FILL, { numberOfKeys: 1, lua: FILL_LUA });
-    this.#data.defineCommand(CMD_SAVE, { numberOfKeys: 1, lua: readLast(host.saveLua) });
-    this.#data.defineCommand(CMD_SAVE_FAST, { numberOfKeys: 1, lua: readLast(host.saveFastLua) });
-    this.#data.defineCommand(CMD_NEW, { numberOfKeys: 1, lua: readLast(host.newLua) });
+    this.#keyPrefix = link.keyPrefix;
+    this.#save = { name: 'wasmSessionCacheSave1', lua: readLast(host.save.lua) };
+    this.#saveFast = { name: 'wasmSessionCacheSaveFast1', lua: readLast(host.saveFast.lua) };
+    this.#create = { name: 'wasmSessionCacheNew1', lua: readLast(host.create.lua) };
+    this.#data = link.duplicate('wasm-session-cache');
+    this.#inv = link.duplicate('wasm-session-invalidate');
+    this.#data.prepare([S_FILL, this.#save, this.#saveFast, this.#create]);
     const lost = (): void => this.#lost();
     for (const c of [this.#data, this.#inv]) {
-      c.on('close', lost);
-      c.on('end', lost);
-      c.on('reconnecting', lost);
-      c.on('error', () => {}); // reported as close/reconnecting; the app's client reports its own
+      c.on('lost', lost);
       c.on('ready', () => this.#start());
     }
-    this.#inv.on('messageBuffer', (channel: Buffer, message: unknown) => this.#message(channel, message));
-    redis.once('end', () => this.close());
+    link.onEnd(() => this.close());
     this.#timer = setInterval(() => this.#heartbeat(), beat);
     this.#timer.unref();
   }
@@ -227,12 +226,12 @@ export class RedisSessionCache {
 
   /** The provider's save script over the data connection (NOLOOP: it does not invalidate the copy it updates). */
   save(key: string, args: (string | number)[]): Promise<unknown> {
-    return (this.#data as unknown as Record<string, ScriptCall>)[CMD_SAVE]!(key, ...args);
+    return this.#data.script(this.#save, key, args);
   }
 
   /** The provider's common-save script (changed fields only), the same way. */
   saveFast(key: string, args: (string | number)[]): Promise<unknown> {
-    return (this.#data as unknown as Record<string, ScriptCall>)[CMD_SAVE_FAST]!(key, ...args);
+    return this.#data.script(this.#saveFast, key, args);
   }
 
   /**
@@ -247,7 +246,7 @@ export class RedisSessionCache {
     const fields = value.fieldMap();
     let created: unknown;
     try {
-      created = await (this.#data as unknown as Record<string, ScriptCall>)[CMD_NEW]!(key, ...args);
+      created = await this.#data.script(this.#create, key, args);
     } finally {
       this.#unpend(key, p);
     }
@@ -321,8 +320,8 @@ export class RedisSessionCache {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#flush();
-    this.#data.disconnect();
-    this.#inv.disconnect();
+    this.#data.close();
+    this.#inv.close();
   }
 
   /**
@@ -363,7 +362,7 @@ export class RedisSessionCache {
     let reply: unknown;
     try {
       reply = await this.#host.run(
-        (this.#data as unknown as Record<string, ScriptCall>)[CMD_FILL]!(key, ttl, touchAfter, this.#host.aliasField),
+        this.#data.script(S_FILL, key, [ttl, touchAfter, this.#host.aliasField]),
         'restore',
       );
     } finally {
@@ -408,16 +407,14 @@ export class RedisSessionCache {
     if (p !== undefined) p.voided = true;
   }
 
-  #message(channel: Buffer, message: unknown): void {
-    if (channel.toString() !== '__redis__:invalidate') return;
-    if (message === null || !Array.isArray(message)) {
-      // No keys: FLUSHALL / FLUSHDB (or a dropped tracking table).
+  /** An invalidation: its keys, or null for all (FLUSHALL / FLUSHDB, or a dropped tracking table). */
+  #message(keys: readonly string[] | null): void {
+    if (keys === null) {
       this.#flush();
     } else {
       const kp = this.#keyPrefix;
-      for (const k of message) {
+      for (const key of keys) {
         this.#invalidations++;
-        const key = Buffer.isBuffer(k) ? k.toString('utf8') : String(k);
         if (kp === '') this.drop(key);
         else if (key.startsWith(kp)) this.drop(key.slice(kp.length));
       }
@@ -473,11 +470,12 @@ export class RedisSessionCache {
   /** (Re)enables tracking once both connections are ready. */
   #start(): void {
     if (this.#closed || this.#setup !== null) return;
-    if (this.#data.status !== 'ready' || this.#inv.status !== 'ready') return;
+    if (!this.#data.ready || !this.#inv.ready) return;
+    this.#resetting = false;
     // Cleared in a later turn (`finally`), never before the assignment.
     this.#setup = this.#enable().finally(() => {
       this.#setup = null;
-      if (!this.#tracking && !this.#closed && this.#data.status === 'ready' && this.#inv.status === 'ready' && !this.#inv.condition?.subscriber) {
+      if (!this.#tracking && !this.#closed && !this.#resetting && this.#data.ready && this.#inv.ready) {
         setTimeout(() => this.#start(), 50).unref();
       }
     });
@@ -485,17 +483,15 @@ export class RedisSessionCache {
 
   async #enable(): Promise<void> {
     try {
-      if (this.#inv.condition?.subscriber) {
-        // Still subscribed from before: CLIENT ID cannot be asked there. A new link ('ready' comes again).
-        this.#inv.disconnect(true);
+      const id = await this.#inv.subscribeInvalidations((keys) => this.#message(keys));
+      if (id === null) {
+        this.#resetting = true;
         return;
       }
-      const id = await this.#inv.client('ID');
-      await this.#inv.subscribe('__redis__:invalidate');
       // OFF first: ON again with other options is refused.
-      await this.#data.client('TRACKING', 'OFF');
-      await (this.#data.client as (...args: (string | number)[]) => Promise<unknown>)('TRACKING', 'ON', 'REDIRECT', Number(id), 'NOLOOP');
-      if (this.#closed || this.#data.status !== 'ready' || this.#inv.status !== 'ready') return;
+      await this.#data.send(['CLIENT', 'TRACKING', 'OFF']);
+      await this.#data.send(['CLIENT', 'TRACKING', 'ON', 'REDIRECT', id, 'NOLOOP']);
+      if (this.#closed || !this.#data.ready || !this.#inv.ready) return;
       this.#flush();
       this.#pingOut = false;
       this.#silent = false;

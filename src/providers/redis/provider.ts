@@ -1,6 +1,8 @@
 /** @module providers/redis */
 /**
- * Redis provider (ioredis), for a single server or a Redis Cluster.
+ * Redis provider, for a single server or a Redis Cluster, on Redis or Valkey,
+ * with the app's own client: ioredis 5/6, iovalkey or node-redis 5/6 (see
+ * client.ts; detected, no adapter call).
  *
  * Layout: one hash per session at `prefix + sha256hex(sid)`, one field per
  * Value key holding that key's JSON, plus the marker field `__ws` so an empty
@@ -11,9 +13,8 @@
  * single-key Lua script, so it is atomic and Cluster-safe; a returning read
  * that needs no slide is one plain HGETALL.
  *
- * ioredis is only imported as a type: the app passes its own client.
+ * No client package is imported: the app passes its own client.
  */
-import type { Cluster, Redis } from 'ioredis';
 import {
   CorruptRecordError,
   DuplicateIdError,
@@ -32,6 +33,7 @@ import { CLAIM_MARK, decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf, i
 import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from '../provider.js';
 import { ProviderStorer, type StorerBackend } from '../storer.js';
 import { RedisRecords } from './records.js';
+import { fieldsOf, linkTo, type RedisClient, type RedisLink, type Script } from './client.js';
 import { valueFromFields } from '../record.js';
 
 export type { CachedRecord, RedisCacheOptions, RedisCacheStats, RedisSessionCache, SaveChanges, SaveStart } from './cache.js';
@@ -78,8 +80,7 @@ export interface RedisProviderOptions {
   cache?: RedisCacheOptions;
 }
 
-/** A standalone ioredis client or an ioredis Cluster. */
-export type RedisClient = Redis | Cluster;
+export type { IoRedisLike, NodeRedisLike, RedisClient } from './client.js';
 
 // HSET/HDEL of ARGV[a..b] as few variadic calls: Lua's unpack has a stack limit,
 // so at most 1000 arguments (500 field/value pairs) per call.
@@ -230,30 +231,17 @@ table.insert(h, 1, 1)
 return h`;
 
 // Versioned names: another copy of this library on the same client may define different scripts.
-const CMD_NEW = 'wasmSessionNew2';
-const CMD_SAVE = 'wasmSessionSave4';
-const CMD_RESTORE_TOUCH = 'wasmSessionRestoreTouch4';
-const CMD_TOUCH = 'wasmSessionTouch1';
-const CMD_SAVE_FAST = 'wasmSessionSaveFast1';
-const CMD_INDEX_ADD = 'wasmSessionIndexAdd1';
-const CMD_DESTROY = 'wasmSessionDestroy1';
-const CMD_FREEZE = 'wasmSessionFreeze1';
-const CMD_CLAIM = 'wasmSessionClaim1';
-
-const SCRIPTS = {
-  [CMD_NEW]: NEW_LUA,
-  [CMD_SAVE]: SAVE_LUA,
-  [CMD_RESTORE_TOUCH]: RESTORE_TOUCH_LUA,
-  [CMD_TOUCH]: TOUCH_LUA,
-  [CMD_SAVE_FAST]: SAVE_FAST_LUA,
-  [CMD_INDEX_ADD]: INDEX_ADD_LUA,
-  [CMD_DESTROY]: DESTROY_LUA,
-  [CMD_FREEZE]: FREEZE_LUA,
-  [CMD_CLAIM]: CLAIM_LUA,
-} as const;
-
-type ScriptFn = (key: string, ...args: (string | number)[]) => Promise<unknown>;
-type ScriptHost = Record<keyof typeof SCRIPTS, ScriptFn>;
+const S_NEW: Script = { name: 'wasmSessionNew2', lua: NEW_LUA };
+const S_SAVE: Script = { name: 'wasmSessionSave4', lua: SAVE_LUA };
+const S_RESTORE_TOUCH: Script = { name: 'wasmSessionRestoreTouch4', lua: RESTORE_TOUCH_LUA };
+const S_TOUCH: Script = { name: 'wasmSessionTouch1', lua: TOUCH_LUA };
+const S_SAVE_FAST: Script = { name: 'wasmSessionSaveFast1', lua: SAVE_FAST_LUA };
+const S_INDEX_ADD: Script = { name: 'wasmSessionIndexAdd1', lua: INDEX_ADD_LUA };
+const S_DESTROY: Script = { name: 'wasmSessionDestroy1', lua: DESTROY_LUA };
+const S_FREEZE: Script = { name: 'wasmSessionFreeze1', lua: FREEZE_LUA };
+const S_CLAIM: Script = { name: 'wasmSessionClaim1', lua: CLAIM_LUA };
+/** @internal The claim script (tests hold it at a gate to order races). */
+export const CLAIM_SCRIPT: Script = S_CLAIM;
 
 function mapRedisError(err: unknown): SessionError {
   const message = err instanceof Error ? err.message : String(err);
@@ -276,21 +264,8 @@ interface Extra {
 
 /** HGETALL's reply (object) or a script's (flat array) to a Value, without the marker. */
 function toValue(reply: unknown, extra?: Extra): Value | undefined {
-  // No prototype: a field named `__proto__` is a key like any other, not a prototype change.
-  const fields = Object.create(null) as Record<string, string>;
-  let count = 0;
-  if (Array.isArray(reply)) {
-    for (let i = 0; i + 1 < reply.length; i += 2) {
-      fields[String(reply[i])] = String(reply[i + 1]);
-      count++;
-    }
-  } else if (reply !== null && typeof reply === 'object') {
-    for (const [k, v] of Object.entries(reply as Record<string, string>)) {
-      fields[k] = v;
-      count++;
-    }
-  }
-  if (count === 0) return undefined;
+  const fields = fieldsOf(reply);
+  if (fields === null) return undefined;
   if (extra) extra.marker = fields[MARKER_FIELD];
   delete fields[MARKER_FIELD];
   const meta = fields[META_FIELD];
@@ -342,8 +317,7 @@ function allFields(v: Value, stamp: number): string[] {
 }
 
 export class RedisProvider implements Provider, StorerBackend {
-  readonly #client: RedisClient;
-  readonly #scripts: ScriptHost;
+  readonly #link: RedisLink;
   readonly #prefix: string;
   readonly #timeout: number;
   #touchAfter: number;
@@ -352,7 +326,8 @@ export class RedisProvider implements Provider, StorerBackend {
   #ttlFixed: boolean;
 
   constructor(client: RedisClient, options: RedisProviderOptions = {}) {
-    this.#client = client;
+    this.#link = linkTo(client);
+    this.#link.prepare([S_NEW, S_SAVE, S_RESTORE_TOUCH, S_TOUCH, S_SAVE_FAST, S_INDEX_ADD, S_DESTROY, S_FREEZE, S_CLAIM]);
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
     this.#timeout = checkTimeout(options.timeout);
     this.#ttlFixed = options.ttl !== undefined;
@@ -364,21 +339,15 @@ export class RedisProvider implements Provider, StorerBackend {
     }
     this.#touchAfter = after;
     this.#checkTouchAfter();
-    const host = client as unknown as Partial<ScriptHost>;
-    // defineCommand gives EVALSHA with an EVAL fallback on NOSCRIPT, per node on a Cluster.
-    for (const [name, lua] of Object.entries(SCRIPTS)) {
-      if (typeof host[name as keyof ScriptHost] !== 'function') client.defineCommand(name, { numberOfKeys: 1, lua });
-    }
-    this.#scripts = client as unknown as ScriptHost;
-    this.records = new RedisRecords(client, this.#prefix, this.#timeout);
+    this.records = new RedisRecords(this.#link, this.#prefix, this.#timeout);
     if (options.cache !== undefined) {
-      this.cache = new RedisSessionCache(client, options.cache, {
+      this.cache = new RedisSessionCache(this.#link, options.cache, {
         run: (op, what) => this.#run(op, what),
         decode: decodeRecord,
         aliasField: ALIAS_FIELD,
-        saveLua: SAVE_LUA,
-        saveFastLua: SAVE_FAST_LUA,
-        newLua: NEW_LUA,
+        save: S_SAVE,
+        saveFast: S_SAVE_FAST,
+        create: S_NEW,
       });
     }
     this.users = {
@@ -386,11 +355,11 @@ export class RedisProvider implements Provider, StorerBackend {
       login: (sid, newSid, value, meta, options) => this.#login(sid, newSid, value, meta, options),
       logout: async (sid, userId) => {
         this.cache?.drop(this.keyFor(sid));
-        await Promise.all([this.#run(this.#client.del(this.keyFor(sid)), 'destroy'), this.#run(this.#client.hdel(this.indexKey(userId), this.#hash(sid)), 'destroy')]);
+        await Promise.all([this.#run(this.#link.send(this.keyFor(sid), ['DEL', this.keyFor(sid)]), 'destroy'), this.#run(this.#link.send(this.indexKey(userId), ['HDEL', this.indexKey(userId), this.#hash(sid)]), 'destroy')]);
       },
       list: (userId, options) => this.#list(userId, options),
       destroy: (userId, refs) => this.#destroyRefs(userId, refs),
-      revoked: async (sid) => Number(await this.#run(this.#client.exists(this.#revokedKey(this.#hash(sid))), 'restore')) === 1,
+      revoked: async (sid) => Number(await this.#run(this.#link.send(this.#revokedKey(this.#hash(sid)), ['EXISTS', this.#revokedKey(this.#hash(sid))]), 'restore')) === 1,
     };
   }
 
@@ -459,7 +428,7 @@ export class RedisProvider implements Provider, StorerBackend {
     const args = [this.#ttl, ...allFields(value, this.#stamp(nowSeconds()))];
     // With the cache: created over its connection and cached at once (the first returning request is a hit).
     const cache = this.cache?.serving === true ? this.cache : undefined;
-    const created = await this.#run(cache === undefined ? this.#scripts[CMD_NEW](key, ...args) : cache.create(key, args, value), 'new');
+    const created = await this.#run(cache === undefined ? this.#link.script(S_NEW, key, [...args]) : cache.create(key, args, value), 'new');
     if (Number(created) !== 1) throw new DuplicateIdError();
     value.markSaved();
     return new ProviderStorer(this, sid, value);
@@ -492,7 +461,7 @@ export class RedisProvider implements Provider, StorerBackend {
     }
     const touch = options.touch === true && this.#ttl > 0;
     const reply = await this.#run(
-      touch && this.#touchAfter === 0 ? this.#scripts[CMD_RESTORE_TOUCH](key, this.#ttl) : this.#client.hgetall(key),
+      touch && this.#touchAfter === 0 ? this.#link.script(S_RESTORE_TOUCH, key, [this.#ttl]) : this.#link.send(key, ['HGETALL', key]),
       'restore',
     );
     const extra = newExtra();
@@ -502,7 +471,7 @@ export class RedisProvider implements Provider, StorerBackend {
       const now = nowSeconds();
       // Stamp = when the TTL runs out as last set: due once under ttl - touchAfter of it is left.
       const stamp = Number(extra.marker ?? 0);
-      if (!(stamp - now > this.#ttl - this.#touchAfter)) await this.#run(this.#scripts[CMD_TOUCH](key, this.#ttl, this.#stamp(now)), 'restore');
+      if (!(stamp - now > this.#ttl - this.#touchAfter)) await this.#run(this.#link.script(S_TOUCH, key, [this.#ttl, this.#stamp(now)]), 'restore');
     }
     if (extra.meta !== null || extra.alias !== null) {
       // Moved by a login: gone for everyone but a concurrent login (see #move).
@@ -533,7 +502,7 @@ export class RedisProvider implements Provider, StorerBackend {
   async #move(sid: string, newSid: string, meta: SessionMeta | null, claim: { alias: string; grace: number } | null): Promise<{ value: Value; meta: SessionMeta | null }> {
     const oldKey = this.keyFor(sid);
     const first = newExtra();
-    const read = toValue(await this.#run(this.#client.hgetall(oldKey), 'refresh'), first);
+    const read = toValue(await this.#run(this.#link.send(oldKey, ['HGETALL', oldKey]), 'refresh'), first);
     if (!read) throw new SessionNotFoundError();
     if (first.alias !== null) throw lost(first.alias, first.meta, meta);
     const copied = first.fields;
@@ -541,15 +510,15 @@ export class RedisProvider implements Provider, StorerBackend {
     for (const key of Object.keys(copied)) args.push(key, copied[key] as string);
     if (meta !== null) args.push(META_FIELD, encodeMeta(meta));
     const newKey = this.keyFor(newSid);
-    const created = await this.#run(this.#scripts[CMD_NEW](newKey, this.#ttl, ...args), 'refresh');
+    const created = await this.#run(this.#link.script(S_NEW, newKey, [this.#ttl, ...args]), 'refresh');
     if (Number(created) !== 1) throw new DuplicateIdError();
     const claimArgs = claim === null ? ['', '', 0, ''] : [CLAIM_MARK + claim.alias, this.#hash(newSid), Math.max(1, claim.grace), encodeMeta(meta ?? {})];
-    const claimed = (await this.#run(this.#scripts[CMD_CLAIM](oldKey, ...claimArgs), 'refresh')) as unknown[];
+    const claimed = (await this.#run(this.#link.script(S_CLAIM, oldKey, [...claimArgs]), 'refresh')) as unknown[];
     const state = Number(claimed[0]);
     this.cache?.drop(oldKey);
     if (state !== 1) {
       // Lost: another move (or a renewal, or a destroy) got there first. No copy stays behind.
-      await this.#run(this.#client.del(newKey), 'refresh');
+      await this.#run(this.#link.send(newKey, ['DEL', newKey]), 'refresh');
       if (state === 0) throw lost(String(claimed[1]), claimed[2] ? decodeMeta(String(claimed[2])) : null, meta);
       throw new SessionNotFoundError();
     }
@@ -570,14 +539,14 @@ export class RedisProvider implements Provider, StorerBackend {
     for (const key of Object.keys(now)) if (copied[key] !== now[key]) sets.push(key, now[key] as string);
     for (const key of Object.keys(copied)) if (!(key in now)) dels.push(key);
     if (sets.length > 0 || dels.length > 0) {
-      await this.#run(this.#scripts[CMD_SAVE](newKey, this.#ttl, this.#stamp(nowSeconds()), Number.MAX_SAFE_INTEGER, '0', sets.length / 2, ...sets, ...dels), 'refresh');
+      await this.#run(this.#link.script(S_SAVE, newKey, [this.#ttl, this.#stamp(nowSeconds()), Number.MAX_SAFE_INTEGER, '0', sets.length / 2, ...sets, ...dels]), 'refresh');
     }
     return { value, extra };
   }
 
   async destroy(sid: string): Promise<void> {
     this.cache?.drop(this.keyFor(sid));
-    await this.#run(this.#client.del(this.keyFor(sid)), 'destroy');
+    await this.#run(this.#link.send(this.keyFor(sid), ['DEL', this.keyFor(sid)]), 'destroy');
   }
 
   /** @internal Writes `v`'s changes (or all of it with `full`) into an existing session. */
@@ -606,12 +575,12 @@ export class RedisProvider implements Provider, StorerBackend {
         // Slide unless the stored stamp (same width) is at least limit: '~' sorts after every digit.
         const limit = slideAlways ? '~' : String(stamp - this.#touchAfter + 1);
         const fastArgs = [this.#ttl, limit, MARKER_FIELD, stamp, ...args];
-        saved = await this.#run(cache === undefined ? this.#scripts[CMD_SAVE_FAST](key, ...fastArgs) : cache.saveFast(key, fastArgs), 'save');
+        saved = await this.#run(cache === undefined ? this.#link.script(S_SAVE_FAST, key, [...fastArgs]) : cache.saveFast(key, fastArgs), 'save');
       } else {
         // Slide (EXPIRE and a new stamp) when the stamp is below limit: always without touchAfter.
         const limit = slideAlways ? Number.MAX_SAFE_INTEGER : stamp - this.#touchAfter + 1;
         const saveArgs = [this.#ttl, stamp, limit, cleared ? '1' : '0', sets.length, ...args];
-        saved = await this.#run(cache === undefined ? this.#scripts[CMD_SAVE](key, ...saveArgs) : cache.save(key, saveArgs), 'save');
+        saved = await this.#run(cache === undefined ? this.#link.script(S_SAVE, key, [...saveArgs]) : cache.save(key, saveArgs), 'save');
       }
     } catch (err) {
       cache?.drop(key);
@@ -641,15 +610,15 @@ export class RedisProvider implements Provider, StorerBackend {
         args.push(key, fields[key] as string);
       }
       args.push(META_FIELD, encodeMeta(meta));
-      const created = await this.#run(this.#scripts[CMD_NEW](this.keyFor(newSid), this.#ttl, ...args), 'refresh');
+      const created = await this.#run(this.#link.script(S_NEW, this.keyFor(newSid), [this.#ttl, ...args]), 'refresh');
       if (Number(created) !== 1) throw new DuplicateIdError();
       value.markSaved();
     }
     const entry = encodeEntry({ sidHint: hintOf(newSid), loginAt: meta.loginAt ?? Date.now(), label: meta.label ?? null });
     const drop = sid !== null && oldUser === userId ? [this.#hash(sid)] : [];
-    const size = await this.#run(this.#scripts[CMD_INDEX_ADD](this.indexKey(userId), this.#hash(newSid), entry, options.indexTtl, ...drop), 'refresh');
+    const size = await this.#run(this.#link.script(S_INDEX_ADD, this.indexKey(userId), [this.#hash(newSid), entry, options.indexTtl, ...drop]), 'refresh');
     // The old ID leaves its previous user's index.
-    if (sid !== null && oldUser !== undefined && oldUser !== userId) await this.#run(this.#client.hdel(this.indexKey(oldUser), this.#hash(sid)), 'refresh');
+    if (sid !== null && oldUser !== undefined && oldUser !== userId) await this.#run(this.#link.send(this.indexKey(oldUser), ['HDEL', this.indexKey(oldUser), this.#hash(sid)]), 'refresh');
     // Now and then, prune a big index here too (listing prunes it anyway): bounded work per login.
     if (Number(size) >= PRUNE_EVERY && Number(size) % PRUNE_EVERY === 0) await this.#list(userId, options);
     // The request's own Value: its changes not yet saved are written (as changes) by its next save.
@@ -668,20 +637,20 @@ export class RedisProvider implements Provider, StorerBackend {
     for (const key of Object.keys(copied)) args.push(key, copied[key] as string);
     args.push(META_FIELD, encodeMeta(options.meta));
     const newKey = this.keyFor(newSid);
-    const created = await this.#run(this.#scripts[CMD_NEW](newKey, this.#ttl, ...args), 'refresh');
+    const created = await this.#run(this.#link.script(S_NEW, newKey, [this.#ttl, ...args]), 'refresh');
     if (Number(created) !== 1) throw new DuplicateIdError();
     this.cache?.drop(this.keyFor(sid));
-    const frozen = (await this.#run(this.#scripts[CMD_FREEZE](this.keyFor(sid), options.alias, this.#hash(newSid), Math.max(1, options.grace)), 'refresh')) as unknown[];
+    const frozen = (await this.#run(this.#link.script(S_FREEZE, this.keyFor(sid), [options.alias, this.#hash(newSid), Math.max(1, options.grace)]), 'refresh')) as unknown[];
     const state = Number(frozen[0]);
     if (state !== 1) {
-      await this.#run(this.#client.del(newKey), 'refresh');
+      await this.#run(this.#link.send(newKey, ['DEL', newKey]), 'refresh');
       return state === 0 && !isClaim(String(frozen[1])) ? { alias: String(frozen[1]) } : null;
     }
     const { value } = await this.#catchUp(newKey, copied, frozen.slice(1));
     const userId = options.meta.userId;
     if (userId !== undefined) {
       const entry = encodeEntry({ sidHint: hintOf(newSid), loginAt: options.meta.loginAt ?? Date.now(), label: options.meta.label ?? null });
-      await this.#run(this.#scripts[CMD_INDEX_ADD](this.indexKey(userId), this.#hash(newSid), entry, 0, this.#hash(sid)), 'refresh');
+      await this.#run(this.#link.script(S_INDEX_ADD, this.indexKey(userId), [this.#hash(newSid), entry, 0, this.#hash(sid)]), 'refresh');
     }
     return new ProviderStorer(this, newSid, value, options.meta);
   }
@@ -693,11 +662,11 @@ export class RedisProvider implements Provider, StorerBackend {
 
   async #list(userId: string, _options: IndexOptions): Promise<IndexedSession[]> {
     const indexKey = this.indexKey(userId);
-    const all = await this.#run(this.#client.hgetall(indexKey), 'restore');
+    const all = fieldsOf(await this.#run(this.#link.send(indexKey, ['HGETALL', indexKey]), 'restore')) ?? {};
     const refs = Object.keys(all);
     if (refs.length === 0) return [];
     // One PTTL per session, in parallel: the keys may live on any Cluster node.
-    const ttls = await Promise.all(refs.map((ref) => this.#run(this.#client.pttl(this.#prefix + ref), 'restore')));
+    const ttls = await Promise.all(refs.map((ref) => this.#run(this.#link.send(this.#prefix + ref, ['PTTL', this.#prefix + ref]), 'restore')));
     const now = Date.now();
     const out: IndexedSession[] = [];
     const dead: string[] = [];
@@ -711,7 +680,7 @@ export class RedisProvider implements Provider, StorerBackend {
       const lastSeenAt = this.#ttl > 0 && pttl > 0 ? now - Math.max(0, this.#ttl * 1000 - pttl) : null;
       out.push({ ref, sidHint: entry.sidHint, loginAt: entry.loginAt, label: entry.label, lastSeenAt });
     });
-    if (dead.length > 0) await this.#run(this.#client.hdel(indexKey, ...dead), 'destroy');
+    if (dead.length > 0) await this.#run(this.#link.send(indexKey, ['HDEL', indexKey, ...dead]), 'destroy');
     return out;
   }
 
@@ -719,16 +688,16 @@ export class RedisProvider implements Provider, StorerBackend {
     for (const ref of refs) this.cache?.drop(this.#prefix + ref);
     // Tombstones first (for reason 'revoked'), as long as an idle session could have lived.
     const tomb = this.#ttl > 0 ? this.#ttl : this.#lifetime > 0 ? this.#lifetime : 86_400;
-    await Promise.all(refs.map((ref) => this.#run(this.#client.set(this.#revokedKey(ref), '1', 'EX', tomb), 'destroy')));
+    await Promise.all(refs.map((ref) => this.#run(this.#link.send(this.#revokedKey(ref), ['SET', this.#revokedKey(ref), '1', 'EX', tomb]), 'destroy')));
     const results = await Promise.all(
       refs.map(async (ref) => {
-        const [n, target] = (await this.#run(this.#scripts[CMD_DESTROY](this.#prefix + ref), 'destroy')) as [number, string | null | false];
+        const [n, target] = (await this.#run(this.#link.script(S_DESTROY, this.#prefix + ref, []), 'destroy')) as [number, string | null | false];
         // Renewed meanwhile: its new ID goes too.
-        if (typeof target === 'string' && target.length > 0) return Number(await this.#run(this.#client.del(this.#prefix + target), 'destroy'));
+        if (typeof target === 'string' && target.length > 0) return Number(await this.#run(this.#link.send(this.#prefix + target, ['DEL', this.#prefix + target]), 'destroy'));
         return Number(n);
       }),
     );
-    await this.#run(this.#client.hdel(this.indexKey(userId), ...refs), 'destroy');
+    await this.#run(this.#link.send(this.indexKey(userId), ['HDEL', this.indexKey(userId), ...refs]), 'destroy');
     return results.reduce((a, b) => a + b, 0);
   }
 
@@ -737,8 +706,8 @@ export class RedisProvider implements Provider, StorerBackend {
     const key = this.keyFor(sid);
     const found =
       this.#ttl > 0
-        ? await this.#run(this.#client.expire(key, this.#ttl), 'touch')
-        : await this.#run(this.#client.exists(key), 'touch');
+        ? await this.#run(this.#link.send(key, ['EXPIRE', key, this.#ttl]), 'touch')
+        : await this.#run(this.#link.send(key, ['EXISTS', key]), 'touch');
     if (Number(found) !== 1) throw new SessionNotFoundError();
   }
 

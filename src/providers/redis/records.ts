@@ -4,11 +4,11 @@
  * compares and sets in one step (atomic, Cluster-safe). The version is the
  * stored text itself: records are small, and no counter can drift.
  */
-import type { Cluster, Redis } from 'ioredis';
 import { SessionError, StoreUnavailableError } from '../../errors.js';
 import { withDeadline } from '../deadline.js';
 import { storeKey } from '../keys.js';
 import type { RecordStore, VersionedRecord } from '../provider.js';
+import type { RedisLink, Script } from './client.js';
 
 // ARGV = expect ('0' none / '1' this text), expected text, new text, ttl (0 = none).
 const PUT_LUA = `
@@ -20,24 +20,23 @@ local ttl = tonumber(ARGV[4])
 if ttl > 0 then redis.call('SET', KEYS[1], ARGV[3], 'EX', ttl) else redis.call('SET', KEYS[1], ARGV[3]) end
 return 1`;
 
-const CMD_PUT = 'wasmSessionRecordPut1';
-
-type PutFn = (key: string, ...args: (string | number)[]) => Promise<unknown>;
+const S_PUT: Script = { name: 'wasmSessionRecordPut1', lua: PUT_LUA };
 
 function mapError(err: unknown): SessionError {
   return new StoreUnavailableError(`session store error: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
 
 export class RedisRecords implements RecordStore {
-  readonly #client: Redis | Cluster;
+  readonly #link: RedisLink;
   readonly #prefix: string;
   readonly #timeout: number;
 
-  constructor(client: Redis | Cluster, prefix: string, timeout: number) {
-    this.#client = client;
+  /** @internal The provider makes it. */
+  constructor(link: RedisLink, prefix: string, timeout: number) {
+    this.#link = link;
+    link.prepare([S_PUT]);
     this.#prefix = prefix + 'rec:';
     this.#timeout = timeout;
-    if (typeof (client as unknown as Record<string, unknown>)[CMD_PUT] !== 'function') client.defineCommand(CMD_PUT, { numberOfKeys: 1, lua: PUT_LUA });
   }
 
   /** The Redis key of record `name` (tests, inspection). */
@@ -46,14 +45,14 @@ export class RedisRecords implements RecordStore {
   }
 
   async get(name: string): Promise<VersionedRecord | null> {
-    const text = await withDeadline(this.#client.get(this.keyFor(name)), this.#timeout, 'record get', mapError);
-    return text === null ? null : { text, version: text };
+    const key = this.keyFor(name);
+    const text = await withDeadline(this.#link.send(key, ['GET', key]), this.#timeout, 'record get', mapError);
+    return text === null || text === undefined ? null : { text: String(text), version: String(text) };
   }
 
   async put(name: string, text: string, version: string | null, ttl: number): Promise<boolean> {
-    const put = (this.#client as unknown as Record<string, PutFn>)[CMD_PUT] as PutFn;
     const done = await withDeadline(
-      put.call(this.#client, this.keyFor(name), version === null ? '0' : '1', version ?? '', text, ttl),
+      this.#link.script(S_PUT, this.keyFor(name), [version === null ? '0' : '1', version ?? '', text, ttl]),
       this.#timeout,
       'record put',
       mapError,

@@ -1,0 +1,391 @@
+/**
+ * The Redis clients RedisProvider takes, behind one small interface
+ * (`RedisLink`), detected from the object the app passes, with no adapter
+ * call: ioredis 5 and 6 and iovalkey (the same API: `defineCommand`,
+ * `duplicate`), standalone or Cluster; node-redis 5 and 6 (`createClient()`,
+ * `createCluster()`: `sendCommand`). Neither package is imported: the types
+ * below are the parts of each the provider uses.
+ *
+ * Replies differ by client and protocol (RESP2 arrays, RESP3 maps, ioredis's
+ * reply transformers); callers read them through `fieldsOf` and plain
+ * `Number()` / `String()`, which accept each shape.
+ */
+import { createHash } from 'node:crypto';
+import { UnsupportedError } from '../../errors.js';
+
+/** The part of an ioredis (5, 6) or iovalkey client, or their Cluster, that RedisProvider uses. */
+export interface IoRedisLike {
+  defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
+  duplicate(...args: never[]): unknown;
+  call(...args: never[]): Promise<unknown>;
+}
+
+/** The part of a node-redis (5, 6) client (`createClient()`) or cluster (`createCluster()`) that RedisProvider uses. */
+export interface NodeRedisLike {
+  sendCommand(...args: never[]): Promise<unknown>;
+}
+
+/** Any client RedisProvider accepts: ioredis 5/6 (`Redis`, `Cluster`), iovalkey, node-redis 5/6 (client, cluster). */
+export type RedisClient = IoRedisLike | NodeRedisLike;
+
+/** A single-key Lua script: its name (versioned) and source. */
+export interface Script {
+  readonly name: string;
+  readonly lua: string;
+}
+
+/** One connection the client-side cache owns (a duplicate of the app's client). */
+export interface CacheConnection {
+  /** Connected and usable now. */
+  readonly ready: boolean;
+  /** `ready` after (re)connecting; `lost` when the link closes or starts reconnecting. */
+  on(event: 'ready' | 'lost', fn: () => void): void;
+  send(args: readonly (string | number)[]): Promise<unknown>;
+  prepare(scripts: readonly Script[]): void;
+  script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown>;
+  ping(): Promise<unknown>;
+  /**
+   * Subscribes this connection to `__redis__:invalidate` (RESP2 Pub/Sub) and
+   * answers its client ID, for `CLIENT TRACKING … REDIRECT id`; `null` when the
+   * connection must first be reset (a new 'ready' follows).
+   */
+  subscribeInvalidations(onKeys: (keys: readonly string[] | null) => void): Promise<number | null>;
+  close(): void;
+}
+
+/** What RedisProvider, its records and its cache send, whatever the client. */
+export interface RedisLink {
+  readonly kind: 'ioredis' | 'node-redis';
+  readonly cluster: boolean;
+  /** ioredis's `keyPrefix` (on every key the server sees, on none of ours); '' elsewhere. */
+  readonly keyPrefix: string;
+  /** A command on `key`'s node (`args` start with the command name). */
+  send(key: string, args: readonly (string | number)[]): Promise<unknown>;
+  /** Makes `scripts` callable before any call: ioredis copies a client's scripts into each (auto-)pipeline it makes. */
+  prepare(scripts: readonly Script[]): void;
+  /** A single-key script (EVALSHA, EVAL on NOSCRIPT), on `key`'s node. */
+  script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown>;
+  /** A new connection for the cache, speaking RESP2 whatever the app's client speaks. */
+  duplicate(name: string): CacheConnection;
+  /** Calls `fn` once when the app's client ends for good (quit/disconnect). */
+  onEnd(fn: () => void): void;
+}
+
+const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
+
+/** A hash read (HGETALL, a script's flat array) as its fields, whatever the reply's shape; null for none. */
+export function fieldsOf(reply: unknown): Record<string, string> | null {
+  // No prototype: a field named `__proto__` is a key like any other.
+  const out = Object.create(null) as Record<string, string>;
+  let count = 0;
+  if (Array.isArray(reply)) {
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      out[String(reply[i])] = String(reply[i + 1]);
+      count++;
+    }
+  } else if (reply instanceof Map) {
+    for (const [k, v] of reply) {
+      out[String(k)] = String(v);
+      count++;
+    }
+  } else if (reply !== null && typeof reply === 'object') {
+    for (const [k, v] of Object.entries(reply as Record<string, unknown>)) {
+      out[k] = String(v);
+      count++;
+    }
+  }
+  return count === 0 ? null : out;
+}
+
+const isNoScript = (err: unknown): boolean => err instanceof Error && err.message.startsWith('NOSCRIPT');
+
+/** Wraps the app's client; throws `ERR_UNSUPPORTED` for anything else. */
+export function linkTo(client: RedisClient): RedisLink {
+  const c = client as unknown as Record<string, unknown>;
+  if (typeof c.defineCommand === 'function' && typeof c.duplicate === 'function') return new IoRedisLink(client as IoRedisLike);
+  if (typeof c.sendCommand === 'function') return new NodeRedisLink(client as NodeRedisLike);
+  throw new UnsupportedError(
+    'RedisProvider: the client must be an ioredis (5, 6) or iovalkey Redis/Cluster, or a node-redis (5, 6) client or cluster (createClient(), createCluster())',
+  );
+}
+
+// ---------------------------------------------------------------- ioredis, iovalkey
+
+type IoCall = (...args: (string | number)[]) => Promise<unknown>;
+
+interface IoClient {
+  isCluster?: boolean;
+  status?: string;
+  options?: { keyPrefix?: string };
+  condition?: { subscriber?: unknown } | null;
+  defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
+  duplicate(overrides?: Record<string, unknown>): IoClient;
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  ping(): Promise<unknown>;
+  subscribe(channel: string): Promise<unknown>;
+  disconnect(reconnect?: boolean): void;
+  on(event: string, fn: (...args: unknown[]) => void): unknown;
+  once(event: string, fn: (...args: unknown[]) => void): unknown;
+}
+
+class IoRedisLink implements RedisLink {
+  readonly kind = 'ioredis' as const;
+  readonly cluster: boolean;
+  readonly keyPrefix: string;
+  readonly #c: IoClient;
+  readonly #calls: Record<string, IoCall>;
+
+  constructor(client: IoRedisLike) {
+    this.#c = client as unknown as IoClient;
+    this.#calls = client as unknown as Record<string, IoCall>;
+    this.cluster = this.#c.isCluster === true;
+    this.keyPrefix = this.cluster ? '' : (this.#c.options?.keyPrefix ?? '');
+  }
+
+  send(key: string, args: readonly (string | number)[]): Promise<unknown> {
+    // The command's own method where there is one: its reply transformer, and auto-pipelining by key on a Cluster.
+    const name = String(args[0]).toLowerCase();
+    const fn = this.#calls[name];
+    if (typeof fn === 'function' && KNOWN.has(name)) return fn.call(this.#c, key, ...args.slice(2));
+    return this.#c.call(String(args[0]), ...args.slice(1));
+  }
+
+  prepare(scripts: readonly Script[]): void {
+    ioDefine(this.#c, scripts);
+  }
+
+  script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown> {
+    // defineCommand: EVALSHA with an EVAL fallback on NOSCRIPT, per node on a Cluster.
+    ioDefine(this.#c, [s]);
+    return (this.#calls[s.name] as IoCall).call(this.#c, key, ...args);
+  }
+
+  duplicate(name: string): CacheConnection {
+    return new IoCacheConnection(
+      this.#c.duplicate({
+        connectionName: name,
+        enableReadyCheck: true,
+        lazyConnect: false,
+        autoResubscribe: false,
+        enableOfflineQueue: true,
+        // ioredis 6 speaks RESP3 by default, and then an invalidation sent to a
+        // redirect target is a RESP3 push that ioredis drops; RESP2 makes it a
+        // Pub/Sub message on __redis__:invalidate. (ioredis 5 and iovalkey ignore it.)
+        protocol: 2,
+      }),
+    );
+  }
+
+  onEnd(fn: () => void): void {
+    this.#c.once('end', fn);
+  }
+}
+
+/** defineCommand once per client (another provider on the same client may have defined them already). */
+function ioDefine(c: IoClient, scripts: readonly Script[]): void {
+  const calls = c as unknown as Record<string, unknown>;
+  for (const s of scripts) if (typeof calls[s.name] !== 'function') c.defineCommand(s.name, { numberOfKeys: 1, lua: s.lua });
+}
+
+// Commands whose method takes (key, ...rest) exactly as sent: called by name.
+const KNOWN = new Set(['hgetall', 'del', 'hdel', 'exists', 'expire', 'pttl', 'get', 'set']);
+
+class IoCacheConnection implements CacheConnection {
+  readonly #c: IoClient;
+  readonly #calls: Record<string, IoCall>;
+  #onKeys: ((keys: readonly string[] | null) => void) | null = null;
+
+  constructor(c: IoClient) {
+    this.#c = c;
+    this.#calls = c as unknown as Record<string, IoCall>;
+    c.on('error', () => {}); // reported as close/reconnecting; the app's client reports its own
+    c.on('messageBuffer', (channel: unknown, message: unknown) => {
+      if (String(channel) !== '__redis__:invalidate' || this.#onKeys === null) return;
+      this.#onKeys(Array.isArray(message) ? message.map((k) => (Buffer.isBuffer(k) ? k.toString('utf8') : String(k))) : null);
+    });
+  }
+
+  get ready(): boolean {
+    return this.#c.status === 'ready';
+  }
+
+  on(event: 'ready' | 'lost', fn: () => void): void {
+    if (event === 'ready') this.#c.on('ready', fn);
+    else for (const e of ['close', 'end', 'reconnecting']) this.#c.on(e, fn);
+  }
+
+  send(args: readonly (string | number)[]): Promise<unknown> {
+    return this.#c.call(String(args[0]), ...args.slice(1));
+  }
+
+  prepare(scripts: readonly Script[]): void {
+    ioDefine(this.#c, scripts);
+  }
+
+  script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown> {
+    ioDefine(this.#c, [s]);
+    return (this.#calls[s.name] as IoCall).call(this.#c, key, ...args);
+  }
+
+  ping(): Promise<unknown> {
+    return this.#c.ping();
+  }
+
+  async subscribeInvalidations(onKeys: (keys: readonly string[] | null) => void): Promise<number | null> {
+    if (this.#c.condition?.subscriber) {
+      // Still subscribed from before: CLIENT ID cannot be asked there. A new link ('ready' comes again).
+      this.#c.disconnect(true);
+      return null;
+    }
+    this.#onKeys = onKeys;
+    const id = Number(await this.#c.call('CLIENT', 'ID'));
+    await this.#c.subscribe('__redis__:invalidate');
+    return id;
+  }
+
+  close(): void {
+    this.#c.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------- node-redis
+
+interface NodeClient {
+  // client: sendCommand(args, options); cluster: sendCommand(firstKey, isReadonly, args, options)
+  sendCommand(...args: unknown[]): Promise<unknown>;
+  duplicate?(overrides?: Record<string, unknown>): NodeClient;
+  connect?(): Promise<unknown>;
+  destroy?(): void;
+  disconnect?(): Promise<void>;
+  isReady?: boolean;
+  isOpen?: boolean;
+  isPubSubActive?: boolean;
+  subscribe?(channel: string, listener: (message: unknown, channel: string) => void): Promise<void>;
+  unsubscribe?(): Promise<void>;
+  on(event: string, fn: (...args: unknown[]) => void): unknown;
+  once(event: string, fn: (...args: unknown[]) => void): unknown;
+  options?: { RESP?: number };
+  // cluster only
+  masters?: unknown;
+  getSlotRandomNode?: unknown;
+}
+
+// RESP3 maps (HGETALL on node-redis 6) as a Map: node-redis's default, a plain
+// object, would take a field named `__proto__` as the object's prototype.
+const MAPS = { typeMapping: { [37 /* RESP_TYPES.MAP, '%' */]: Map } };
+
+class NodeRedisLink implements RedisLink {
+  readonly kind = 'node-redis' as const;
+  readonly cluster: boolean;
+  readonly keyPrefix = '';
+  readonly #c: NodeClient;
+
+  constructor(client: NodeRedisLike) {
+    this.#c = client as unknown as NodeClient;
+    this.cluster = typeof this.#c.getSlotRandomNode === 'function' || this.#c.masters !== undefined;
+  }
+
+  send(key: string, args: readonly (string | number)[]): Promise<unknown> {
+    const a = args.map(String);
+    return this.cluster ? this.#c.sendCommand(key, false, a, MAPS) : this.#c.sendCommand(a, MAPS);
+  }
+
+  prepare(): void {
+    // Nothing to define: scripts go by EVALSHA/EVAL through sendCommand.
+  }
+
+  script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown> {
+    return evalScript(s, (a) => this.send(key, a), key, args);
+  }
+
+  duplicate(name: string): CacheConnection {
+    if (typeof this.#c.duplicate !== 'function') {
+      throw new UnsupportedError('RedisProvider cache: this node-redis client cannot duplicate() its connection (a pool?); pass a createClient() client');
+    }
+    return new NodeCacheConnection(this.#c.duplicate({ RESP: 2, name, maintNotifications: 'disabled' }));
+  }
+
+  onEnd(fn: () => void): void {
+    this.#c.once('end', fn);
+  }
+}
+
+/**
+ * A script by its SHA-1 (EVALSHA), EVAL when the server does not know it yet
+ * (a restart, a failover, another node). The first call of each script is
+ * in this process is an EVAL, which loads it: no NOSCRIPT round trip on a
+ * fresh server.
+ */
+const shas = new Map<string, string>();
+
+async function evalScript(
+  s: Script,
+  send: (args: readonly (string | number)[]) => Promise<unknown>,
+  key: string,
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  const sha = shas.get(s.name);
+  if (sha === undefined) {
+    shas.set(s.name, sha1(s.lua));
+    return send(['EVAL', s.lua, 1, key, ...args]);
+  }
+  try {
+    return await send(['EVALSHA', sha, 1, key, ...args]);
+  } catch (err) {
+    if (!isNoScript(err)) throw err;
+    return send(['EVAL', s.lua, 1, key, ...args]);
+  }
+}
+
+class NodeCacheConnection implements CacheConnection {
+  readonly #c: NodeClient;
+
+  constructor(c: NodeClient) {
+    this.#c = c;
+    c.on('error', () => {}); // node-redis reconnects by itself; without a listener an 'error' would kill the process
+    void c.connect?.().catch(() => {});
+  }
+
+  get ready(): boolean {
+    return this.#c.isReady === true;
+  }
+
+  on(event: 'ready' | 'lost', fn: () => void): void {
+    if (event === 'ready') this.#c.on('ready', fn);
+    else for (const e of ['end', 'reconnecting']) this.#c.on(e, fn);
+  }
+
+  send(args: readonly (string | number)[]): Promise<unknown> {
+    return this.#c.sendCommand(args.map(String));
+  }
+
+  prepare(): void {
+    // As NodeRedisLink.
+  }
+
+  script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown> {
+    return evalScript(s, (a) => this.send(a), key, args);
+  }
+
+  ping(): Promise<unknown> {
+    return this.#c.sendCommand(['PING']);
+  }
+
+  async subscribeInvalidations(onKeys: (keys: readonly string[] | null) => void): Promise<number | null> {
+    // node-redis resubscribes by itself after a reconnect; CLIENT ID needs the connection out of Pub/Sub first.
+    if (this.#c.isPubSubActive === true) await this.#c.unsubscribe?.();
+    const id = Number(await this.#c.sendCommand(['CLIENT', 'ID']));
+    await this.#c.subscribe?.('__redis__:invalidate', (message) => {
+      onKeys(Array.isArray(message) ? message.map(String) : null);
+    });
+    return id;
+  }
+
+  close(): void {
+    try {
+      this.#c.destroy?.();
+    } catch {
+      // already closed
+    }
+  }
+}
