@@ -4,8 +4,11 @@ import { Session } from '../../src/index.js';
 import { ALIAS_FIELD, MARKER_FIELD, RedisProvider } from '../../src/providers/redis/provider.js';
 import { providerSuite } from './provider-suite.js';
 import { recommendedRedisOptions, redisClient, redisFixture, redisPerFile, sid } from './fixtures.js';
+import { redisEngine } from '../helpers/servers.js';
 
 const redis = redisPerFile();
+/** Valkey >= 9.1: saves within touchAfter are Lua-free (WS_REDIS_ENGINE=valkey in the matrix). */
+const valkey = redisEngine() === 'valkey';
 
 providerSuite('redis (single server)', () => redisFixture(redis.client));
 
@@ -176,10 +179,13 @@ describe('redis specifics', () => {
       expect(await commandsDuring(() => p.restore(id, { touch: true }))).toEqual({ hgetall: 1, evalsha: 1, hmget: 1, expire: 1, hset: 1 });
       expect(await redis.client.ttl(key)).toBeGreaterThan(900);
       expect(Number(await redis.client.hget(key, MARKER_FIELD))).toBeGreaterThan(Math.floor(Date.now() / 1000) + 990);
-      // A save within touchAfter writes the fields only; a save when due slides the TTL too.
+      // A save within touchAfter writes the fields only (on Valkey >= 9.1 with no Lua: HSETEX XX and a read
+      // of the alias field in one MULTI); a save when due slides the TTL too (the script, on either engine).
       let s = await p.restore(id);
       s.getValue().set('a', 2);
-      expect(await commandsDuring(() => s.setValue(s.getValue()))).toEqual({ evalsha: 1, hmget: 1, hset: 1 });
+      expect(await commandsDuring(() => s.setValue(s.getValue()))).toEqual(
+        valkey ? { multi: 1, hsetex: 1, hget: 1, exec: 1 } : { evalsha: 1, hmget: 1, hset: 1 },
+      );
       await setLongAgo();
       s = await p.restore(id);
       s.getValue().set('a', 3);
@@ -231,6 +237,84 @@ describe('redis specifics', () => {
       );
       expect(() => new Session(new RedisProvider(redis.client, { touchAfter: 60 }), { cookieSecret: secret, sessionExpire: 300 })).not.toThrow();
     });
+  });
+});
+
+describe('the Lua-free save (Valkey >= 9.1; on Redis the script)', () => {
+  // ttl 1000, touchAfter 100: a session just written is within touchAfter, so its saves need no slide.
+  const make = (options: { saveWith?: 'auto' | 'lua' } = {}): RedisProvider => new RedisProvider(redis.client, { ttl: 1000, touchAfter: 100, ...options });
+
+  it(`is ${valkey ? 'used' : 'not used'} on this engine (${redisEngine()}); saveWith 'lua' keeps the script anywhere`, async () => {
+    const counts = async (p: RedisProvider): Promise<number> => {
+      const id = sid();
+      await p.new(id, new Value({ a: 1 }));
+      const s = await p.restore(id);
+      s.getValue().set('a', 2);
+      await s.setValue(s.getValue()); // the first save asks the engine (INFO server) once
+      const before = Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redis.client.info('commandstats'))?.[1] ?? 0);
+      const again = await p.restore(id);
+      again.getValue().set('a', 3);
+      await again.setValue(again.getValue());
+      expect((await p.restore(id)).getValue().get('a')).toBe(3);
+      return Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redis.client.info('commandstats'))?.[1] ?? 0) - before;
+    };
+    expect(await counts(make())).toBe(valkey ? 0 : 1);
+    expect(await counts(make({ saveWith: 'lua' }))).toBe(1);
+    expect(() => new RedisProvider(redis.client, { saveWith: 'fast' as 'lua' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
+  });
+
+  it('no resurrection: a save into a session destroyed or expired meanwhile rejects and creates nothing', async () => {
+    const p = make();
+    for (const end of ['destroy', 'expire'] as const) {
+      const id = sid();
+      await p.new(id, new Value({ a: 1 }));
+      const s = await p.restore(id);
+      if (end === 'destroy') await p.destroy(id);
+      else await redis.client.del(p.keyFor(id)); // what an expiry leaves
+      s.getValue().set('b', 2).del('a');
+      await expect(s.setValue(s.getValue())).rejects.toMatchObject({ code: 'ERR_SESSION_NOT_FOUND' });
+      expect(await redis.client.exists(p.keyFor(id))).toBe(0);
+    }
+  });
+
+  it('into a renewal alias: ERR_SESSION_MOVED naming it, and the alias keeps its TTL (its grace is not stretched)', async () => {
+    const p = make();
+    const id = sid();
+    await p.new(id, new Value({ a: 1 }));
+    const s = await p.restore(id);
+    await redis.client.hset(p.keyFor(id), ALIAS_FIELD, 'sealed-target');
+    await redis.client.expire(p.keyFor(id), 5);
+    s.getValue().set('a', 2);
+    await expect(s.setValue(s.getValue())).rejects.toMatchObject({ code: 'ERR_SESSION_MOVED', alias: 'sealed-target' });
+    expect(await redis.client.ttl(p.keyFor(id))).toBeLessThanOrEqual(5);
+  });
+
+  it('two requests changing different fields of one session: both kept (per-field merge), deletes too', async () => {
+    const p = make();
+    const id = sid();
+    await p.new(id, new Value({ a: 1, b: 2, c: 3 }));
+    const [s1, s2] = await Promise.all([p.restore(id), p.restore(id)]);
+    s1.getValue().set('a', 10).set('x', 'one');
+    s2.getValue().set('y', 'two').del('b');
+    await Promise.all([s1.setValue(s1.getValue()), s2.setValue(s2.getValue())]);
+    expect((await p.restore(id)).getValue().toJSON()).toEqual({ a: 10, c: 3, x: 'one', y: 'two' });
+    // A save that only deletes.
+    const s3 = await p.restore(id);
+    s3.getValue().del('x');
+    s3.getValue().del('y');
+    await s3.setValue(s3.getValue());
+    expect((await p.restore(id)).getValue().toJSON()).toEqual({ a: 10, c: 3 });
+    expect(await redis.client.ttl(p.keyFor(id))).toBeGreaterThan(900);
+  });
+
+  it('a key of another type is a corrupt record, not a 500', async () => {
+    const p = make();
+    const id = sid();
+    await p.new(id, new Value({ a: 1 }));
+    const s = await p.restore(id);
+    await redis.client.set(p.keyFor(id), 'not a hash');
+    s.getValue().set('a', 2);
+    await expect(s.setValue(s.getValue())).rejects.toMatchObject({ code: 'ERR_CORRUPT_RECORD' });
   });
 });
 

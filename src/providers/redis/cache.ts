@@ -229,6 +229,11 @@ export class RedisSessionCache {
     return this.#data.script(this.#save, key, args);
   }
 
+  /** A Lua-free save (MULTI … EXEC, ending with a read of the key) over the data connection, the same way. */
+  transaction(commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null> {
+    return this.#data.transaction(commands);
+  }
+
   /** The provider's common-save script (changed fields only), the same way. */
   saveFast(key: string, args: (string | number)[]): Promise<unknown> {
     return this.#data.script(this.#saveFast, key, args);

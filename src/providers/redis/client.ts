@@ -43,6 +43,8 @@ export interface CacheConnection {
   send(args: readonly (string | number)[]): Promise<unknown>;
   prepare(scripts: readonly Script[]): void;
   script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown>;
+  /** MULTI … EXEC, as `RedisLink.transaction`. */
+  transaction(commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null>;
   ping(): Promise<unknown>;
   /**
    * Subscribes this connection to `__redis__:invalidate` (RESP2 Pub/Sub) and
@@ -65,6 +67,8 @@ export interface RedisLink {
   prepare(scripts: readonly Script[]): void;
   /** A single-key script (EVALSHA, EVAL on NOSCRIPT), on `key`'s node. */
   script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown>;
+  /** A MULTI … EXEC of commands on one key's node, one round trip: the replies (an error reply in place for a failed command), or null when aborted. */
+  transaction(key: string, commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null>;
   /** A new connection for the cache, speaking RESP2 whatever the app's client speaks. */
   duplicate(name: string): CacheConnection;
   /** Calls `fn` once when the app's client ends for good (quit/disconnect). */
@@ -121,6 +125,7 @@ interface IoClient {
   defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
   duplicate(overrides?: Record<string, unknown>): IoClient;
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  multi(commands: (string | number)[][]): { exec(): Promise<[Error | null, unknown][] | null> };
   ping(): Promise<unknown>;
   subscribe(channel: string): Promise<unknown>;
   disconnect(reconnect?: boolean): void;
@@ -160,6 +165,12 @@ class IoRedisLink implements RedisLink {
     return (this.#calls[s.name] as IoCall).call(this.#c, key, ...args);
   }
 
+  transaction(_key: string, commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null> {
+    // ioredis Cluster sends a MULTI to the node of its commands' (one) slot; a standalone client
+    // sends it as plain commands, which auto-pipelining batches with the tick's other commands.
+    return this.cluster ? ioExec(this.#c, commands) : rawExec((args) => this.#c.call(String(args[0]), ...args.slice(1)), commands);
+  }
+
   duplicate(name: string): CacheConnection {
     return new IoCacheConnection(
       this.#c.duplicate({
@@ -185,6 +196,30 @@ class IoRedisLink implements RedisLink {
 function ioDefine(c: IoClient, scripts: readonly Script[]): void {
   const calls = c as unknown as Record<string, unknown>;
   for (const s of scripts) if (typeof calls[s.name] !== 'function') c.defineCommand(s.name, { numberOfKeys: 1, lua: s.lua });
+}
+
+/**
+ * MULTI, the commands, EXEC as plain commands on one connection, issued in one
+ * synchronous run so nothing comes between them (the client writes in call
+ * order on its one socket): EXEC's reply, each command's reply or error in place.
+ */
+async function rawExec(
+  send: (args: readonly (string | number)[]) => Promise<unknown>,
+  commands: readonly (readonly (string | number)[])[],
+): Promise<unknown[] | null> {
+  const queued = [send(['MULTI']), ...commands.map((cmd) => send(cmd))];
+  const exec = send(['EXEC']);
+  // A refused MULTI or queueing (EXECABORT) rejects EXEC too: the error is EXEC's.
+  for (const q of queued) q.catch(() => {});
+  const replies = await exec;
+  return replies === null || replies === undefined ? null : (replies as unknown[]);
+}
+
+/** ioredis `multi(commands).exec()`: each reply, or its error in its place. */
+async function ioExec(c: IoClient, commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null> {
+  // Through `call`: ioredis 5 has no method for commands newer than it (HSETEX).
+  const replies = await c.multi(commands.map((cmd) => ['call', ...cmd])).exec();
+  return replies === null ? null : replies.map(([err, reply]) => err ?? reply);
 }
 
 // Commands whose method takes (key, ...rest) exactly as sent: called by name.
@@ -227,6 +262,10 @@ class IoCacheConnection implements CacheConnection {
     return (this.#calls[s.name] as IoCall).call(this.#c, key, ...args);
   }
 
+  async transaction(commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null> {
+    return ioExec(this.#c, commands);
+  }
+
   ping(): Promise<unknown> {
     return this.#c.ping();
   }
@@ -264,6 +303,7 @@ interface NodeClient {
   unsubscribe?(): Promise<void>;
   on(event: string, fn: (...args: unknown[]) => void): unknown;
   once(event: string, fn: (...args: unknown[]) => void): unknown;
+  multi?(routing?: string): unknown;
   options?: { RESP?: number };
   // cluster only
   masters?: unknown;
@@ -298,6 +338,17 @@ class NodeRedisLink implements RedisLink {
     return evalScript(s, (a) => this.send(key, a), key, args);
   }
 
+  transaction(key: string, commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null> {
+    if (!this.cluster) return rawExec((args) => this.#c.sendCommand(args.map(String), MAPS), commands);
+    const multi = this.#c.multi?.(key) as NodeMulti | undefined;
+    if (multi === undefined) throw new UnsupportedError('RedisProvider: this node-redis client has no multi()');
+    for (const cmd of commands) {
+      if (this.cluster) multi.addCommand(key, false, cmd.map(String));
+      else multi.addCommand(cmd.map(String));
+    }
+    return nodeExec(multi);
+  }
+
   duplicate(name: string): CacheConnection {
     if (typeof this.#c.duplicate !== 'function') {
       throw new UnsupportedError('RedisProvider cache: this node-redis client cannot duplicate() its connection (a pool?); pass a createClient() client');
@@ -307,6 +358,22 @@ class NodeRedisLink implements RedisLink {
 
   onEnd(fn: () => void): void {
     this.#c.once('end', fn);
+  }
+}
+
+interface NodeMulti {
+  addCommand(...args: unknown[]): NodeMulti;
+  exec(): Promise<unknown[] | null>;
+}
+
+/** node-redis's `exec()`: each reply, or its error in its place (it rejects when any command failed). */
+async function nodeExec(multi: NodeMulti): Promise<unknown[] | null> {
+  try {
+    return await multi.exec();
+  } catch (err) {
+    const replies = (err as { replies?: unknown[] }).replies;
+    if (Array.isArray(replies)) return replies;
+    throw err;
   }
 }
 
@@ -365,6 +432,13 @@ class NodeCacheConnection implements CacheConnection {
 
   script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown> {
     return evalScript(s, (a) => this.send(a), key, args);
+  }
+
+  transaction(commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null> {
+    const multi = this.#c.multi?.() as NodeMulti | undefined;
+    if (multi === undefined) throw new UnsupportedError('RedisProvider cache: this node-redis client has no multi()');
+    for (const cmd of commands) multi.addCommand(cmd.map(String));
+    return nodeExec(multi);
   }
 
   ping(): Promise<unknown> {

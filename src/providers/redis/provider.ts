@@ -78,6 +78,14 @@ export interface RedisProviderOptions {
    * docs/providers.md "Client-side cache".
    */
   cache?: RedisCacheOptions;
+  /**
+   * How saves are written. `'auto'` (default): on Valkey >= 9.1 (asked once,
+   * `INFO server`) the common save is plain commands in one MULTI, with no
+   * Lua (`HSETEX key XX FIELDS …`, which writes only into an existing key);
+   * elsewhere, and for a whole replacement (`clear()`), one Lua script.
+   * `'lua'`: always the script. See docs/providers.md "Valkey".
+   */
+  saveWith?: 'auto' | 'lua';
 }
 
 export type { IoRedisLike, NodeRedisLike, RedisClient } from './client.js';
@@ -316,8 +324,20 @@ function allFields(v: Value, stamp: number): string[] {
   return out;
 }
 
+/** Valkey >= 9.1 (`HSETEX … XX`: fields written only into an existing key), from `INFO server`. */
+function hasHsetexXX(info: string): boolean {
+  if (!/^server_name:valkey\s*$/m.test(info)) return false;
+  const m = /^valkey_version:(\d+)\.(\d+)/m.exec(info);
+  return m !== null && (Number(m[1]) > 9 || (Number(m[1]) === 9 && Number(m[2]) >= 1));
+}
+
 export class RedisProvider implements Provider, StorerBackend {
   readonly #link: RedisLink;
+  /** Lua-free saves (Valkey >= 9.1): undefined until asked, see #plainSaves. */
+  #hsetex: boolean | undefined;
+  #engineAsk: Promise<boolean> | null = null;
+  /** The marker's stamp each Value was read or last written with (a Lua-free save decides the TTL slide by it). */
+  readonly #stamps = new WeakMap<Value, string>();
   readonly #prefix: string;
   readonly #timeout: number;
   #touchAfter: number;
@@ -328,6 +348,11 @@ export class RedisProvider implements Provider, StorerBackend {
   constructor(client: RedisClient, options: RedisProviderOptions = {}) {
     this.#link = linkTo(client);
     this.#link.prepare([S_NEW, S_SAVE, S_RESTORE_TOUCH, S_TOUCH, S_SAVE_FAST, S_INDEX_ADD, S_DESTROY, S_FREEZE, S_CLAIM]);
+    const saveWith = options.saveWith ?? 'auto';
+    if (saveWith !== 'auto' && saveWith !== 'lua') throw new InvalidConfigError(`saveWith must be 'auto' or 'lua', got ${String(saveWith)}`);
+    // With an ioredis keyPrefix the client prefixes only the keys of commands it knows, and iovalkey does
+    // not know HSETEX: the script then, whose key it always prefixes.
+    if (saveWith === 'lua' || this.#link.keyPrefix !== '') this.#hsetex = false;
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
     this.#timeout = checkTimeout(options.timeout);
     this.#ttlFixed = options.ttl !== undefined;
@@ -361,6 +386,8 @@ export class RedisProvider implements Provider, StorerBackend {
       destroy: (userId, refs) => this.#destroyRefs(userId, refs),
       revoked: async (sid) => Number(await this.#run(this.#link.send(this.#revokedKey(this.#hash(sid)), ['EXISTS', this.#revokedKey(this.#hash(sid))]), 'restore')) === 1,
     };
+    // Asked now, so that the first save does not wait for it (an unreachable server is asked again by a save).
+    if (this.#hsetex === undefined) void this.#plainSaves(this.#prefix);
   }
 
   /** The client-side cache (`cache` option), for its stats, `sync()` and `close()`; `undefined` without it. */
@@ -431,6 +458,7 @@ export class RedisProvider implements Provider, StorerBackend {
     const created = await this.#run(cache === undefined ? this.#link.script(S_NEW, key, [...args]) : cache.create(key, args, value), 'new');
     if (Number(created) !== 1) throw new DuplicateIdError();
     value.markSaved();
+    this.#stamps.set(value, String(args[2]));
     return new ProviderStorer(this, sid, value);
   }
 
@@ -471,8 +499,12 @@ export class RedisProvider implements Provider, StorerBackend {
       const now = nowSeconds();
       // Stamp = when the TTL runs out as last set: due once under ttl - touchAfter of it is left.
       const stamp = Number(extra.marker ?? 0);
-      if (!(stamp - now > this.#ttl - this.#touchAfter)) await this.#run(this.#link.script(S_TOUCH, key, [this.#ttl, this.#stamp(now)]), 'restore');
+      if (!(stamp - now > this.#ttl - this.#touchAfter)) {
+        await this.#run(this.#link.script(S_TOUCH, key, [this.#ttl, this.#stamp(now)]), 'restore');
+        extra.marker = String(this.#stamp(now));
+      }
     }
+    if (extra.marker !== undefined) this.#stamps.set(value, extra.marker);
     if (extra.meta !== null || extra.alias !== null) {
       // Moved by a login: gone for everyone but a concurrent login (see #move).
       if (extra.alias !== null && isClaim(extra.alias)) throw new SessionNotFoundError();
@@ -571,7 +603,15 @@ export class RedisProvider implements Provider, StorerBackend {
     const before = cache?.beforeSave();
     let saved: unknown;
     try {
-      if (!cleared && args.length === sets.length * 2 && args.length <= FAST_MAX_ARGS) {
+      const deleted = args.length - sets.length * 2;
+      // Lua-free when the TTL needs no slide (see #savePlain): by the stamp this Value was read with.
+      const known = this.#stamps.get(v);
+      const limit = String(stamp - this.#touchAfter + 1);
+      const fresh = !slideAlways && known !== undefined && known.length === limit.length && known >= limit;
+      const plain = fresh && !cleared && args.length > 0 && args.length <= FAST_MAX_ARGS ? this.#plainSaves(key) : false;
+      if (plain === true || (plain !== false && (await plain))) {
+        saved = await this.#savePlain(key, args.slice(0, sets.length * 2), args.slice(sets.length * 2), known as string, cache);
+      } else if (!cleared && deleted === 0 && args.length <= FAST_MAX_ARGS) {
         // Slide unless the stored stamp (same width) is at least limit: '~' sorts after every digit.
         const limit = slideAlways ? '~' : String(stamp - this.#touchAfter + 1);
         const fastArgs = [this.#ttl, limit, MARKER_FIELD, stamp, ...args];
@@ -594,6 +634,50 @@ export class RedisProvider implements Provider, StorerBackend {
     }
     if (Number(saved) !== 1) throw new SessionNotFoundError('session expired or was destroyed before it was saved');
     if (cache !== undefined && before !== undefined) cache.saved(key, before, { cleared, sets: args.slice(0, sets.length * 2), deleted: cleared ? [] : args.slice(sets.length * 2) }, this.#ttl);
+  }
+
+  /**
+   * Whether the common save goes Lua-free: Valkey >= 9.1, asked once (`INFO
+   * server`, on the first save). A server that refuses INFO (an ACL) keeps the
+   * script; one that cannot be reached is asked again by a later save.
+   */
+  #plainSaves(key: string): boolean | Promise<boolean> {
+    if (this.#hsetex !== undefined) return this.#hsetex;
+    this.#engineAsk ??= this.#run(this.#link.send(key, ['INFO', 'server']), 'save').then(
+      (info) => (this.#hsetex = hasHsetexXX(String(info))),
+      (err: unknown) => {
+        this.#engineAsk = null;
+        if (err instanceof StoreUnavailableError && /\b(NOPERM|ERR)\b/.test(err.message)) this.#hsetex = false;
+        return false;
+      },
+    );
+    return this.#engineAsk;
+  }
+
+  /**
+   * The Lua-free save (Valkey >= 9.1), one MULTI, for a save whose TTL needs
+   * no slide (the stamp this request read is within touchAfter; a save that
+   * slides is the script, once per touchAfter): `HSETEX key XX FIELDS …`
+   * writes the changed fields only if the key exists (a session destroyed or
+   * expired meanwhile is not brought back: 0), `HDEL` the deleted ones, and
+   * last `HGET` of the alias field: a renewed or logged-in ID answers its
+   * alias, and the save is redirected as with the script (what it wrote went
+   * into an alias nobody reads the data of, whose TTL it left alone). The
+   * read last also tracks the key again for the cache (NOLOOP). Answers as
+   * the scripts do: 1, 0, or the alias.
+   */
+  async #savePlain(key: string, sets: string[], dels: string[], stamp: string, cache: RedisSessionCache | undefined): Promise<unknown> {
+    // HSETEX needs a field: a save that only deletes rewrites the marker as it was read.
+    const fields = sets.length > 0 ? sets : [MARKER_FIELD, stamp];
+    const cmds: (string | number)[][] = [['HSETEX', key, 'XX', 'FIELDS', fields.length / 2, ...fields]];
+    if (dels.length > 0) cmds.push(['HDEL', key, ...dels]);
+    cmds.push(['HGET', key, ALIAS_FIELD]);
+    const replies = await this.#run(cache === undefined ? this.#link.transaction(key, cmds) : cache.transaction(cmds), 'save');
+    if (replies === null) throw new StoreUnavailableError('session store error: the save transaction was aborted');
+    for (const r of replies) if (r instanceof Error) throw mapRedisError(r);
+    const alias = replies[replies.length - 1];
+    if (alias !== null && alias !== undefined) return String(alias);
+    return Number(replies[0]);
   }
 
   async #login(sid: string | null, newSid: string, value: Value, meta: SessionMeta, options: IndexOptions): Promise<MetaStorer> {
