@@ -10,6 +10,7 @@
 //            --render=FILE  rebuild latest.md and the charts from a saved latest.json (no measuring)
 //
 // No timing is asserted anywhere: the run fails only when something breaks.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ import { command, startRedis } from './lib/redis.js';
 import { startPostgres } from './lib/postgres.js';
 import { startMemcached } from './lib/memcached.js';
 import { runCirculating, runTokenCache } from './lib/circulating.js';
-import { memoryPerSession, runRedisCost } from './lib/redis-cost.js';
+import { VALKEY_DEFS, memoryPerSession, runRedisCost } from './lib/redis-cost.js';
 import { runInvalidationLatency } from './lib/invalidation.js';
 import { runCommandCost } from './lib/redis-commands.js';
 import { cryptoRatios, markdown, targets } from './lib/report.js';
@@ -162,6 +163,20 @@ if (only.includes('cost')) {
   } else {
     log(`  NOTE: ${started.reason}`);
     result.notes.push(started.reason);
+  }
+  // Issue 38: Valkey 9.1 (WS_VALKEY_SERVER, else scripts/fetch-valkey.sh), ioredis and node-redis.
+  const valkeyBin = process.env.WS_VALKEY_SERVER || spawnSync('bash', [new URL('../scripts/fetch-valkey.sh', import.meta.url).pathname], { encoding: 'utf8' }).stdout.trim();
+  const valkey = valkeyBin ? await startRedis({ bin: valkeyBin }) : { server: null, reason: 'no valkey-server (scripts/fetch-valkey.sh failed): the Valkey rows are not run' };
+  if (valkey.server) {
+    log(`  ${valkey.server.version} on 127.0.0.1:${valkey.server.port}`);
+    try {
+      cost.valkey = { version: valkey.server.version.replace(/^valkey /, ''), ...(await runRedisCost({ port: valkey.server.port, defs: VALKEY_DEFS, rounds: quick ? 1 : 5, requests: quick ? 1000 : 4000, population: quick ? 200 : 1000, log })) };
+    } finally {
+      valkey.server.stop();
+    }
+  } else {
+    log(`  NOTE: ${valkey.reason}`);
+    result.notes.push(valkey.reason);
   }
   result.cost = cost;
   result.timings = { ...result.timings, costSeconds: (Date.now() - t) / 1000 };

@@ -62,9 +62,11 @@ async function wsRequest(session, cookie, change, data) {
 }
 
 /** A wasm-session side: its own Session/provider/client and `population` sessions. */
-async function wsSide(port, { touchAfter = 0, autoPipelining = false, cache = false, population, change, label, prefix, shape }) {
-  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, enableAutoPipelining: autoPipelining });
-  const provider = new RedisProvider(client, { prefix, touchAfter, ...(cache ? { cache: { maxBytes: 64 << 20 } } : {}) });
+async function wsSide(port, { touchAfter = 0, autoPipelining = false, cache = false, population, change, mix = 0, client: kind = 'ioredis', saveWith, label, prefix, shape }) {
+  // node-redis pipelines a tick's commands by itself (as ioredis does with enableAutoPipelining).
+  const client = kind === 'node-redis' ? createClient({ socket: { host: '127.0.0.1', port } }) : new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, enableAutoPipelining: autoPipelining });
+  if (kind === 'node-redis') await client.connect();
+  const provider = new RedisProvider(client, { prefix, touchAfter, ...(saveWith ? { saveWith } : {}), ...(cache ? { cache: { maxBytes: 64 << 20 } } : {}) });
   const session = new Session(provider, { cookieSecret: SECRET, backend: 'wasm' });
   let failed = 0;
   session.on('error', () => failed++);
@@ -75,7 +77,8 @@ async function wsSide(port, { touchAfter = 0, autoPipelining = false, cache = fa
   }
   return {
     label,
-    request: (i) => wsRequest(session, cookies[i % cookies.length], change),
+    // mix: the fraction of requests that change the session (the rest only read).
+    request: (i) => wsRequest(session, cookies[i % cookies.length], mix > 0 ? i % Math.round(1 / mix) === 0 : change),
     failed: () => failed,
     close: async () => {
       await provider.cache?.close();
@@ -85,7 +88,7 @@ async function wsSide(port, { touchAfter = 0, autoPipelining = false, cache = fa
 }
 
 /** express-session + connect-redis: the store calls its middleware makes for a returning request. */
-async function esSide(port, { population, change, label, prefix, shape }) {
+async function esSide(port, { population, change, mix = 0, label, prefix, shape }) {
   const client = createClient({ socket: { host: '127.0.0.1', port } });
   await client.connect();
   const store = new RedisStore({ client, prefix });
@@ -104,7 +107,7 @@ async function esSide(port, { population, change, label, prefix, shape }) {
       if (!sess) throw new Error('express-session side lost a session');
       // express-session: a rolling cookie's expiry moves on; modified → set, else → touch.
       sess.cookie.expires = new Date(Date.now() + maxAge).toISOString();
-      if (change) {
+      if (mix > 0 ? i % Math.round(1 / mix) === 0 : change) {
         sess.n += 1;
         await store.set(sid, sess);
       } else await store.touch(sid, sess);
@@ -134,10 +137,13 @@ export async function runRedisCost({ port, defs: given = null, shape = process.e
     { id: 'ws-change-ta-ap', label: 'wasm-session, read+change, touchAfter 60, ioredis auto-pipelining', kind: 'ws', change: true, touchAfter: 60, autoPipelining: true, vs: 'es-change' },
     // The opt-in client-side cache (issue 25): the restore is served in process, so a read+change is the save alone.
     { id: 'ws-change-cache-ap', label: 'wasm-session, read+change, client-side cache, touchAfter 60, ioredis auto-pipelining', kind: 'ws', change: true, touchAfter: 60, autoPipelining: true, cache: true, vs: 'es-change' },
+    // node-redis 5 as the app's client (issue 38), beside ioredis with auto-pipelining.
+    { id: 'ws-change-ta-nr', label: 'wasm-session, read+change, touchAfter 60, node-redis', kind: 'ws', change: true, touchAfter: 60, client: 'node-redis', vs: 'es-change' },
     { id: 'es-read', label: 'express-session + connect-redis, read-only', kind: 'es', change: false },
     { id: 'ws-read', label: 'wasm-session, read-only', kind: 'ws', change: false, vs: 'es-read' },
     { id: 'ws-read-ta', label: 'wasm-session, read-only, touchAfter 60', kind: 'ws', change: false, touchAfter: 60, vs: 'es-read' },
     { id: 'ws-read-ta-ap', label: 'wasm-session, read-only, touchAfter 60, ioredis auto-pipelining', kind: 'ws', change: false, touchAfter: 60, autoPipelining: true, vs: 'es-read' },
+    { id: 'ws-read-ta-nr', label: 'wasm-session, read-only, touchAfter 60, node-redis', kind: 'ws', change: false, touchAfter: 60, client: 'node-redis', vs: 'es-read' },
   ].filter((d) => given || !only || only.some((o) => d.id.includes(o)) || (d.vs === undefined && only.some((o) => o.startsWith('ws-') && d.id === `es-${o.split('-')[1]}`)));
   const sides = [];
   for (const d of defs) {
@@ -197,6 +203,24 @@ export async function runRedisCost({ port, defs: given = null, shape = process.e
 
 /** Commands that the scripts call inside: their time is inside the EVALSHA's. */
 const INNER = new Set(['hgetall', 'hmget', 'hset', 'hdel', 'expire', 'ttl', 'exists', 'del', 'persist', 'hget', 'pexpire']);
+
+/**
+ * The rows of issue 38 on Valkey 9.1 (where a save within touchAfter is
+ * Lua-free: MULTI, HSETEX … XX, HGET, EXEC), ioredis and node-redis, beside
+ * express-session + connect-redis on the same server: read+change, read-only,
+ * and a 90 % read-only / 10 % change mix (with the client-side cache).
+ */
+export const VALKEY_DEFS = [
+  { id: 'es-change', label: 'express-session + connect-redis, read+change', kind: 'es', change: true },
+  { id: 'ws-change-ta-ap', label: 'wasm-session, read+change, touchAfter 60, ioredis auto-pipelining (Lua-free save)', kind: 'ws', change: true, touchAfter: 60, autoPipelining: true, vs: 'es-change' },
+  { id: 'ws-change-ta-ap-lua', label: "wasm-session, read+change, touchAfter 60, ioredis auto-pipelining, saveWith 'lua'", kind: 'ws', change: true, touchAfter: 60, autoPipelining: true, saveWith: 'lua', vs: 'es-change' },
+  { id: 'ws-change-ta-nr', label: 'wasm-session, read+change, touchAfter 60, node-redis (Lua-free save)', kind: 'ws', change: true, touchAfter: 60, client: 'node-redis', vs: 'es-change' },
+  { id: 'es-read', label: 'express-session + connect-redis, read-only', kind: 'es', change: false },
+  { id: 'ws-read-ta-ap', label: 'wasm-session, read-only, touchAfter 60, ioredis auto-pipelining', kind: 'ws', change: false, touchAfter: 60, autoPipelining: true, vs: 'es-read' },
+  { id: 'ws-read-ta-nr', label: 'wasm-session, read-only, touchAfter 60, node-redis', kind: 'ws', change: false, touchAfter: 60, client: 'node-redis', vs: 'es-read' },
+  { id: 'es-mix', label: 'express-session + connect-redis, 90 % read-only / 10 % change', kind: 'es', mix: 0.1 },
+  { id: 'ws-mix-cache-ap', label: 'wasm-session, 90 % read-only / 10 % change, client-side cache, touchAfter 60, ioredis auto-pipelining', kind: 'ws', mix: 0.1, touchAfter: 60, autoPipelining: true, cache: true, vs: 'es-mix' },
+];
 
 /**
  * Bytes per session (MEMORY USAGE, which counts the key, the value and

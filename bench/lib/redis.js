@@ -44,9 +44,10 @@ export function diffStats(before, after) {
  * Starts redis-server (no persistence) on a free loopback port.
  * Returns null with a reason when redis-server is not installed.
  */
-export async function startRedis() {
-  // BENCH_REDIS_SERVER: an explicit redis-server binary (also how the "missing" path is tested).
-  const explicit = process.env.BENCH_REDIS_SERVER;
+export async function startRedis({ bin: given } = {}) {
+  // BENCH_REDIS_SERVER: an explicit redis-server binary (also how the "missing" path is tested);
+  // `bin`: another engine's server (valkey-server takes the same flags).
+  const explicit = given ?? process.env.BENCH_REDIS_SERVER;
   let bin = explicit ?? findBinary('redis-server');
   if (explicit) {
     try {
@@ -89,6 +90,9 @@ export async function startRedis() {
     }
     await new Promise((r) => setTimeout(r, 30));
   }
-  const version = (await command(port, ['INFO', 'server'], bulkDone)).match(/redis_version:(\S+)/)?.[1] ?? 'unknown';
+  const info = await command(port, ['INFO', 'server'], bulkDone);
+  // Valkey also reports redis_version (7.2.4, its compatibility level): its own version first.
+  const valkey = info.match(/valkey_version:(\S+)/)?.[1];
+  const version = valkey ? `valkey ${valkey}` : (info.match(/redis_version:(\S+)/)?.[1] ?? 'unknown');
   return { server: { port, version, pid: child.pid, stop }, reason: null };
 }
