@@ -4,7 +4,7 @@
  * As root (CI), both run as the `postgres` user, since initdb refuses root.
  * Missing binaries fail naming the Debian package `postgresql`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,16 @@ export interface PostgresServer {
   readonly dir: string;
   /** Connection settings for `pg` (user postgres, database postgres, trust auth on loopback). */
   readonly config: pg.PoolConfig;
+  /** The running postmaster's pid (null while stopped). */
+  readonly pid: number | null;
+  /**
+   * Stops the server: `immediate` (SIGQUIT, what `pg_ctl -m immediate` sends: a crash or a failover as
+   * the clients see it, connections cut) or `fast` (SIGINT: clients get 57P01 admin_shutdown). Resolves
+   * once the postmaster has exited.
+   */
+  stop(mode: 'immediate' | 'fast'): Promise<void>;
+  /** Starts it again on the same data directory and port; resolves once it answers. */
+  start(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -54,55 +64,81 @@ export async function startPostgres(): Promise<PostgresServer> {
     throw new Error(`initdb failed (${String(init.status)}): ${init.stderr || init.stdout}`);
   }
   const port = await freePort();
-  const child = spawn(
-    join(bin, 'postgres'),
-    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=40', '-c', 'shared_buffers=16MB'],
-    { ...ids, env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const untrack = killAtExit(child);
-  let output = '';
-  const keep = (c: Buffer): void => {
-    output = (output + c.toString('utf8')).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-    untrack();
-  });
   const config: pg.PoolConfig = { host: '127.0.0.1', port, user: 'postgres', database: 'postgres' };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited) throw new Error(`postgres exited early:\n${output}`);
-    const client = new pg.Client(config);
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      await client.end();
-      break;
-    } catch (err) {
-      await client.end().catch(() => {});
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`postgres on port ${port} not ready: ${String(err)}\n${output}`);
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+
+  const launch = async (): Promise<void> => {
+    const c = spawn(
+      join(bin, 'postgres'),
+      ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=40', '-c', 'shared_buffers=16MB'],
+      { ...ids, env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = c;
+    const untrack = killAtExit(c);
+    let output = '';
+    const keep = (chunk: Buffer): void => {
+      output = (output + chunk.toString('utf8')).slice(-4000);
+    };
+    c.stdout?.on('data', keep);
+    c.stderr?.on('data', keep);
+    let gone = false;
+    exited = new Promise<void>((resolve) =>
+      c.once('exit', () => {
+        gone = true;
+        untrack();
+        if (child === c) child = null;
+        resolve();
+      }),
+    );
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (gone) throw new Error(`postgres exited early:\n${output}`);
+      const client = new pg.Client(config);
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        await client.end();
+        return;
+      } catch (err) {
+        await client.end().catch(() => {});
+        if (Date.now() > deadline) {
+          c.kill('SIGKILL');
+          throw new Error(`postgres on port ${port} not ready: ${String(err)}\n${output}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
     }
+  };
+
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    const c = child;
+    if (c === null) return;
+    c.kill(signal);
+    const timer = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  try {
+    await launch();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
   return {
     port,
     dir,
     config,
+    get pid() {
+      return (child as ChildProcess | null)?.pid ?? null;
+    },
+    stop: (mode) => stop(mode === 'immediate' ? 'SIGQUIT' : 'SIGINT'),
+    start: launch,
     async dispose() {
-      if (!exited) {
-        const gone = new Promise<void>((r) => child.once('exit', () => r()));
-        // SIGINT: PostgreSQL's fast shutdown.
-        child.kill('SIGINT');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await gone;
-        clearTimeout(timer);
-      }
+      // SIGINT: PostgreSQL's fast shutdown.
+      await stop('SIGINT');
       rmSync(dir, { recursive: true, force: true });
     },
   };

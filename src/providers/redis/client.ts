@@ -304,6 +304,7 @@ interface NodeClient {
   on(event: string, fn: (...args: unknown[]) => void): unknown;
   once(event: string, fn: (...args: unknown[]) => void): unknown;
   multi?(routing?: string): unknown;
+  listenerCount?(event: string): number;
   options?: { RESP?: number };
   // cluster only
   masters?: unknown;
@@ -323,6 +324,10 @@ class NodeRedisLink implements RedisLink {
   constructor(client: NodeRedisLike) {
     this.#c = client as unknown as NodeClient;
     this.cluster = typeof this.#c.getSlotRandomNode === 'function' || this.#c.masters !== undefined;
+    // node-redis emits 'error' on every lost connection and failed reconnect: with no listener that
+    // ends the process (ioredis only logs). As for pg's Pool: a listener when the app has none; the
+    // provider reports the outage itself (ERR_STORE_UNAVAILABLE).
+    if (this.#c.listenerCount?.('error') === 0) this.#c.on('error', () => {});
   }
 
   send(key: string, args: readonly (string | number)[]): Promise<unknown> {

@@ -308,6 +308,8 @@ export class PostgresProvider extends SqlProviderBase implements Provider {
     const client = await this.#pool.connect().catch((err: unknown) => {
       throw mapPgError(err);
     });
+    // Held: the Pool does not listen to a checked-out client's errors (its queries then reject).
+    guard(client);
     try {
       await client.query('BEGIN');
       await client.query("SELECT pg_advisory_xact_lock(hashtext('wasm-session:schema'))");
@@ -526,9 +528,11 @@ export class PostgresProvider extends SqlProviderBase implements Provider {
           return;
         }
         op.client = c;
+        guard(c).op = op;
         c.query({ name: stmt.name, text: stmt.text, values } as QueryConfig, (qerr: Error | undefined, res: QueryResult) => {
           if (op.client === c) {
             op.client = null;
+            guard(c).op = null;
             // A statement error leaves the connection usable; a broken connection is closed.
             c.release(qerr !== undefined && sqlState(qerr) === undefined ? qerr : undefined);
           }
@@ -556,6 +560,39 @@ export class PostgresProvider extends SqlProviderBase implements Provider {
     }, tick);
     this.#ticker.unref();
   }
+}
+
+/** What a pooled connection is doing for this provider: the statement it runs, if any. */
+interface Guard {
+  op: PendingQuery | null;
+}
+const guards = new WeakMap<PoolClient, Guard>();
+
+/**
+ * An 'error' listener on every connection this provider takes from the Pool,
+ * once per connection. While a client is checked out the Pool does not listen
+ * to it (node-postgres: the holder must), and a connection that dies before
+ * its statement is sent (a PostgreSQL restart, an immediate stop, a failover:
+ * "Connection terminated unexpectedly") emits 'error' on the client, which
+ * with no listener ends the process. The statement it was running fails with
+ * ERR_STORE_UNAVAILABLE and the connection is closed, not returned.
+ */
+function guard(c: PoolClient): Guard {
+  let g = guards.get(c);
+  if (g === undefined) {
+    const made: Guard = { op: null };
+    g = made;
+    guards.set(c, made);
+    c.on('error', (err: Error) => {
+      const op = made.op;
+      made.op = null;
+      if (op === null || op.client !== c) return; // idle in the Pool: the Pool's own listener drops it
+      op.client = null;
+      c.release(err);
+      op.finish(err);
+    });
+  }
+  return g;
 }
 
 /** One statement in flight: settles once, by its answer or by its deadline. */
@@ -589,8 +626,10 @@ class PendingQuery {
     this.finish(new StoreUnavailableError(`session store did not answer ${this.what} within ${this.ms} ms`));
     if (this.client !== null) {
       // Closed, not returned: its statement may still be running or the server hung.
-      this.client.release(new Error('session store deadline passed'));
+      const c = this.client;
       this.client = null;
+      guards.get(c)!.op = null;
+      c.release(new Error('session store deadline passed'));
     }
   }
 }
