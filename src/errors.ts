@@ -112,8 +112,17 @@ export class DuplicateIdError extends SessionError<'ERR_DUPLICATE_ID'> {
   }
 }
 
-/** The session store could not be reached, or did not answer in time. */
+/**
+ * The session store could not be reached, or did not answer in time: answer
+ * 503. `status` and `statusCode` say so to the frameworks' error handlers
+ * (Express, Fastify, Koa read one or the other), so a restore or a save that
+ * hit an outage gets the same typed 503 everywhere.
+ */
 export class StoreUnavailableError extends SessionError<'ERR_STORE_UNAVAILABLE'> {
+  /** The HTTP status for this error (the frameworks' error handlers read it). */
+  readonly status = 503;
+  /** The same, under the name Fastify reads. */
+  readonly statusCode = 503;
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_STORE_UNAVAILABLE', message, options);
   }

@@ -87,14 +87,15 @@ async function finish(state: RequestState, end: AnyFn, args: unknown[]): Promise
 }
 
 /**
- * The save failed (its error event has been emitted): a bare 500 instead of
- * the app's response. A session destroyed meanwhile (another request's
- * logout) stays destroyed: the response goes out as written.
+ * The save failed (its error event has been emitted): a bare 503 (the store
+ * is unavailable: the same answer as a restore that hit the outage) or 500
+ * instead of the app's response. A session destroyed meanwhile (another
+ * request's logout) stays destroyed: the response goes out as written.
  */
 function endAfterFailedSave(state: RequestState, store: SessionStore | null, end: AnyFn, args: unknown[], err: unknown): void {
   if (errorCode(err) !== 'ERR_SESSION_NOT_FOUND' && state.res.headersSent !== true) {
     store?.kill();
-    failResponse(state, end, args);
+    failResponse(state, end, args, errorCode(err) === 'ERR_STORE_UNAVAILABLE');
     return;
   }
   end.apply(state.res, args);
@@ -103,9 +104,10 @@ function endAfterFailedSave(state: RequestState, store: SessionStore | null, end
 /**
  * A save failed before the headers went out: the app's response would claim
  * a change that did not happen (or hand out a cookie for a session that does
- * not exist), so it is replaced by a bare 500.
+ * not exist), so it is replaced by a bare 503 when the store was unavailable
+ * (retry later), else a bare 500.
  */
-function failResponse(state: RequestState, end: AnyFn, args: unknown[]): void {
+function failResponse(state: RequestState, end: AnyFn, args: unknown[], unavailable: boolean): void {
   const res = state.res;
   if (state.lines !== null) {
     for (const line of state.lines.values()) dropSetCookie(res, line);
@@ -118,14 +120,16 @@ function failResponse(state: RequestState, end: AnyFn, args: unknown[]): void {
     for (const h of ['content-type', 'content-encoding', 'content-range', 'etag', 'last-modified']) res.removeHeader(h);
     if (res.getHeader('transfer-encoding') !== undefined) res.removeHeader('transfer-encoding');
   }
-  res.statusCode = 500;
+  const body = unavailable ? UNAVAILABLE_BODY : FAIL_BODY;
+  res.statusCode = unavailable ? 503 : 500;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Length', FAIL_BODY.length); // ASCII: characters = bytes
+  res.setHeader('Content-Length', body.length); // ASCII: characters = bytes
   const callback = args.find((a) => typeof a === 'function');
-  end.call(res, FAIL_BODY, callback);
+  end.call(res, body, callback);
 }
 
 const FAIL_BODY = 'Internal Server Error\n';
+const UNAVAILABLE_BODY = 'Service Unavailable\n';
 
 function noop(): void {}

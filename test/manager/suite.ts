@@ -472,12 +472,13 @@ export function managerSuite(label: string, makeProvider: () => ManagerFixture |
         expect(e?.name === 'error' && e.e.sidHint).toBe(before.sid.slice(0, 4) + '…');
       });
 
-      it('a failed save answers 500, is reported, and leaves the stored data as it was', async () => {
+      it('a save the store could not take answers 503 (as a restore that hit the outage), is reported, and leaves the stored data as it was', async () => {
         const ctx = await setup();
         const c = await established(ctx);
         ctx.inst.fail.setValue = () => new StoreUnavailableError('write failed');
         const r = await c.get('/set?k=changed');
-        expect(r.status).toBe(500);
+        expect(r.status).toBe(503);
+        expect(r.body).toBe('Service Unavailable\n');
         expect(r.headers['cache-control']).toBe('no-store');
         const e = ctx.events.find((x) => x.name === 'error');
         expect(e?.name === 'error' && e.e.operation).toBe('save');
@@ -485,11 +486,11 @@ export function managerSuite(label: string, makeProvider: () => ManagerFixture |
         expect(state(await c.get('/state')).data).toEqual({ k: 'v' });
       });
 
-      it('a failed first save of a new session answers 500 without a session cookie', async () => {
+      it('a failed first save of a new session answers 503 without a session cookie', async () => {
         const ctx = await setup();
         ctx.inst.fail.new = () => new StoreUnavailableError('write failed');
         const r = await ctx.client().get('/app-cookies');
-        expect(r.status).toBe(500);
+        expect(r.status).toBe(503);
         expect(cookiesNamed(r, 'sid')).toEqual([]);
         expect(cookieNamed(r, 'theme')?.value).toBe('dark');
       });
@@ -527,8 +528,8 @@ export function managerSuite(label: string, makeProvider: () => ManagerFixture |
         try {
           inst.fail.new = () => new StoreUnavailableError('down');
           const c = new Client(server.url);
-          expect((await c.get('/set?k=v')).status).toBe(500);
-          expect((await c.get('/set?k=v')).status).toBe(500);
+          expect((await c.get('/set?k=v')).status).toBe(503);
+          expect((await c.get('/set?k=v')).status).toBe(503);
           await sleep(20);
           expect(warnings.filter((w) => (w as { code?: string }).code === 'WASM_SESSION_ERROR')).toHaveLength(1);
         } finally {
