@@ -34,10 +34,14 @@ summary=()
 for pair in "${pairs[@]}"; do
   client="${pair%%:*}" engine="${pair##*:}"
   echo "== redis matrix: client $client, engine $engine"
-  if WS_REDIS_CLIENT="$client" WS_REDIS_ENGINE="$engine" npx vitest run "${SUITES[@]}" >"$log/$client-$engine.txt" 2>&1; then r=ok; else r=FAILED; status=1; fi
-  counts="$(grep -E '^ +Tests ' "$log/$client-$engine.txt" | tail -1 | sed 's/^ *Tests *//')"
-  summary+=("$(printf '%-12s %-7s %-7s %s' "$client" "$engine" "$r" "$counts")")
-  if [ "$r" = FAILED ]; then grep -E '^ +(×|✗)|FAIL ' "$log/$client-$engine.txt" | head -40 || tail -40 "$log/$client-$engine.txt"; fi
+  # NO_COLOR: plain lines to read the counts from (CI's vitest colours them otherwise).
+  if NO_COLOR=1 FORCE_COLOR=0 WS_REDIS_CLIENT="$client" WS_REDIS_ENGINE="$engine" npx vitest run "${SUITES[@]}" >"$log/$client-$engine.txt" 2>&1; then r=ok; else r=FAILED; status=1; fi
+  counts="$(sed 's/\x1b\[[0-9;]*m//g' "$log/$client-$engine.txt" | grep -E '^ +Tests ' | tail -1 | sed 's/^ *Tests *//' || true)"
+  summary+=("$(printf '%-12s %-7s %-7s %s' "$client" "$engine" "$r" "${counts:-no test count (see below)}")")
+  if [ "$r" = FAILED ]; then
+    { sed 's/\x1b\[[0-9;]*m//g' "$log/$client-$engine.txt" | grep -E '^ +(×|✗)|FAIL ' | head -40; } || true
+    tail -60 "$log/$client-$engine.txt"
+  fi
 done
 echo "== redis matrix: client, engine, result, tests"
 printf '%s\n' "${summary[@]}"
