@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SUITES=(
   test/providers/redis.test.ts test/providers/redis-cache.test.ts test/providers/redis-cluster.test.ts
   test/providers/redis-faults.test.ts test/providers/redis-manager.test.ts test/providers/concurrency.test.ts
-  test/providers/session-e2e.test.ts test/providers/deep-records.test.ts
+  test/providers/session-e2e.test.ts test/providers/deep-records.test.ts test/providers/redis-durable.test.ts
   test/users/redis.test.ts test/users/redis-cluster.test.ts test/users/manage-redis.test.ts test/users/manage-redis-cluster.test.ts
   test/dbsc/redis.test.ts
 )

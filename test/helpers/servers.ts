@@ -197,6 +197,8 @@ const redisPing = (port: number) => async (): Promise<boolean> =>
 export interface RedisServerOptions {
   /** Keep data across restarts (AOF, fsync always). */
   persistent?: boolean;
+  /** A replica of the server on this port (`--replicaof`); `start()` resolves once it is in sync. */
+  replicaOf?: number;
 }
 
 /** Starts redis-server (or valkey-server: see `redisEngine`) on a free loopback port, in a temp dir. */
@@ -214,8 +216,14 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Serv
     '--protected-mode', 'no',
     '--daemonize', 'no',
     '--loglevel', 'warning',
+    ...(options.replicaOf === undefined ? [] : ['--replicaof', HOST, String(options.replicaOf)]),
   ];
-  const server = new ServerProcess(bin, port, dir, args, redisPing(port));
+  // A replica is ready once its link to the master is up (the initial sync done), not at its first PONG.
+  const ready =
+    options.replicaOf === undefined
+      ? redisPing(port)
+      : async (): Promise<boolean> => (await rawCommand(port, 'INFO replication\r\n', bulkDone, 500)).includes('master_link_status:up');
+  const server = new ServerProcess(bin, port, dir, args, ready);
   await server.start();
   return server;
 }

@@ -39,7 +39,7 @@ import { LRUCache } from 'lru-cache';
 import { InvalidConfigError, UnsupportedError } from '../../errors.js';
 import { Value } from '../../manager/value.js';
 import type { SessionMeta } from '../provider.js';
-import type { CacheConnection, RedisLink, Script } from './client.js';
+import { unconfirmed, type CacheConnection, type Durability, type RedisLink, type Script } from './client.js';
 
 export interface RedisCacheOptions {
   /** Bound on the cache in (approximate, in-heap) bytes: keys, field names and JSON, plus per-entry overhead. */
@@ -91,6 +91,8 @@ export interface RedisCacheHost {
   readonly saveFast: Script;
   /** The provider's create-if-absent script (ARGV[1] = ttl; answers 1 when created), sent wrapped the same way. */
   readonly create: Script;
+  /** The provider's `durable` option: each write over the data connection is followed by WAIT there. */
+  readonly durable: Durability | undefined;
 }
 
 interface Entry {
@@ -226,7 +228,16 @@ export class RedisSessionCache {
 
   /** The provider's save script over the data connection (NOLOOP: it does not invalidate the copy it updates). */
   save(key: string, args: (string | number)[]): Promise<unknown> {
-    return this.#data.script(this.#save, key, args);
+    return this.#write(this.#save, key, args);
+  }
+
+  /** A write script over the data connection; with `durable`, WAIT after it there. */
+  async #write(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown> {
+    const d = this.#host.durable;
+    if (d === undefined) return this.#data.script(s, key, args);
+    const [reply, acks] = await this.#data.confirmed(s, key, args, d.replicas, d.waitMs);
+    if (acks < d.replicas) throw unconfirmed(acks, d);
+    return reply;
   }
 
   /** A Lua-free save (MULTI … EXEC, ending with a read of the key) over the data connection, the same way. */
@@ -236,7 +247,7 @@ export class RedisSessionCache {
 
   /** The provider's common-save script (changed fields only), the same way. */
   saveFast(key: string, args: (string | number)[]): Promise<unknown> {
-    return this.#data.script(this.#saveFast, key, args);
+    return this.#write(this.#saveFast, key, args);
   }
 
   /**
@@ -251,7 +262,7 @@ export class RedisSessionCache {
     const fields = value.fieldMap();
     let created: unknown;
     try {
-      created = await this.#data.script(this.#create, key, args);
+      created = await this.#write(this.#create, key, args);
     } finally {
       this.#unpend(key, p);
     }

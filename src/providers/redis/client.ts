@@ -11,7 +11,7 @@
  * `Number()` / `String()`, which accept each shape.
  */
 import { createHash } from 'node:crypto';
-import { UnsupportedError } from '../../errors.js';
+import { StoreUnavailableError, UnsupportedError } from '../../errors.js';
 
 /** The part of an ioredis (5, 6) or iovalkey client, or their Cluster, that RedisProvider uses. */
 export interface IoRedisLike {
@@ -34,6 +34,9 @@ export interface Script {
   readonly lua: string;
 }
 
+/** A write: a script and its arguments, or a command (`args` start with its name). */
+export type Write = { readonly script: Script; readonly args: readonly (string | number)[] } | { readonly script?: undefined; readonly args: readonly (string | number)[] };
+
 /** One connection the client-side cache owns (a duplicate of the app's client). */
 export interface CacheConnection {
   /** Connected and usable now. */
@@ -43,6 +46,8 @@ export interface CacheConnection {
   send(args: readonly (string | number)[]): Promise<unknown>;
   prepare(scripts: readonly Script[]): void;
   script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown>;
+  /** A script, then WAIT on this connection, as `RedisLink.confirmed`. */
+  confirmed(s: Script, key: string, args: readonly (string | number)[], replicas: number, timeoutMs: number): Promise<[unknown, number]>;
   /** MULTI … EXEC, as `RedisLink.transaction`. */
   transaction(commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null>;
   ping(): Promise<unknown>;
@@ -69,6 +74,12 @@ export interface RedisLink {
   script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown>;
   /** A MULTI … EXEC of commands on one key's node, one round trip: the replies (an error reply in place for a failed command), or null when aborted. */
   transaction(key: string, commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null>;
+  /**
+   * A write (a script, or a command with `args`) on `key`'s node, then `WAIT replicas timeoutMs` on the
+   * same connection, sent back to back (one round trip): the write's reply and how many replicas
+   * acknowledged it.
+   */
+  confirmed(key: string, write: Write, replicas: number, timeoutMs: number): Promise<[unknown, number]>;
   /** A new connection for the cache, speaking RESP2 whatever the app's client speaks. */
   duplicate(name: string): CacheConnection;
   /** Calls `fn` once when the app's client ends for good (quit/disconnect). */
@@ -113,6 +124,79 @@ export function linkTo(client: RedisClient): RedisLink {
   );
 }
 
+/** The `durable` option: how many replicas must acknowledge each write, and how long WAIT may block. */
+export interface Durability {
+  readonly replicas: number;
+  readonly waitMs: number;
+}
+
+/** Fewer replicas than asked acknowledged a write within WAIT's time: the write may be lost in a failover. */
+export function unconfirmed(acks: number, d: Durability): StoreUnavailableError {
+  return new StoreUnavailableError(`session store: ${acks} of ${d.replicas} replicas acknowledged the write within ${d.waitMs} ms (durable)`);
+}
+
+/**
+ * The `durable` option over a link: every write that must not be undone
+ * (scripts but the TTL slides; DEL, HDEL, SET) is followed by WAIT on the
+ * connection that wrote it, in the same round trip; fewer acknowledgements
+ * than asked reject with ERR_STORE_UNAVAILABLE. Reads go as they are.
+ */
+export class DurableLink implements RedisLink {
+  readonly kind: RedisLink['kind'];
+  readonly cluster: boolean;
+  readonly keyPrefix: string;
+  readonly #inner: RedisLink;
+  readonly #d: Durability;
+  readonly #skip: ReadonlySet<string>;
+
+  /** `skip`: names of scripts that only slide a TTL (a lost slide is not a lost write). */
+  constructor(inner: RedisLink, d: Durability, skip: readonly Script[]) {
+    this.#inner = inner;
+    this.#d = d;
+    this.#skip = new Set(skip.map((s) => s.name));
+    this.kind = inner.kind;
+    this.cluster = inner.cluster;
+    this.keyPrefix = inner.keyPrefix;
+  }
+
+  async #confirm(key: string, write: Write): Promise<unknown> {
+    const [reply, acks] = await this.#inner.confirmed(key, write, this.#d.replicas, this.#d.waitMs);
+    if (acks < this.#d.replicas) throw unconfirmed(acks, this.#d);
+    return reply;
+  }
+
+  send(key: string, args: readonly (string | number)[]): Promise<unknown> {
+    return DURABLE_COMMANDS.has(String(args[0]).toUpperCase()) ? this.#confirm(key, { args }) : this.#inner.send(key, args);
+  }
+
+  prepare(scripts: readonly Script[]): void {
+    this.#inner.prepare(scripts);
+  }
+
+  script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown> {
+    return this.#skip.has(s.name) ? this.#inner.script(s, key, args) : this.#confirm(key, { script: s, args });
+  }
+
+  transaction(key: string, commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null> {
+    return this.#inner.transaction(key, commands);
+  }
+
+  confirmed(key: string, write: Write, replicas: number, timeoutMs: number): Promise<[unknown, number]> {
+    return this.#inner.confirmed(key, write, replicas, timeoutMs);
+  }
+
+  duplicate(name: string): CacheConnection {
+    return this.#inner.duplicate(name);
+  }
+
+  onEnd(fn: () => void): void {
+    this.#inner.onEnd(fn);
+  }
+}
+
+/** Commands the provider sends outside scripts that write what must not be undone. */
+const DURABLE_COMMANDS = new Set(['DEL', 'HDEL', 'SET']);
+
 // ---------------------------------------------------------------- ioredis, iovalkey
 
 type IoCall = (...args: (string | number)[]) => Promise<unknown>;
@@ -126,6 +210,7 @@ interface IoClient {
   duplicate(overrides?: Record<string, unknown>): IoClient;
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
   multi(commands: (string | number)[][]): { exec(): Promise<[Error | null, unknown][] | null> };
+  pipeline(): unknown;
   ping(): Promise<unknown>;
   subscribe(channel: string): Promise<unknown>;
   disconnect(reconnect?: boolean): void;
@@ -169,6 +254,28 @@ class IoRedisLink implements RedisLink {
     // ioredis Cluster sends a MULTI to the node of its commands' (one) slot; a standalone client
     // sends it as plain commands, which auto-pipelining batches with the tick's other commands.
     return this.cluster ? ioExec(this.#c, commands) : rawExec((args) => this.#c.call(String(args[0]), ...args.slice(1)), commands);
+  }
+
+  async confirmed(key: string, write: Write, replicas: number, timeoutMs: number): Promise<[unknown, number]> {
+    if (!this.cluster) {
+      // Issued in one synchronous run: written back to back on the one connection, replies in order.
+      const w = write.script ? this.script(write.script, key, write.args) : this.send(key, write.args);
+      const acks = this.#c.call('WAIT', replicas, timeoutMs);
+      const [reply, n] = await Promise.all([w, acks]);
+      return [reply, Number(n)];
+    }
+    // A Cluster pipeline goes to the node of its keyed commands' slot: the WAIT with it.
+    if (write.script) ioDefine(this.#c, [write.script]);
+    const p = this.#c.pipeline() as unknown as Record<string, (...a: (string | number)[]) => unknown> & { exec(): Promise<[Error | null, unknown][] | null> };
+    if (write.script) p[write.script.name]!(key, ...write.args);
+    else p.call!(...write.args);
+    p.call!('WAIT', replicas, timeoutMs);
+    const res = await p.exec();
+    if (res === null) throw new Error('pipeline aborted');
+    const [[werr, reply], [aerr, n]] = res as [[Error | null, unknown], [Error | null, unknown]];
+    if (werr) throw werr;
+    if (aerr) throw aerr;
+    return [reply, Number(n)];
   }
 
   duplicate(name: string): CacheConnection {
@@ -266,6 +373,13 @@ class IoCacheConnection implements CacheConnection {
     return ioExec(this.#c, commands);
   }
 
+  async confirmed(s: Script, key: string, args: readonly (string | number)[], replicas: number, timeoutMs: number): Promise<[unknown, number]> {
+    const w = this.script(s, key, args);
+    const acks = this.#c.call('WAIT', replicas, timeoutMs);
+    const [reply, n] = await Promise.all([w, acks]);
+    return [reply, Number(n)];
+  }
+
   ping(): Promise<unknown> {
     return this.#c.ping();
   }
@@ -354,6 +468,15 @@ class NodeRedisLink implements RedisLink {
     return nodeExec(multi);
   }
 
+  async confirmed(key: string, write: Write, replicas: number, timeoutMs: number): Promise<[unknown, number]> {
+    // Issued in one synchronous run: on a standalone client both go on its one connection, in order;
+    // a cluster routes both by `key` to the same master's connection.
+    const w = write.script ? this.script(write.script, key, write.args) : this.send(key, write.args);
+    const acks = this.send(key, ['WAIT', replicas, timeoutMs]);
+    const [reply, n] = await Promise.all([w, acks]);
+    return [reply, Number(n)];
+  }
+
   duplicate(name: string): CacheConnection {
     if (typeof this.#c.duplicate !== 'function') {
       throw new UnsupportedError('RedisProvider cache: this node-redis client cannot duplicate() its connection (a pool?); pass a createClient() client');
@@ -437,6 +560,13 @@ class NodeCacheConnection implements CacheConnection {
 
   script(s: Script, key: string, args: readonly (string | number)[]): Promise<unknown> {
     return evalScript(s, (a) => this.send(a), key, args);
+  }
+
+  async confirmed(s: Script, key: string, args: readonly (string | number)[], replicas: number, timeoutMs: number): Promise<[unknown, number]> {
+    const w = this.script(s, key, args);
+    const acks = this.send(['WAIT', replicas, timeoutMs]);
+    const [reply, n] = await Promise.all([w, acks]);
+    return [reply, Number(n)];
   }
 
   transaction(commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null> {

@@ -33,7 +33,7 @@ import { CLAIM_MARK, decodeEntry, decodeMeta, encodeEntry, encodeMeta, hintOf, i
 import type { IndexedSession, IndexOptions, MetaStorer, Provider, ProviderDefaults, RenewOptions, RestoreOptions, SessionMeta, Storer, UserIndex } from '../provider.js';
 import { ProviderStorer, type StorerBackend } from '../storer.js';
 import { RedisRecords } from './records.js';
-import { fieldsOf, linkTo, type RedisClient, type RedisLink, type Script } from './client.js';
+import { DurableLink, fieldsOf, linkTo, type Durability, type RedisClient, type RedisLink, type Script } from './client.js';
 import { valueFromFields } from '../record.js';
 
 export type { CachedRecord, RedisCacheOptions, RedisCacheStats, RedisSessionCache, SaveChanges, SaveStart } from './cache.js';
@@ -86,6 +86,17 @@ export interface RedisProviderOptions {
    * `'lua'`: always the script. See docs/providers.md "Valkey".
    */
   saveWith?: 'auto' | 'lua';
+  /**
+   * Durable writes, for a replicated Redis (Sentinel, Cluster with replicas):
+   * every write that must not be undone (a new session, a save, destroy,
+   * login, logout, revoke, a renewal's move, remember-me records) is followed
+   * by `WAIT replicas waitMs` on the connection that wrote it, in the same
+   * round trip; fewer acknowledgements reject with `ERR_STORE_UNAVAILABLE`
+   * (answer 503). A TTL slide is not waited for. `waitMs` defaults to the
+   * `timeout` less 250 ms (at least 10). Saves take the script on Valkey too.
+   * See docs/providers.md "Running on replicated Redis".
+   */
+  durable?: { replicas: number; waitMs?: number };
 }
 
 export type { IoRedisLike, NodeRedisLike, RedisClient } from './client.js';
@@ -331,6 +342,20 @@ function hasHsetexXX(info: string): boolean {
   return m !== null && (Number(m[1]) > 9 || (Number(m[1]) === 9 && Number(m[2]) >= 1));
 }
 
+/** The `durable` option, checked: replicas a whole number >= 1, waitMs below the timeout. */
+function checkDurable(d: RedisProviderOptions['durable'], timeout: number): Durability | undefined {
+  if (d === undefined) return undefined;
+  const replicas = d.replicas;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 1) {
+    throw new InvalidConfigError(`durable.replicas must be a whole number >= 1, got ${String(replicas)}`);
+  }
+  const waitMs = d.waitMs ?? (timeout > 0 ? Math.max(10, timeout - 250) : 1000);
+  if (typeof waitMs !== 'number' || !Number.isInteger(waitMs) || waitMs < 1 || (timeout > 0 && waitMs >= timeout)) {
+    throw new InvalidConfigError(`durable.waitMs must be a whole number of milliseconds >= 1 and below the timeout (${timeout} ms), got ${String(waitMs)}`);
+  }
+  return { replicas, waitMs };
+}
+
 export class RedisProvider implements Provider, StorerBackend {
   readonly #link: RedisLink;
   /** Lua-free saves (Valkey >= 9.1): undefined until asked, see #plainSaves. */
@@ -346,13 +371,15 @@ export class RedisProvider implements Provider, StorerBackend {
   #ttlFixed: boolean;
 
   constructor(client: RedisClient, options: RedisProviderOptions = {}) {
-    this.#link = linkTo(client);
+    const durable = checkDurable(options.durable, checkTimeout(options.timeout));
+    // A TTL slide (restore with touch) is not waited for: losing one shortens a session, it loses no write.
+    this.#link = durable === undefined ? linkTo(client) : new DurableLink(linkTo(client), durable, [S_RESTORE_TOUCH, S_TOUCH]);
     this.#link.prepare([S_NEW, S_SAVE, S_RESTORE_TOUCH, S_TOUCH, S_SAVE_FAST, S_INDEX_ADD, S_DESTROY, S_FREEZE, S_CLAIM]);
     const saveWith = options.saveWith ?? 'auto';
     if (saveWith !== 'auto' && saveWith !== 'lua') throw new InvalidConfigError(`saveWith must be 'auto' or 'lua', got ${String(saveWith)}`);
     // With an ioredis keyPrefix the client prefixes only the keys of commands it knows, and iovalkey does
     // not know HSETEX: the script then, whose key it always prefixes.
-    if (saveWith === 'lua' || this.#link.keyPrefix !== '') this.#hsetex = false;
+    if (saveWith === 'lua' || this.#link.keyPrefix !== '' || durable !== undefined) this.#hsetex = false;
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
     this.#timeout = checkTimeout(options.timeout);
     this.#ttlFixed = options.ttl !== undefined;
@@ -373,6 +400,7 @@ export class RedisProvider implements Provider, StorerBackend {
         save: S_SAVE,
         saveFast: S_SAVE_FAST,
         create: S_NEW,
+        durable: durable,
       });
     }
     this.users = {
