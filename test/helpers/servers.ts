@@ -291,21 +291,23 @@ export async function memcachedSet(port: number, key: string, data: string, ttl 
 
 export interface RedisCluster {
   nodes: ServerProcess[];
-  /** `host:port` of every master, for `new Cluster(...)`. */
+  /** `host:port` of every node (masters first), for `new Cluster(...)`. */
   startupNodes: { host: string; port: number }[];
   stop(): Promise<void>;
 }
 
 /**
- * Three masters (no replicas) on loopback, slots assigned by `redis-cli
- * --cluster create` (Debian's redis-cli for both engines).
+ * Three masters on loopback, slots assigned by `redis-cli --cluster create`
+ * (Debian's redis-cli for both engines); with `replicas`, a replica for each
+ * (six nodes), ready once every replica's link to its master is up (a replica
+ * that has not synced would be promoted empty).
  */
-export async function startRedisCluster(): Promise<RedisCluster> {
+export async function startRedisCluster(options: { replicas?: boolean } = {}): Promise<RedisCluster> {
   const bin = redisServerBinary();
   const cli = requireBinary('redis-cli');
   const nodes: ServerProcess[] = [];
   try {
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < (options.replicas ? 6 : 3); i++) {
       let port = await freePort(10000);
       while (nodes.some((n) => Math.abs(n.port - port) === 10000 || n.port === port)) port = await freePort(10000);
       const dir = tempDir('cluster');
@@ -328,7 +330,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     }
     const created = spawnSync(
       cli,
-      ['--cluster', 'create', ...nodes.map((n) => `${HOST}:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      ['--cluster', 'create', ...nodes.map((n) => `${HOST}:${n.port}`), '--cluster-replicas', options.replicas ? '1' : '0', '--cluster-yes'],
       { encoding: 'utf8', timeout: 30000 },
     );
     if (created.status !== 0) {
@@ -338,6 +340,12 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       await waitFor(`cluster_state:ok on port ${node.port}`, async () =>
         (await rawCommand(node.port, 'CLUSTER INFO\r\n', bulkDone, 1000)).includes('cluster_state:ok'),
       );
+    }
+    for (const node of nodes) {
+      await waitFor(`replica on port ${node.port} in sync`, async () => {
+        const info = await rawCommand(node.port, 'INFO replication\r\n', bulkDone, 1000);
+        return info.includes('role:master') || info.includes('master_link_status:up');
+      }, 30_000);
     }
   } catch (err) {
     await Promise.all(nodes.map((n) => n.dispose()));

@@ -7,14 +7,14 @@
  * serve again when it is back. Reads and TTL slides wait for nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { Session } from '../../src/session/session.js';
 import { Value } from '../../src/manager/value.js';
 import { RedisProvider } from '../../src/providers/redis/provider.js';
-import { makeRedisClient } from '../helpers/redis-clients.js';
-import { startRedis, type ServerProcess } from '../helpers/servers.js';
+import { makeClusterClient, makeRedisClient } from '../helpers/redis-clients.js';
+import { startRedis, startRedisCluster, type RedisCluster, type ServerProcess } from '../helpers/servers.js';
 import { SECRET, fakeRes } from '../users/suite.js';
-import { redisClient, sid, unavailable } from './fixtures.js';
+import { clusterClient, redisClient, sid, unavailable } from './fixtures.js';
 
 let master: ServerProcess;
 let replica: ServerProcess;
@@ -69,6 +69,12 @@ describe('RedisProvider durable: { replicas: 1 } on a master and its replica', (
     s.getValue().set('n', 2).set('m', 'x');
     await s.setValue(s.getValue());
     expect(await onReplica.hgetall(p.keyFor(id))).toMatchObject({ n: '2', m: '"x"' });
+    // A server that lost its scripts (a restart, a promoted replica): EVALSHA fails, and the WAIT must
+    // follow the EVAL that is then applied, not the failed EVALSHA.
+    await onMaster.script('FLUSH');
+    s.getValue().set('n', 3);
+    await s.setValue(s.getValue());
+    expect(await onReplica.hget(p.keyFor(id), 'n')).toBe('3');
     await p.destroy(id);
     expect(await onReplica.exists(p.keyFor(id))).toBe(0);
     // Through Session: login (a move and the index), logout, revoke.
@@ -138,8 +144,11 @@ describe('RedisProvider durable: { replicas: 1 } on a master and its replica', (
       expect(await onReplica.hget(p.keyFor(id), 'n')).toBe('1');
       const s = await p.restore(id, { touch: true });
       s.getValue().set('n', 2);
-      expect((await commandsDuring(() => s.setValue(s.getValue()))).wait).toBe(1);
+      await s.setValue(s.getValue()); // the cache's save script is loaded on its connection (a first EVALSHA fails: one more WAIT)
       expect(await onReplica.hget(p.keyFor(id), 'n')).toBe('2');
+      s.getValue().set('n', 3);
+      expect((await commandsDuring(() => s.setValue(s.getValue()))).wait).toBe(1);
+      expect(await onReplica.hget(p.keyFor(id), 'n')).toBe('3');
     } finally {
       p.cache?.close();
       own.disconnect();
@@ -150,5 +159,55 @@ describe('RedisProvider durable: { replicas: 1 } on a master and its replica', (
     for (const durable of [{ replicas: 0 }, { replicas: 1.5 }, { replicas: 1, waitMs: 0 }, { replicas: 1, waitMs: 5000 }]) {
       expect(() => new RedisProvider(client, { timeout: 2000, durable })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
     }
+  });
+});
+
+describe('RedisProvider durable on a Redis Cluster with a replica per master', () => {
+  let cluster: RedisCluster;
+  let cc: Cluster;
+  let admin: Cluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ replicas: true });
+    cc = clusterClient(cluster);
+    admin = makeClusterClient(cluster.startupNodes, { redisOptions: { maxRetriesPerRequest: 1 } }, 'ioredis');
+    admin.on('error', () => {});
+    await cc.ping();
+    await admin.ping();
+  }, 90_000);
+  afterAll(async () => {
+    cc?.disconnect();
+    admin?.disconnect();
+    await cluster?.stop();
+  });
+
+  it("the WAIT goes to the key's own master: its replica frozen, writes of keys there answer 503 while keys on other masters are confirmed", async () => {
+    const timeout = 1000;
+    const p = new RedisProvider(cc, { ttl: 600, prefix: 'dc:', timeout, durable: { replicas: 1 } });
+    // CLUSTER NODES: "<id> <host:port@bus> <flags> <master id or -> … <slot ranges>".
+    const lines = String(await admin.cluster('NODES')).trim().split('\n').map((l) => l.split(' '));
+    const portOf = (f: string[]): number => Number(f[1]!.split('@')[0]!.split(':')[1]);
+    const masters = lines.filter((f) => f[2]!.includes('master'));
+    const slotsOf = (f: string[]): [number, number][] => f.slice(8).filter((r) => /^\d/.test(r)).map((r) => (r.includes('-') ? (r.split('-').map(Number) as [number, number]) : [Number(r), Number(r)]));
+    const masterOf = async (key: string): Promise<string[]> => {
+      const slot = Number(await admin.cluster('KEYSLOT', key));
+      return masters.find((m) => slotsOf(m).some(([lo, hi]) => slot >= lo && slot <= hi))!;
+    };
+    // Two session IDs whose keys live on different masters.
+    const a = sid();
+    const ma = await masterOf(p.keyFor(a));
+    let b = sid();
+    while ((await masterOf(p.keyFor(b)))[0] === ma[0]) b = sid();
+    const replicaOfA = lines.find((f) => f[3] === ma[0])!;
+    const frozen = cluster.nodes.find((n) => n.port === portOf(replicaOfA))!;
+    await frozen.freeze();
+    try {
+      await unavailable(() => p.new(a, new Value({ n: 1 })), timeout + 3000);
+      await p.new(b, new Value({ n: 1 })); // its master's replica is up: confirmed
+    } finally {
+      frozen.signal('SIGCONT');
+    }
+    await p.destroy(a); // the unconfirmed create may be on the master: gone now, confirmed
+    await p.new(a, new Value({ n: 2 }));
+    expect((await p.restore(a)).getValue().get('n')).toBe(2);
   });
 });

@@ -194,6 +194,29 @@ export class DurableLink implements RedisLink {
   }
 }
 
+/** A promise's value, or its error as a value (the pair's two replies are looked at together). */
+const settle = (p: Promise<unknown>): Promise<unknown> => p.catch((err: unknown) => err);
+
+/**
+ * A write and WAIT sent back to back by `pair` (which answers both replies,
+ * errors as values). A script goes by EVALSHA; on NOSCRIPT (a restarted or
+ * promoted server, another Cluster node) the pair is sent again with EVAL, so
+ * the WAIT always follows the write that was applied, never a failed EVALSHA.
+ */
+async function confirm(write: Write, key: string, pair: (w: readonly (string | number)[]) => Promise<unknown[]>): Promise<[unknown, number]> {
+  let reply: unknown;
+  let acks: unknown;
+  if (write.script) {
+    [reply, acks] = await pair(['EVALSHA', sha1(write.script.lua), 1, key, ...write.args]);
+    if (isNoScript(reply)) [reply, acks] = await pair(['EVAL', write.script.lua, 1, key, ...write.args]);
+  } else {
+    [reply, acks] = await pair(write.args);
+  }
+  if (reply instanceof Error) throw reply;
+  if (acks instanceof Error) throw acks;
+  return [reply, Number(acks)];
+}
+
 /** Commands the provider sends outside scripts that write what must not be undone. */
 const DURABLE_COMMANDS = new Set(['DEL', 'HDEL', 'SET']);
 
@@ -256,26 +279,23 @@ class IoRedisLink implements RedisLink {
     return this.cluster ? ioExec(this.#c, commands) : rawExec((args) => this.#c.call(String(args[0]), ...args.slice(1)), commands);
   }
 
-  async confirmed(key: string, write: Write, replicas: number, timeoutMs: number): Promise<[unknown, number]> {
+  confirmed(key: string, write: Write, replicas: number, timeoutMs: number): Promise<[unknown, number]> {
+    const wait = ['WAIT', replicas, timeoutMs];
     if (!this.cluster) {
       // Issued in one synchronous run: written back to back on the one connection, replies in order.
-      const w = write.script ? this.script(write.script, key, write.args) : this.send(key, write.args);
-      const acks = this.#c.call('WAIT', replicas, timeoutMs);
-      const [reply, n] = await Promise.all([w, acks]);
-      return [reply, Number(n)];
+      return confirm(write, key, (w) => Promise.all([settle(this.#c.call(String(w[0]), ...w.slice(1))), settle(this.#c.call('WAIT', replicas, timeoutMs))]));
     }
     // A Cluster pipeline goes to the node of its keyed commands' slot: the WAIT with it.
-    if (write.script) ioDefine(this.#c, [write.script]);
-    const p = this.#c.pipeline() as unknown as Record<string, (...a: (string | number)[]) => unknown> & { exec(): Promise<[Error | null, unknown][] | null> };
-    if (write.script) p[write.script.name]!(key, ...write.args);
-    else p.call!(...write.args);
-    p.call!('WAIT', replicas, timeoutMs);
-    const res = await p.exec();
-    if (res === null) throw new Error('pipeline aborted');
-    const [[werr, reply], [aerr, n]] = res as [[Error | null, unknown], [Error | null, unknown]];
-    if (werr) throw werr;
-    if (aerr) throw aerr;
-    return [reply, Number(n)];
+    return confirm(write, key, async (w) => {
+      // By each command's own method (evalsha, eval, del, hdel, set): the pipeline finds the key's slot
+      // from it (iovalkey does not from `call`, and would send the pipeline to another node).
+      const p = this.#c.pipeline() as Record<string, (...a: (string | number)[]) => unknown> & { exec(): Promise<[Error | null, unknown][] | null> };
+      p[String(w[0]).toLowerCase()]!(...w.slice(1));
+      p.call!(...wait);
+      const res = await p.exec();
+      if (res === null) throw new Error('pipeline aborted');
+      return res.map(([err, reply]) => err ?? reply) as [unknown, unknown];
+    });
   }
 
   duplicate(name: string): CacheConnection {
@@ -373,11 +393,8 @@ class IoCacheConnection implements CacheConnection {
     return ioExec(this.#c, commands);
   }
 
-  async confirmed(s: Script, key: string, args: readonly (string | number)[], replicas: number, timeoutMs: number): Promise<[unknown, number]> {
-    const w = this.script(s, key, args);
-    const acks = this.#c.call('WAIT', replicas, timeoutMs);
-    const [reply, n] = await Promise.all([w, acks]);
-    return [reply, Number(n)];
+  confirmed(s: Script, key: string, args: readonly (string | number)[], replicas: number, timeoutMs: number): Promise<[unknown, number]> {
+    return confirm({ script: s, args }, key, (w) => Promise.all([settle(this.#c.call(String(w[0]), ...w.slice(1))), settle(this.#c.call('WAIT', replicas, timeoutMs))]));
   }
 
   ping(): Promise<unknown> {
@@ -468,13 +485,27 @@ class NodeRedisLink implements RedisLink {
     return nodeExec(multi);
   }
 
-  async confirmed(key: string, write: Write, replicas: number, timeoutMs: number): Promise<[unknown, number]> {
-    // Issued in one synchronous run: on a standalone client both go on its one connection, in order;
-    // a cluster routes both by `key` to the same master's connection.
-    const w = write.script ? this.script(write.script, key, write.args) : this.send(key, write.args);
-    const acks = this.send(key, ['WAIT', replicas, timeoutMs]);
-    const [reply, n] = await Promise.all([w, acks]);
-    return [reply, Number(n)];
+  confirmed(key: string, write: Write, replicas: number, timeoutMs: number): Promise<[unknown, number]> {
+    const wait = ['WAIT', String(replicas), String(timeoutMs)];
+    if (!this.cluster) {
+      // Issued in one synchronous run: both on the client's one connection, in order.
+      return confirm(write, key, (w) => Promise.all([settle(this.send(key, w)), settle(this.#c.sendCommand(wait, MAPS))]));
+    }
+    // Not sendCommand: node-redis 6 routes WAIT by its command tips to every shard (and answers the
+    // least count). A pipeline bound to `key`'s node carries the write and the WAIT together.
+    return confirm(write, key, async (w) => {
+      const m = this.#c.multi?.(key) as (NodeMulti & { execAsPipeline(): Promise<unknown[]> }) | undefined;
+      if (m === undefined) throw new UnsupportedError('RedisProvider durable: this node-redis cluster has no multi()');
+      m.addCommand(key, false, w.map(String));
+      m.addCommand(key, false, wait);
+      try {
+        return (await m.execAsPipeline()) as [unknown, unknown];
+      } catch (err) {
+        // A failed command rejects the pipeline: with every reply (MultiErrorReply), or with the error itself.
+        const replies = (err as { replies?: unknown[] }).replies;
+        return Array.isArray(replies) ? (replies as [unknown, unknown]) : [err, undefined];
+      }
+    });
   }
 
   duplicate(name: string): CacheConnection {
@@ -562,11 +593,8 @@ class NodeCacheConnection implements CacheConnection {
     return evalScript(s, (a) => this.send(a), key, args);
   }
 
-  async confirmed(s: Script, key: string, args: readonly (string | number)[], replicas: number, timeoutMs: number): Promise<[unknown, number]> {
-    const w = this.script(s, key, args);
-    const acks = this.send(['WAIT', replicas, timeoutMs]);
-    const [reply, n] = await Promise.all([w, acks]);
-    return [reply, Number(n)];
+  confirmed(s: Script, key: string, args: readonly (string | number)[], replicas: number, timeoutMs: number): Promise<[unknown, number]> {
+    return confirm({ script: s, args }, key, (w) => Promise.all([settle(this.send(w)), settle(this.send(['WAIT', replicas, timeoutMs]))]));
   }
 
   transaction(commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null> {
