@@ -217,6 +217,23 @@ async function confirm(write: Write, key: string, pair: (w: readonly (string | n
   return [reply, Number(acks)];
 }
 
+/**
+ * The WAIT of a pair counts only if it ran on the connection the write ran
+ * on: WAIT answers for its own connection's writes, and a client that resends
+ * what was unanswered when a connection dropped (ioredis, after a failover)
+ * may send the WAIT alone on a new connection, where it confirms nothing yet
+ * answers every replica. So a pair goes as CLIENT ID, the write, WAIT,
+ * CLIENT ID: two different IDs count as no acknowledgement.
+ */
+function sameConnection(pairOf: (cmds: readonly (readonly (string | number)[])[]) => Promise<unknown[]>, replicas: number, timeoutMs: number) {
+  return async (w: readonly (string | number)[]): Promise<unknown[]> => {
+    const [id1, reply, acks, id2] = await pairOf([['CLIENT', 'ID'], w, ['WAIT', replicas, timeoutMs], ['CLIENT', 'ID']]);
+    if (reply instanceof Error) return [reply, acks];
+    const same = !(id1 instanceof Error) && !(id2 instanceof Error) && String(id1) === String(id2);
+    return [reply, same ? acks : 0];
+  };
+}
+
 /** Commands the provider sends outside scripts that write what must not be undone. */
 const DURABLE_COMMANDS = new Set(['DEL', 'HDEL', 'SET']);
 
@@ -280,22 +297,24 @@ class IoRedisLink implements RedisLink {
   }
 
   confirmed(key: string, write: Write, replicas: number, timeoutMs: number): Promise<[unknown, number]> {
-    const wait = ['WAIT', replicas, timeoutMs];
     if (!this.cluster) {
       // Issued in one synchronous run: written back to back on the one connection, replies in order.
-      return confirm(write, key, (w) => Promise.all([settle(this.#c.call(String(w[0]), ...w.slice(1))), settle(this.#c.call('WAIT', replicas, timeoutMs))]));
+      return confirm(write, key, sameConnection((cmds) => Promise.all(cmds.map((c) => settle(this.#c.call(String(c[0]), ...c.slice(1))))), replicas, timeoutMs));
     }
     // A Cluster pipeline goes to the node of its keyed commands' slot: the WAIT with it.
-    return confirm(write, key, async (w) => {
-      // By each command's own method (evalsha, eval, del, hdel, set): the pipeline finds the key's slot
-      // from it (iovalkey does not from `call`, and would send the pipeline to another node).
-      const p = this.#c.pipeline() as Record<string, (...a: (string | number)[]) => unknown> & { exec(): Promise<[Error | null, unknown][] | null> };
-      p[String(w[0]).toLowerCase()]!(...w.slice(1));
-      p.call!(...wait);
-      const res = await p.exec();
-      if (res === null) throw new Error('pipeline aborted');
-      return res.map(([err, reply]) => err ?? reply) as [unknown, unknown];
-    });
+    return confirm(
+      write,
+      key,
+      sameConnection(async (cmds) => {
+        // By each command's own method (evalsha, eval, del, hdel, set, client, wait): the pipeline finds the
+        // key's slot from it (iovalkey does not from `call`, and would send the pipeline to another node).
+        const p = this.#c.pipeline() as Record<string, (...a: (string | number)[]) => unknown> & { exec(): Promise<[Error | null, unknown][] | null> };
+        for (const c of cmds) p[String(c[0]).toLowerCase()]!(...c.slice(1));
+        const res = await p.exec();
+        if (res === null) throw new Error('pipeline aborted');
+        return res.map(([err, reply]) => err ?? reply);
+      }, replicas, timeoutMs),
+    );
   }
 
   duplicate(name: string): CacheConnection {
@@ -394,7 +413,7 @@ class IoCacheConnection implements CacheConnection {
   }
 
   confirmed(s: Script, key: string, args: readonly (string | number)[], replicas: number, timeoutMs: number): Promise<[unknown, number]> {
-    return confirm({ script: s, args }, key, (w) => Promise.all([settle(this.#c.call(String(w[0]), ...w.slice(1))), settle(this.#c.call('WAIT', replicas, timeoutMs))]));
+    return confirm({ script: s, args }, key, sameConnection((cmds) => Promise.all(cmds.map((c) => settle(this.#c.call(String(c[0]), ...c.slice(1))))), replicas, timeoutMs));
   }
 
   ping(): Promise<unknown> {
@@ -486,26 +505,28 @@ class NodeRedisLink implements RedisLink {
   }
 
   confirmed(key: string, write: Write, replicas: number, timeoutMs: number): Promise<[unknown, number]> {
-    const wait = ['WAIT', String(replicas), String(timeoutMs)];
     if (!this.cluster) {
-      // Issued in one synchronous run: both on the client's one connection, in order.
-      return confirm(write, key, (w) => Promise.all([settle(this.send(key, w)), settle(this.#c.sendCommand(wait, MAPS))]));
+      // Issued in one synchronous run: all on the client's one connection, in order.
+      return confirm(write, key, sameConnection((cmds) => Promise.all(cmds.map((c) => settle(this.#c.sendCommand(c.map(String), MAPS)))), replicas, timeoutMs));
     }
     // Not sendCommand: node-redis 6 routes WAIT by its command tips to every shard (and answers the
     // least count). A pipeline bound to `key`'s node carries the write and the WAIT together.
-    return confirm(write, key, async (w) => {
-      const m = this.#c.multi?.(key) as (NodeMulti & { execAsPipeline(): Promise<unknown[]> }) | undefined;
-      if (m === undefined) throw new UnsupportedError('RedisProvider durable: this node-redis cluster has no multi()');
-      m.addCommand(key, false, w.map(String));
-      m.addCommand(key, false, wait);
-      try {
-        return (await m.execAsPipeline()) as [unknown, unknown];
-      } catch (err) {
-        // A failed command rejects the pipeline: with every reply (MultiErrorReply), or with the error itself.
-        const replies = (err as { replies?: unknown[] }).replies;
-        return Array.isArray(replies) ? (replies as [unknown, unknown]) : [err, undefined];
-      }
-    });
+    return confirm(
+      write,
+      key,
+      sameConnection(async (cmds) => {
+        const m = this.#c.multi?.(key) as (NodeMulti & { execAsPipeline(): Promise<unknown[]> }) | undefined;
+        if (m === undefined) throw new UnsupportedError('RedisProvider durable: this node-redis cluster has no multi()');
+        for (const c of cmds) m.addCommand(key, false, c.map(String));
+        try {
+          return await m.execAsPipeline();
+        } catch (err) {
+          // A failed command rejects the pipeline: with every reply (MultiErrorReply), or with the error itself.
+          const replies = (err as { replies?: unknown[] }).replies;
+          return Array.isArray(replies) ? replies : [err, err, undefined, err];
+        }
+      }, replicas, timeoutMs),
+    );
   }
 
   duplicate(name: string): CacheConnection {
@@ -594,7 +615,7 @@ class NodeCacheConnection implements CacheConnection {
   }
 
   confirmed(s: Script, key: string, args: readonly (string | number)[], replicas: number, timeoutMs: number): Promise<[unknown, number]> {
-    return confirm({ script: s, args }, key, (w) => Promise.all([settle(this.send(w)), settle(this.send(['WAIT', replicas, timeoutMs]))]));
+    return confirm({ script: s, args }, key, sameConnection((cmds) => Promise.all(cmds.map((c) => settle(this.send(c)))), replicas, timeoutMs));
   }
 
   transaction(commands: readonly (readonly (string | number)[])[]): Promise<unknown[] | null> {
