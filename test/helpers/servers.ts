@@ -11,9 +11,10 @@
  * created by Debian's redis-cli (`--cluster create`) for both.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { HOST, bulkDone, findBinary, freePort, rawCommand } from './loopback.js';
 
 const live = new Set<ChildProcess>();
@@ -358,4 +359,108 @@ export async function startRedisCluster(options: { replicas?: boolean } = {}): P
       await Promise.all(nodes.map((n) => n.dispose()));
     },
   };
+}
+
+export interface SentinelLab {
+  /** The servers, by the port each was started on (roles change with failovers). */
+  readonly servers: ServerProcess[];
+  readonly sentinels: ServerProcess[];
+  /** For `new Redis({ sentinels, name })`. */
+  readonly sentinelAddrs: { host: string; port: number }[];
+  readonly name: string;
+  /** The master's port as the sentinels see it now. */
+  master(): Promise<number>;
+  /** Waits until the sentinels agree on a master that answers as one and every other server is its replica in sync. */
+  settled(timeoutMs?: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A master, a replica and three sentinels on loopback (Debian's redis-server,
+ * `--sentinel`): `down-after-milliseconds` 1500, `failover-timeout` 5000.
+ * Each sentinel writes its own config file (it rewrites it).
+ */
+export async function startSentinelLab(): Promise<SentinelLab> {
+  const bin = requireBinary('redis-server');
+  const name = 'wsmaster';
+  const servers: ServerProcess[] = [];
+  const sentinels: ServerProcess[] = [];
+  const info = async (port: number, section: string): Promise<string> => rawCommand(port, `INFO ${section}\r\n`, bulkDone, 1000);
+  try {
+    const master = await startRedis();
+    servers.push(master);
+    servers.push(await startRedis({ replicaOf: master.port }));
+    for (let i = 0; i < 3; i++) {
+      const port = await freePort();
+      const dir = tempDir('sentinel');
+      const conf = join(dir, 'sentinel.conf');
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          `bind ${HOST}`,
+          `dir ${dir}`,
+          `sentinel monitor ${name} ${HOST} ${master.port} 2`,
+          `sentinel down-after-milliseconds ${name} 1500`,
+          `sentinel failover-timeout ${name} 5000`,
+          '',
+        ].join('\n'),
+      );
+      const s = new ServerProcess(bin, port, dir, () => [conf, '--sentinel', '--loglevel', 'warning'], redisPing(port));
+      sentinels.push(s);
+      await s.start();
+    }
+  } catch (err) {
+    await Promise.all([...servers, ...sentinels].map((n) => n.dispose()));
+    throw err;
+  }
+  const ask = async (port: number, ...args: string[]): Promise<unknown> => {
+    const c = new Redis({ host: HOST, port, lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 1000, retryStrategy: () => null });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      return await c.call(args[0]!, ...args.slice(1));
+    } finally {
+      c.disconnect();
+    }
+  };
+  const sentinelMaster = async (port: number): Promise<number> => {
+    const a = (await ask(port, 'SENTINEL', 'get-master-addr-by-name', name).catch(() => null)) as string[] | null;
+    return a ? Number(a[1]) : -1;
+  };
+  const lab: SentinelLab = {
+    servers,
+    sentinels,
+    sentinelAddrs: sentinels.map((s) => ({ host: HOST, port: s.port })),
+    name,
+    master: () => sentinelMaster(sentinels[0]!.port),
+    settled: async (timeoutMs = 30_000) => {
+      let port = -1;
+      await waitFor('the sentinel lab settled', async () => {
+        const seen = await Promise.all(sentinels.filter((s) => s.running).map((s) => sentinelMaster(s.port)));
+        port = seen[0] ?? -1;
+        if (port <= 0 || seen.some((p) => p !== port)) return false;
+        if (!(await info(port, 'replication')).includes('role:master')) return false;
+        for (const s of servers) {
+          if (s.port === port || !s.running) continue;
+          if (!(await info(s.port, 'replication')).includes('master_link_status:up')) return false;
+        }
+        return true;
+      }, timeoutMs);
+      return port;
+    },
+    stop: async () => {
+      await Promise.all([...servers, ...sentinels].map((n) => n.dispose()));
+    },
+  };
+  // The sentinels must know the replica and each other before a failover can happen.
+  await waitFor('sentinels see the replica and each other', async () => {
+    for (const s of sentinels) {
+      const flat = (await ask(s.port, 'SENTINEL', 'master', name)) as string[];
+      const field = (k: string): string | undefined => flat[flat.indexOf(k) + 1];
+      if (field('num-slaves') !== '1' || field('num-other-sentinels') !== '2') return false;
+    }
+    return true;
+  }, 30_000);
+  return lab;
 }
