@@ -3,8 +3,9 @@
  * sentinels on loopback; ioredis with the settings docs/providers.md gives).
  * A workload of sessions, each owned by one worker so its counter only goes
  * up, keeps a ledger of what was acknowledged while a fault happens: a
- * coordinated `SENTINEL FAILOVER`, and `kill -9` of the master (restarted
- * after, as a replica). After healing every session is read back.
+ * coordinated `SENTINEL FAILOVER`, SIGSTOP of the master past the failure
+ * detection then SIGCONT (the old master comes back and is demoted), and
+ * `kill -9` of the master (restarted after, as a replica). After healing every session is read back.
  * Durable mode (`durable: { replicas: 1 }`): no acknowledged write lost, no
  * destroy undone, no counter gone back, every failure a typed
  * ERR_STORE_UNAVAILABLE. Default mode: the same run, its losses counted and
@@ -157,6 +158,15 @@ const faults: Record<string, () => Promise<void>> = {
     } finally {
       r.disconnect();
     }
+  },
+  'SIGSTOP of the master past down-after, then SIGCONT (it comes back, is demoted)': async () => {
+    const port = await lab.master();
+    const master = lab.servers.find((s) => s.port === port)!;
+    await master.freeze();
+    // Past down-after-milliseconds (1500) and the election: the sentinels promote the replica.
+    const deadline = Date.now() + 20_000;
+    while ((await lab.master()) === port && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    master.signal('SIGCONT');
   },
   'kill -9 of the master (restarted after, as a replica)': async () => {
     const port = await lab.master();
