@@ -23,6 +23,7 @@ import { startMemcached } from './lib/memcached.js';
 import { runCirculating, runTokenCache } from './lib/circulating.js';
 import { VALKEY_DEFS, memoryPerSession, runRedisCost } from './lib/redis-cost.js';
 import { runInvalidationLatency } from './lib/invalidation.js';
+import { runDurableCost } from './lib/redis-durable.js';
 import { runCommandCost } from './lib/redis-commands.js';
 import { cryptoRatios, markdown, targets } from './lib/report.js';
 import { barChart, logBarChart } from './lib/svg.js';
@@ -157,6 +158,15 @@ if (only.includes('cost')) {
       cost.memoryListpack256 = await memoryPerSession({ port, count: quick ? 20 : 200, log });
       // Issue 25: the client-side cache's staleness bound (B's write to A's drop).
       cost.invalidation = await runInvalidationLatency({ port, samples: quick ? 200 : 2000, log });
+      // Issue 39: what durable: { replicas: 1 } costs, on this server with a replica of its own.
+      const replica = await startRedis({ replicaOf: port });
+      if (replica.server) {
+        try {
+          cost.durable = await runDurableCost({ port, rounds: quick ? 1 : 5, requests: quick ? 1000 : 4000, population: quick ? 100 : 500, log });
+        } finally {
+          replica.server.stop();
+        }
+      } else result.notes.push(`durable rows not run: ${replica.reason}`);
     } finally {
       started.server.stop();
     }

@@ -44,7 +44,7 @@ export function diffStats(before, after) {
  * Starts redis-server (no persistence) on a free loopback port.
  * Returns null with a reason when redis-server is not installed.
  */
-export async function startRedis({ bin: given } = {}) {
+export async function startRedis({ bin: given, replicaOf } = {}) {
   // BENCH_REDIS_SERVER: an explicit redis-server binary (also how the "missing" path is tested);
   // `bin`: another engine's server (valkey-server takes the same flags).
   const explicit = given ?? process.env.BENCH_REDIS_SERVER;
@@ -62,7 +62,8 @@ export async function startRedis({ bin: given } = {}) {
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'wasm-session-bench-redis-'));
-  const child = spawn(bin, ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning'], {
+  const replica = replicaOf === undefined ? [] : ['--replicaof', HOST, String(replicaOf)];
+  const child = spawn(bin, ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning', ...replica], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -80,7 +81,8 @@ export async function startRedis({ bin: given } = {}) {
     if (exited) return { server: null, reason: `redis-server exited at start: ${output.trim().slice(-500)}` };
     try {
       const a = await command(port, ['PING'], (x) => x.includes('\r\n'), 500);
-      if (a.startsWith('+PONG')) break;
+      // A replica: ready once its link to the master is up (the initial sync done).
+      if (a.startsWith('+PONG') && (replicaOf === undefined || (await command(port, ['INFO', 'replication'], bulkDone, 500)).includes('master_link_status:up'))) break;
     } catch {
       // not yet
     }

@@ -178,6 +178,11 @@ function costTargets(cost) {
     const limit = r.id.startsWith('ws-read') ? 0.5 : r.id.startsWith('ws-mix') ? 0.3 : 1.1;
     t.push({ target: `Valkey ${cost.valkey.version}: Redis CPU per request, ${r.label} ≤ ${limit.toFixed(1)}× express-session + connect-redis (in process)`, measured: `${x(r.cpuRatio)} (${r.redisCpuUsPerRequest} vs ${cost.valkey.rows.find((b) => b.id === r.vs).redisCpuUsPerRequest} µs)`, met: r.cpuRatio <= limit });
   }
+  const du = cost.durable;
+  if (du) {
+    const [base, dur] = du.rows;
+    t.push({ target: 'Redis durable: { replicas: 1 }, returning read+change: req/s and latency beside the default (reported; in process, a master and its replica on loopback)', measured: `${x(dur.rpsRatio)} the req/s (${dur.rps} vs ${base.rps}); p50 ${dur.p50Ms} vs ${base.p50Ms} ms, p99 ${dur.p99Ms} vs ${base.p99Ms} ms`, met: null });
+  }
   const inv = cost.invalidation;
   if (inv) {
     t.push({ target: 'Redis client-side cache: invalidation latency, another server\'s save sent → this server\'s copy dropped (reported: the staleness bound)', measured: `p50 ${ms(inv.fromSendMs.p50)} ms, p99 ${ms(inv.fromSendMs.p99)} ms (${inv.samples} writes)`, met: null });
