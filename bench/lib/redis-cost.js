@@ -20,7 +20,7 @@ import { bulkDone } from '../../test/helpers/loopback.js';
 import { FakeRes } from './fake-res.js';
 
 const SECRET = 'benchmark secret, at least 32 characters long';
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** INFO commandstats: { cmd: { calls, usec } } (INFO itself left out). */
 async function stats(port) {
@@ -45,7 +45,7 @@ function delta(a, b) {
 
 
 /** wasm-session: one request through the manager (start, read `n`, maybe change it, end). */
-async function wsRequest(session, cookie, change, data) {
+export async function wsRequest(session, cookie, change, data) {
   const req = { headers: cookie ? { cookie } : {} };
   const res = new FakeRes();
   const finished = new Promise((r) => (res.done = r));

@@ -8,28 +8,15 @@
 import { Redis } from 'ioredis';
 import { Session } from '../../dist/index.js';
 import { RedisProvider } from '../../dist/providers/redis/provider.js';
-import { FakeRes } from './fake-res.js';
+import { median, wsRequest } from './redis-cost.js';
 
 const SECRET = 'benchmark secret, at least 32 characters long';
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
-
-async function request(session, cookie) {
-  const req = { headers: cookie ? { cookie } : {} };
-  const res = new FakeRes();
-  const finished = new Promise((r) => (res.done = r));
-  const store = await session.start(req, res);
-  if (cookie && store.isNew()) throw new Error('a returning request got a new session');
-  const v = store.getValue();
-  v.set('n', v.int('n') + 1);
-  res.end('x');
-  await finished;
-  if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
-  return res;
-}
+// A returning read+change through the manager, as the Redis cost rows make it.
+const request = (session, cookie) => wsRequest(session, cookie, true);
 
 async function side(port, durable, population) {
   const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, enableAutoPipelining: true });

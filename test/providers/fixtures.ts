@@ -175,6 +175,29 @@ export function memcacheFixture(client: memjs.Client, ports: number[]): Provider
 
 export const sid = (): string => `sid-${randomUUID()}`;
 
+/**
+ * Server-side calls per command (INFO commandstats, INFO itself left out) while `op` runs, on the server
+ * `client` talks to; tests in a file run one at a time. `foldEval`: count a script's first call (an EVAL,
+ * which loads it) as the EVALSHA it stands for.
+ */
+export async function commandsDuring(client: Redis, op: () => Promise<unknown>, foldEval = false): Promise<Record<string, number>> {
+  const stats = async (): Promise<Record<string, number>> => {
+    const out: Record<string, number> = {};
+    for (const m of (await client.info('commandstats')).matchAll(/cmdstat_(\w+):calls=(\d+)/g)) out[m[1]!] = Number(m[2]);
+    return out;
+  };
+  const before = await stats();
+  await op();
+  const after = await stats();
+  const diff: Record<string, number> = {};
+  for (const [name, n] of Object.entries(after)) if (name !== 'info' && n !== (before[name] ?? 0)) diff[name] = n - (before[name] ?? 0);
+  if (foldEval && diff.eval !== undefined) {
+    diff.evalsha = (diff.evalsha ?? 0) + diff.eval;
+    delete diff.eval;
+  }
+  return diff;
+}
+
 /** Retries `op` every 100 ms until it resolves; after `timeoutMs`, fails with its last error. */
 export async function eventually<T>(op: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -14,7 +14,7 @@ import { RedisProvider } from '../../src/providers/redis/provider.js';
 import { makeClusterClient, makeRedisClient } from '../helpers/redis-clients.js';
 import { startRedis, startRedisCluster, type RedisCluster, type ServerProcess } from '../helpers/servers.js';
 import { SECRET, fakeRes } from '../users/suite.js';
-import { clusterClient, redisClient, sid, unavailable } from './fixtures.js';
+import { clusterClient, commandsDuring as serverCalls, redisClient, sid, unavailable } from './fixtures.js';
 
 let master: ServerProcess;
 let replica: ServerProcess;
@@ -40,24 +40,8 @@ afterAll(async () => {
   await master?.dispose();
 });
 
-/** Calls per command on the master while `op` runs (INFO commandstats; tests here run one at a time). */
-async function commandsDuring(op: () => Promise<unknown>): Promise<Record<string, number>> {
-  const stats = async (): Promise<Record<string, number>> => {
-    const out: Record<string, number> = {};
-    for (const m of (await onMaster.info('commandstats')).matchAll(/cmdstat_(\w+):calls=(\d+)/g)) out[m[1]!] = Number(m[2]);
-    return out;
-  };
-  const before = await stats();
-  await op();
-  const after = await stats();
-  const diff: Record<string, number> = {};
-  for (const [name, n] of Object.entries(after)) if (name !== 'info' && n !== (before[name] ?? 0)) diff[name] = n - (before[name] ?? 0);
-  if (diff.eval !== undefined) {
-    diff.evalsha = (diff.evalsha ?? 0) + diff.eval;
-    delete diff.eval;
-  }
-  return diff;
-}
+/** Calls per command on the master while `op` runs (a script's loading EVAL counted as its EVALSHA). */
+const commandsDuring = (op: () => Promise<unknown>): Promise<Record<string, number>> => serverCalls(onMaster, op, true);
 
 describe('RedisProvider durable: { replicas: 1 } on a master and its replica', () => {
   it('every acknowledged write is on the replica at once: new, save, destroy, login, logout, revoke, records', async () => {

@@ -3,7 +3,7 @@ import { Value } from '../../src/manager/value.js';
 import { Session } from '../../src/index.js';
 import { ALIAS_FIELD, MARKER_FIELD, RedisProvider } from '../../src/providers/redis/provider.js';
 import { providerSuite } from './provider-suite.js';
-import { recommendedRedisOptions, redisClient, redisFixture, redisPerFile, sid } from './fixtures.js';
+import { commandsDuring as serverCalls, recommendedRedisOptions, redisClient, redisFixture, redisPerFile, sid } from './fixtures.js';
 import { redisEngine } from '../helpers/servers.js';
 
 const redis = redisPerFile();
@@ -79,20 +79,7 @@ describe('redis specifics', () => {
     expect(() => new RedisProvider(redis.client, { ttl: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
     expect(() => new RedisProvider(redis.client, { timeout: -5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }));
   });
-  /** Server-side calls per command name (INFO commandstats) while `op` runs; tests in a file run one at a time. */
-  async function commandsDuring(op: () => Promise<unknown>): Promise<Record<string, number>> {
-    const stats = async (): Promise<Record<string, number>> => {
-      const out: Record<string, number> = {};
-      for (const m of (await redis.client.info('commandstats')).matchAll(/cmdstat_(\w+):calls=(\d+)/g)) out[m[1]!] = Number(m[2]);
-      return out;
-    };
-    const before = await stats();
-    await op();
-    const after = await stats();
-    const diff: Record<string, number> = {};
-    for (const [name, n] of Object.entries(after)) if (name !== 'info' && n !== (before[name] ?? 0)) diff[name] = n - (before[name] ?? 0);
-    return diff;
-  }
+  const commandsDuring = (op: () => Promise<unknown>): Promise<Record<string, number>> => serverCalls(redis.client, op);
 
   it('server side, a restore with touch is HGETALL + EXPIRE and a save of changes HMGET + HSET + HDEL + EXPIRE', async () => {
     const p = new RedisProvider(redis.client, { ttl: 60, touchAfter: 0 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Session } from '../../src/session/session.js';
 import { RedisProvider } from '../../src/providers/redis/provider.js';
-import { redisPerFile } from '../providers/fixtures.js';
+import { commandsDuring, redisPerFile } from '../providers/fixtures.js';
 import { redisEngine } from '../helpers/servers.js';
 import { SECRET, fakeRes, usersSuite } from './suite.js';
 
@@ -57,24 +57,7 @@ describe('redis: what a user-bound session costs per request', () => {
     const cookie = (res.getHeader('set-cookie') as string[])[0]!.split(';')[0]!;
     // Counted by the server (INFO commandstats), whatever the client: the restore is one HGETALL, the save one
     // script (on Valkey >= 9.1 one MULTI with no Lua), exactly as for an anonymous session.
-    const calls = async (): Promise<Record<string, number>> => {
-      const out: Record<string, number> = {};
-      for (const m of (await redis.client.info('commandstats')).matchAll(/cmdstat_(\w+):calls=(\d+)/g)) out[m[1]!] = Number(m[2]);
-      return out;
-    };
-    const during = async (op: () => Promise<unknown>): Promise<Record<string, number>> => {
-      const before = await calls();
-      await op();
-      const after = await calls();
-      const diff: Record<string, number> = {};
-      for (const [name, n] of Object.entries(after)) if (name !== 'info' && n !== (before[name] ?? 0)) diff[name] = n - (before[name] ?? 0);
-      // A script's first call on a connection may be an EVAL (which loads it): one script call all the same.
-      if (diff.eval !== undefined) {
-        diff.evalsha = (diff.evalsha ?? 0) + diff.eval;
-        delete diff.eval;
-      }
-      return diff;
-    };
+    const during = (op: () => Promise<unknown>): Promise<Record<string, number>> => commandsDuring(redis.client, op, true);
     let store!: Awaited<ReturnType<typeof s.start>>;
     expect(await during(async () => (store = await s.start({ headers: { cookie } }, fakeRes())))).toEqual({ hgetall: 1 });
     expect(store.userId()).toBe('cost-user');
